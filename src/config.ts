@@ -1,0 +1,167 @@
+/**
+ * Configuration from flags and environment. Every setting has an environment variable; flags
+ * mirror them for `gatehouse serve`. Invalid values stop start-up with a message naming the
+ * variable, because a server that half-starts on a typo is worse than one that refuses.
+ * @module
+ */
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Base URL clients reach Gatehouse at; token issuers and links are built from it. */
+  publicUrl: string;
+  /** False when publicUrl was derived from host and port (it follows the bound port then). */
+  publicUrlSet: boolean;
+  region: string;
+  accountId: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  rootAccessKeyId: string | undefined;
+  rootSecretAccessKey: string | undefined;
+  /** Host suffix for virtual-hosted-style S3 (`<bucket>.<suffix>`). */
+  s3HostSuffix: string;
+  /** Host suffix for static website endpoints (`<bucket>.<suffix>`). */
+  websiteHostSuffix: string;
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Flag name → environment variable it mirrors. */
+export const FLAGS: Readonly<Record<string, string>> = {
+  port: 'GATEHOUSE_PORT',
+  host: 'GATEHOUSE_HOST',
+  'data-dir': 'GATEHOUSE_DATA_DIR',
+  'public-url': 'GATEHOUSE_PUBLIC_URL',
+  region: 'GATEHOUSE_REGION',
+  'account-id': 'GATEHOUSE_ACCOUNT_ID',
+  'smtp-url': 'GATEHOUSE_SMTP_URL',
+  'mail-from': 'GATEHOUSE_MAIL_FROM',
+  's3-host-suffix': 'GATEHOUSE_S3_HOST_SUFFIX',
+  'website-host-suffix': 'GATEHOUSE_WEBSITE_HOST_SUFFIX',
+  'log-level': 'GATEHOUSE_LOG_LEVEL',
+};
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
+
+/**
+ * Builds the configuration from environment variables, with `overrides` (flags, or a test's
+ * settings) taking precedence. Values in `overrides` use the environment variable names.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Readonly<Record<string, string | undefined>> = {},
+): Config {
+  const get = (name: string): string | undefined => {
+    const v = overrides[name] ?? env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  const port = parsePort(get('GATEHOUSE_PORT') ?? '4566');
+  const host = get('GATEHOUSE_HOST') ?? '127.0.0.1';
+  const dataDir = path.resolve(get('GATEHOUSE_DATA_DIR') ?? './.gatehouse');
+
+  const region = get('GATEHOUSE_REGION') ?? 'us-east-1';
+  if (!REGION.test(region)) throw new ConfigError('GATEHOUSE_REGION', `"${region}" is not an AWS region name such as us-east-1`);
+
+  const accountId = get('GATEHOUSE_ACCOUNT_ID') ?? '000000000000';
+  if (!/^\d{12}$/.test(accountId)) throw new ConfigError('GATEHOUSE_ACCOUNT_ID', 'must be 12 digits');
+
+  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (get('GATEHOUSE_PUBLIC_URL') ?? `http://${displayHost}:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    if (u.search || u.hash) throw new Error('query');
+  } catch {
+    throw new ConfigError('GATEHOUSE_PUBLIC_URL', `"${publicUrl}" is not an http(s) URL without query or fragment`);
+  }
+
+  const smtpUrl = get('GATEHOUSE_SMTP_URL');
+  if (smtpUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(smtpUrl);
+      ok = (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError('GATEHOUSE_SMTP_URL', `"${smtpUrl}" is not an smtp:// or smtps:// URL`);
+  }
+
+  const mailFrom = get('GATEHOUSE_MAIL_FROM') ?? 'no-reply@verificationemail.com';
+  if (!/^[^@\s]+@[^@\s]+$/.test(mailFrom) && !/<[^@\s]+@[^@\s]+>$/.test(mailFrom)) {
+    throw new ConfigError('GATEHOUSE_MAIL_FROM', `"${mailFrom}" is not an email address`);
+  }
+
+  const rootAccessKeyId = get('GATEHOUSE_ROOT_ACCESS_KEY_ID');
+  const rootSecretAccessKey = get('GATEHOUSE_ROOT_SECRET_ACCESS_KEY');
+  if ((rootAccessKeyId === undefined) !== (rootSecretAccessKey === undefined)) {
+    throw new ConfigError(
+      rootAccessKeyId === undefined ? 'GATEHOUSE_ROOT_ACCESS_KEY_ID' : 'GATEHOUSE_ROOT_SECRET_ACCESS_KEY',
+      'set both GATEHOUSE_ROOT_ACCESS_KEY_ID and GATEHOUSE_ROOT_SECRET_ACCESS_KEY, or neither',
+    );
+  }
+  if (rootAccessKeyId !== undefined && !ACCESS_KEY_ID.test(rootAccessKeyId)) {
+    throw new ConfigError('GATEHOUSE_ROOT_ACCESS_KEY_ID', 'must be 16 to 128 upper-case letters and digits');
+  }
+  if (rootAccessKeyId?.startsWith('ASIA')) {
+    throw new ConfigError('GATEHOUSE_ROOT_ACCESS_KEY_ID', 'must not start with ASIA (reserved for temporary credentials)');
+  }
+  if (rootSecretAccessKey !== undefined && rootSecretAccessKey.length < 16) {
+    throw new ConfigError('GATEHOUSE_ROOT_SECRET_ACCESS_KEY', 'must be at least 16 characters');
+  }
+
+  const s3HostSuffix = hostSuffix('GATEHOUSE_S3_HOST_SUFFIX', get('GATEHOUSE_S3_HOST_SUFFIX') ?? 's3.localhost');
+  const websiteHostSuffix = hostSuffix(
+    'GATEHOUSE_WEBSITE_HOST_SUFFIX',
+    get('GATEHOUSE_WEBSITE_HOST_SUFFIX') ?? 's3-website.localhost',
+  );
+
+  const logLevel = (get('GATEHOUSE_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('GATEHOUSE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    port,
+    host,
+    dataDir,
+    publicUrl,
+    publicUrlSet: get('GATEHOUSE_PUBLIC_URL') !== undefined,
+    region,
+    accountId,
+    smtpUrl,
+    mailFrom,
+    rootAccessKeyId,
+    rootSecretAccessKey,
+    s3HostSuffix,
+    websiteHostSuffix,
+    logLevel,
+  };
+}
+
+function parsePort(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError('GATEHOUSE_PORT', `"${raw}" is not a port number (0-65535; 0 picks a free port)`);
+  }
+  return n;
+}
+
+function hostSuffix(variable: string, raw: string): string {
+  const v = raw.toLowerCase().replace(/^\.+|\.+$/g, '');
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(v)) throw new ConfigError(variable, `"${raw}" is not a host name`);
+  return v;
+}

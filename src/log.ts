@@ -1,0 +1,20 @@
+/**
+ * Structured logs: one JSON line per event (pino), cheap enough for the request hot path.
+ * @module
+ */
+import pino, { type Logger } from 'pino';
+import type { LogLevel } from './config.js';
+
+export type { Logger };
+
+export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'gatehouse' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}

@@ -1,0 +1,184 @@
+/**
+ * Input validation from the model's constraints, with AWS's wording: "1 validation error
+ * detected: Value 'x' at 'userPoolId' failed to satisfy constraint: Member must …". Wrong
+ * JSON types are a SerializationException, as AWS's JSON services answer.
+ * @module
+ */
+import { ServiceError } from '../errors.js';
+import type { Shape, ShapeRef, ServiceModel } from './model.js';
+
+const patterns = new Map<string, RegExp>();
+
+function compile(pattern: string): RegExp {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    let src = pattern;
+    let flags = 'u';
+    if (src.startsWith('(?s)')) {
+      src = src.slice(4);
+      flags += 's';
+    }
+    // Java's matches() is a whole-string match.
+    try {
+      re = new RegExp(`^(?:${src})$`, flags);
+    } catch {
+      re = new RegExp(`^(?:${src})$`, flags.replace('u', ''));
+    }
+    patterns.set(pattern, re);
+  }
+  return re;
+}
+
+export interface ValidationOptions {
+  /** The service's code for constraint violations (InvalidParameterException, ValidationError, …). */
+  errorCode: string;
+  /** Check JSON value types (JSON protocols); Query inputs arrive already coerced. */
+  checkTypes: boolean;
+}
+
+class TypeMismatch extends Error {}
+
+/**
+ * Validates `input` against the operation's input shape; throws the service's validation
+ * error listing every violation, as AWS does.
+ */
+export function validateInput(model: ServiceModel, shapeName: string | undefined, input: unknown, opts: ValidationOptions): void {
+  if (shapeName === undefined) return;
+  const errors: string[] = [];
+  try {
+    visitStructure(model, model.shapes[shapeName]!, input ?? {}, '', errors, opts.checkTypes);
+  } catch (err) {
+    if (err instanceof TypeMismatch) throw new ServiceError('SerializationException', err.message, 400);
+    throw err;
+  }
+  if (errors.length > 0) {
+    const n = errors.length;
+    throw new ServiceError(opts.errorCode, `${n} validation error${n === 1 ? '' : 's'} detected: ${errors.join('; ')}`, 400);
+  }
+}
+
+function lowerFirst(s: string): string {
+  return s.length === 0 ? s : s[0]!.toLowerCase() + s.slice(1);
+}
+
+function describe(value: unknown, shape: Shape): string {
+  if (shape.sensitive) return 'Value';
+  if (value === null || value === undefined) return 'Value null';
+  if (typeof value === 'string') return `Value '${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `Value '${String(value)}'`;
+  return `Value '${JSON.stringify(value)}'`;
+}
+
+function visitStructure(model: ServiceModel, shape: Shape, value: unknown, path: string, errors: string[], checkTypes: boolean): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (checkTypes) throw new TypeMismatch('Start of structure or map found where not expected.');
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const req of shape.required ?? []) {
+    if (obj[req] === undefined || obj[req] === null) {
+      errors.push(`Value null at '${join(path, lowerFirst(req))}' failed to satisfy constraint: Member must not be null`);
+    }
+  }
+  for (const [name, ref] of Object.entries(shape.members ?? {})) {
+    const v = obj[name];
+    if (v === undefined || v === null) continue;
+    visit(model, ref, v, join(path, lowerFirst(name)), errors, checkTypes);
+  }
+}
+
+function join(path: string, name: string): string {
+  return path === '' ? name : `${path}.${name}`;
+}
+
+function visit(model: ServiceModel, ref: ShapeRef, value: unknown, path: string, errors: string[], checkTypes: boolean): void {
+  const shape = model.shapes[ref.shape]!;
+  const fail = (constraint: string): void => {
+    errors.push(`${describe(value, shape)} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
+  };
+  switch (shape.type) {
+    case 'structure':
+      visitStructure(model, shape, value, path, errors, checkTypes);
+      return;
+    case 'list': {
+      if (!Array.isArray(value)) {
+        if (checkTypes) throw new TypeMismatch('Start of list found where not expected');
+        return;
+      }
+      lengthChecks(shape, value.length, fail);
+      value.forEach((item, i) => {
+        if (item === null || item === undefined) return;
+        visit(model, shape.member!, item, `${path}.${i + 1}.member`, errors, checkTypes);
+      });
+      return;
+    }
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        if (checkTypes) throw new TypeMismatch('Start of structure or map found where not expected.');
+        return;
+      }
+      const entries = Object.entries(value as Record<string, unknown>);
+      lengthChecks(shape, entries.length, fail);
+      for (const [k, v] of entries) {
+        visit(model, shape.key!, k, `${path}.${k}.key`, errors, checkTypes);
+        if (v !== null && v !== undefined) visit(model, shape.value!, v, `${path}.${k}.value`, errors, checkTypes);
+      }
+      return;
+    }
+    case 'string': {
+      if (typeof value !== 'string') {
+        if (checkTypes) throw new TypeMismatch(`${typeName(value)} can not be converted to a String`);
+        return;
+      }
+      // AWS counts length in UTF-16 code units for most services, as Java does.
+      lengthChecks(shape, value.length, fail);
+      if (shape.pattern !== undefined && !compile(shape.pattern).test(value)) {
+        fail(`satisfy regular expression pattern: ${shape.pattern}`);
+      }
+      if (shape.enum !== undefined && !shape.enum.includes(value)) {
+        fail(`satisfy enum value set: [${shape.enum.join(', ')}]`);
+      }
+      return;
+    }
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'float': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        if (checkTypes) throw new TypeMismatch(`${typeName(value)} can not be converted to an ${shape.type === 'long' ? 'Long' : shape.type === 'integer' ? 'Integer' : 'Double'}`);
+        return;
+      }
+      if ((shape.type === 'integer' || shape.type === 'long') && !Number.isInteger(value)) {
+        if (checkTypes) throw new TypeMismatch('NUMBER_VALUE can not be converted to an Integer');
+        return;
+      }
+      if (shape.min !== undefined && value < shape.min) fail(`have value greater than or equal to ${shape.min}`);
+      if (shape.max !== undefined && value > shape.max) fail(`have value less than or equal to ${shape.max}`);
+      return;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean' && checkTypes) throw new TypeMismatch(`${typeName(value)} can not be converted to a Boolean`);
+      return;
+    case 'timestamp':
+      if (checkTypes && typeof value !== 'number' && typeof value !== 'string') {
+        throw new TypeMismatch(`${typeName(value)} can not be converted to a Timestamp`);
+      }
+      return;
+    case 'blob':
+      if (checkTypes && typeof value !== 'string') throw new TypeMismatch(`${typeName(value)} can not be converted to a Blob`);
+      return;
+  }
+}
+
+function lengthChecks(shape: Shape, length: number, fail: (c: string) => void): void {
+  if (shape.min !== undefined && length < shape.min) fail(`have length greater than or equal to ${shape.min}`);
+  if (shape.max !== undefined && length > shape.max) fail(`have length less than or equal to ${shape.max}`);
+}
+
+function typeName(v: unknown): string {
+  if (typeof v === 'string') return 'STRING_VALUE';
+  if (typeof v === 'number') return 'NUMBER_VALUE';
+  if (typeof v === 'boolean') return v ? 'TRUE_VALUE' : 'FALSE_VALUE';
+  if (Array.isArray(v)) return 'START_ARRAY';
+  return 'START_OBJECT';
+}

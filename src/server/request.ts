@@ -1,0 +1,75 @@
+/**
+ * The edge's view of one HTTP request, read once and shared by every stage.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../log.js';
+
+export interface EdgeRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly method: string;
+  /** Raw path as sent, still percent-encoded, without the query. */
+  readonly path: string;
+  /** Raw query string without `?` ('' when none). */
+  readonly query: string;
+  /** Host header without port, lower-cased. */
+  readonly host: string;
+  readonly sourceIp: string;
+  readonly secure: boolean;
+  readonly started: bigint;
+  readonly log: Logger;
+  /** What the request log line names: `cognito-idp.SignUp`, `s3.GetObject`, … */
+  operation: string;
+}
+
+/** Something that answers raw HTTP (S3, website endpoints, JWKS) and writes the response itself. */
+export interface HttpHandler {
+  handle(request: EdgeRequest): Promise<void>;
+}
+
+/** A route outside the AWS protocols, matched before protocol detection. */
+export interface RawRoute extends HttpHandler {
+  /** Name for the log line. */
+  readonly name: string;
+  matches(request: EdgeRequest): boolean;
+}
+
+export function send(res: ServerResponse, status: number, headers: Record<string, string | number>, body?: string | Buffer): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const payload = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.writeHead(status, { ...headers, 'content-length': payload?.length ?? 0 });
+  res.end(payload);
+}
+
+export class BodyTooLarge extends Error {}
+
+/** Reads a small request body whole (API services); S3 streams instead. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > limit) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * The seam every service uses to ask "may this principal do this action on this resource?".
+ * IAM's policy engine implements it; services never read IAM's tables.
+ * @module
+ */
+import type { Principal } from '../../principal.js';
+
+export interface AuthorizationRequest {
+  /** Undefined for anonymous requests (S3 public reads, website endpoints). */
+  principal: Principal | undefined;
+  /** `service:Operation`, e.g. `s3:GetObject`, `cognito-idp:AdminGetUser`. */
+  action: string;
+  /** The resource ARN, e.g. `arn:aws:s3:::bucket/key`. */
+  resource: string;
+  /**
+   * Request condition keys (`aws:SourceIp`, `aws:SecureTransport`, `s3:prefix`, …). Keys the
+   * principal implies (`aws:username`, `aws:userid`, session context keys) are added by the
+   * engine.
+   */
+  context: Readonly<Record<string, string | readonly string[]>>;
+  /** Resource-based policies (a bucket policy), as JSON documents. */
+  resourcePolicies?: readonly string[];
+  /** Account that owns the resource, for cross-account rules; defaults to the server's account. */
+  resourceAccount?: string;
+}
+
+export interface AuthorizationDecision {
+  decision: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+  /** The statement that decided (policy name or ARN, and Sid or index); logged on denies. */
+  decidedBy?: string;
+}
+
+export interface Authorizer {
+  authorize(request: AuthorizationRequest): Promise<AuthorizationDecision>;
+}
+
+/** Before IAM is wired in: the root user may do anything, nobody else anything. */
+export class RootOnlyAuthorizer implements Authorizer {
+  authorize(request: AuthorizationRequest): Promise<AuthorizationDecision> {
+    return Promise.resolve(
+      request.principal?.kind === 'root' ? { decision: 'Allow', decidedBy: 'root user' } : { decision: 'ImplicitDeny' },
+    );
+  }
+}

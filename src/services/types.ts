@@ -1,0 +1,52 @@
+/**
+ * What every AWS service in Gatehouse gives the edge, and what the edge gives each request.
+ * @module
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from '../log.js';
+import type { Principal } from '../principal.js';
+import type { ServiceModel } from '../protocols/model.js';
+
+/** Per-request facts a service may use. Clock and randomness are injected for tests. */
+export interface RequestContext {
+  requestId: string;
+  /** Epoch milliseconds; tests move this clock to expire codes, tokens and signatures. */
+  now(): number;
+  region: string;
+  accountId: string;
+  /** Undefined for unsigned requests (public Cognito operations, anonymous S3). */
+  principal: Principal | undefined;
+  sourceIp: string;
+  userAgent: string;
+  headers: IncomingHttpHeaders;
+  /** Whether the client reached us over TLS (directly or via a proxy that says so). */
+  secure: boolean;
+  log: Logger;
+}
+
+export type Handler<I, O> = (input: I, ctx: RequestContext) => Promise<O> | O;
+
+/** A service's operations keyed by exact AWS operation name, typed from the model. */
+export type OperationHandlers<Ops extends { [K in keyof Ops]: { input: unknown; output: unknown } }> = {
+  [K in keyof Ops]?: Handler<Ops[K]['input'], Ops[K]['output']>;
+};
+
+/** A service spoken in AWS JSON 1.1 or Query, dispatched by operation name. */
+export interface ApiService {
+  name: string;
+  model: ServiceModel;
+  /** Error code for constraint violations: InvalidParameterException, ValidationError, … */
+  validationErrorCode: string;
+  /** Code for unexpected failures: InternalErrorException, ServiceFailure, InternalFailure. */
+  internalErrorCode: string;
+  /**
+   * Handlers, keyed by operation name. Typed loosely here so one dispatcher serves every
+   * service; each service's own table is typed by its generated `Operations`.
+   */
+  operations: Readonly<Record<string, Handler<never, unknown> | undefined>>;
+  /**
+   * Decides whether a signed caller may run a signed operation. Root may do anything; other
+   * principals go to the policy engine with the service's action and resource names.
+   */
+  authorize?(operation: string, input: unknown, ctx: RequestContext): Promise<void>;
+}

@@ -1,0 +1,79 @@
+/**
+ * Runs Gatehouse in a child process for benchmarks, so the server's CPU time and memory can
+ * be read apart from the load generator's (from /proc, Linux).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = { accessKeyId: 'AKIAGATEHOUSEBENCH01', secretAccessKey: 'gatehouse-bench-root-secret-key-000000000' };
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLK_TCK = 100;
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  dataDir: string;
+  /** User + system CPU milliseconds the server process has used so far. */
+  cpuMs(): number;
+  /** Resident memory now, MiB. */
+  rssMiB(): number;
+  /** Peak resident memory (VmHWM), MiB. */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the compiled server (`npm run build` first) on a free port with a fresh data dir. */
+export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  const cli = path.join(repo, 'dist', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` before benchmarks');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], {
+    env: {
+      ...process.env,
+      GATEHOUSE_PORT: '0',
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId,
+      GATEHOUSE_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+      // Measured as deployed: the default level logs one line per request.
+      GATEHOUSE_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // The port is free-picked; the ready log line says which.
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const m = /"url":"(http:[^"]+)"/.exec(buf);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  const pid = child.pid!;
+  const stat = (): number[] => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+  const status = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  return {
+    url,
+    pid,
+    dataDir,
+    cpuMs: () => {
+      const s = stat();
+      return ((s[11]! + s[12]!) * 1000) / CLK_TCK;
+    },
+    rssMiB: () => status('VmRSS'),
+    peakRssMiB: () => status('VmHWM'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          fs.rmSync(dataDir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

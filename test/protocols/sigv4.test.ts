@@ -6,11 +6,12 @@ import { canonicalUri, parseSigV4, SigV4Failure, verifySigV4, type SignedRequest
 /** The SDK signer's hash interface over node:crypto. */
 class Sha256 {
   readonly #h: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    const key = secret === undefined || typeof secret === 'string' ? secret : secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength);
+    this.#h = key === undefined ? createHash('sha256') : createHmac('sha256', key);
   }
-  update(data: string | Uint8Array): void {
-    this.#h.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#h.update(typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   digest(): Promise<Uint8Array> {
     return Promise.resolve(new Uint8Array(this.#h.digest()));
@@ -48,7 +49,7 @@ async function signWithSdk(
       : await signer.presign(request, { signingDate: new Date(NOW), expiresIn: opts.presign });
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) headers[k.toLowerCase()] = v;
-  const query = Object.entries(signed.query)
+  const query = Object.entries(signed.query ?? {})
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
     .join('&');
   return { req: { method: signed.method, path: signed.path, query, headers }, body: init.body ?? '' };

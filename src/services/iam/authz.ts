@@ -87,7 +87,7 @@ export class IamAuthorizer implements Authorizer {
       return evaluate({
         action: request.action,
         resource: request.resource,
-        context: new Context(lowerKeys(request.context), p === undefined ? undefined : this.#rootContext(p.accountId, p.arn)),
+        context: new Context(request.context, p === undefined ? undefined : this.#rootContext(p.accountId, p.arn)),
         principal,
         identity: [],
         resourcePolicies: request.resourcePolicies,
@@ -107,7 +107,7 @@ export class IamAuthorizer implements Authorizer {
     return evaluate({
       action: request.action,
       resource: request.resource,
-      context: new Context(lowerKeys(request.context), entry.keys),
+      context: new Context(request.context, entry.keys),
       principal: entry.requestPrincipal,
       identity: current?.identity ?? [],
       boundary: current?.boundary,

@@ -40,7 +40,19 @@ function v6(s: string): bigint {
   return out;
 }
 
+let lastText: string | undefined;
+let lastIp: Ip | undefined;
+
+/** Parses an address; the last one is remembered, as one request's source IP is tested repeatedly. */
 export function parseIp(s: string): Ip | undefined {
+  if (s === lastText) return lastIp;
+  const ip = parseIpUncached(s);
+  lastText = s;
+  lastIp = ip;
+  return ip;
+}
+
+function parseIpUncached(s: string): Ip | undefined {
   if (isIPv4(s)) return { v6: false, value: v4(s) };
   const zone = s.indexOf('%');
   const bare = zone < 0 ? s : s.slice(0, zone);
@@ -50,7 +62,7 @@ export function parseIp(s: string): Ip | undefined {
 
 export function parseCidr(s: string): Cidr | undefined {
   const slash = s.indexOf('/');
-  const ip = parseIp(slash < 0 ? s.trim() : s.slice(0, slash).trim());
+  const ip = parseIpUncached(slash < 0 ? s.trim() : s.slice(0, slash).trim());
   if (ip === undefined) return undefined;
   const max = ip.v6 ? 128 : 32;
   const bitsText = slash < 0 ? String(max) : s.slice(slash + 1).trim();

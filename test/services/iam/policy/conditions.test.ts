@@ -137,3 +137,15 @@ describe('operator names and values', () => {
     expect(() => compileCondition('IpAddress', 'aws:SourceIp', ['300.1.1.1/8'], true)).toThrow('The policy failed legacy parsing');
   });
 });
+
+describe('request context records', () => {
+  it('finds keys whatever their spelling in the record, principal keys first', () => {
+    const principal = lowerKeys({ 'aws:userid': 'AROA:s' });
+    const ctx = new Context({ 'aws:SourceIp': '10.0.0.1', 'S3:PREFIX': 'home/', 'aws:userid': 'spoofed', custom: 'x' }, principal);
+    expect(ctx.get('aws:sourceip')).toBe('10.0.0.1');
+    expect(ctx.get('s3:prefix')).toBe('home/');
+    expect(ctx.get('custom')).toBe('x');
+    expect(ctx.get('aws:userid')).toBe('AROA:s');
+    expect(ctx.get('aws:username')).toBeUndefined();
+  });
+});

@@ -8,6 +8,7 @@
  */
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient, type Credentials } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import AWS from 'aws-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../../support/cli.js';
@@ -251,6 +252,12 @@ except botocore.exceptions.ClientError as e:
     expect(py.stderr).toBe('');
     const lines = py.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([`arn:aws:sts::${ACCT}:assumed-role/Reader/py`, ['AccessDenied', 403]]);
+  });
+
+  it('SDK v3 fromTemporaryCredentials assumes a role for a client', async () => {
+    const creds = fromTemporaryCredentials({ params: { RoleArn: `arn:aws:iam::${ACCT}:role/Reader`, RoleSessionName: 'provider' }, masterCredentials: server.credentials, clientConfig: { endpoint: server.url, region: REGION } });
+    const me = await new STSClient({ endpoint: server.url, region: REGION, credentials: creds }).send(new GetCallerIdentityCommand({}));
+    expect(me.Arn).toBe(`arn:aws:sts::${ACCT}:assumed-role/Reader/provider`);
   });
 
   it('aws-sdk v2 assumes a role and signs with the session token', async () => {

@@ -7,6 +7,8 @@
  */
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromWebToken } from '@aws-sdk/credential-providers';
+import AWS from 'aws-sdk';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
@@ -162,6 +164,18 @@ print(json.dumps(out['AssumedRoleUser']['Arn']))`,
     const [err, arn] = py.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
     expect(err).toMatchObject({ Code: 'InvalidIdentityToken', Message: 'Incorrect token audience' });
     expect(arn).toBe(`arn:aws:sts::${ACCT}:assumed-role/WebUsers/py`);
+  });
+});
+
+describe('credential providers apps use', () => {
+  it('aws-sdk v2 AWS.WebIdentityCredentials and SDK v3 fromWebToken exchange a token for a session', async () => {
+    const v2creds = new AWS.WebIdentityCredentials({ RoleArn: roleArn, RoleSessionName: 'v2web', WebIdentityToken: await token({ sub: 'user-1', aud: 'my-client' }) }, { endpoint: server.url, region: REGION } as AWS.ConfigurationOptions);
+    const v2sts = new AWS.STS({ endpoint: server.url, region: REGION, credentials: v2creds });
+    expect((await v2sts.getCallerIdentity().promise()).Arn).toBe(`arn:aws:sts::${ACCT}:assumed-role/WebUsers/v2web`);
+
+    const v3creds = fromWebToken({ roleArn, roleSessionName: 'v3web', webIdentityToken: await token({ sub: 'user-2', aud: 'my-client' }), clientConfig: { endpoint: server.url, region: REGION } });
+    const me = await new STSClient({ endpoint: server.url, region: REGION, credentials: v3creds }).send(new GetCallerIdentityCommand({}));
+    expect(me.Arn).toBe(`arn:aws:sts::${ACCT}:assumed-role/WebUsers/v3web`);
   });
 });
 

@@ -211,6 +211,44 @@ describe('session policies', () => {
   });
 });
 
+describe('session tags, source identity and permissions boundaries', () => {
+  it('tags and a source identity need the trust policy to allow them; tags become aws:PrincipalTag keys', async () => {
+    const trustAll = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ACCT }, Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'] }] });
+    await iam.send(new CreateRoleCommand({ RoleName: 'Tagged', AssumeRolePolicyDocument: trustAll }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'Tagged',
+        PolicyName: 'by-tag',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetRole', Resource: `arn:aws:iam::${ACCT}:role/\${aws:PrincipalTag/project}` }] }),
+      }),
+    );
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCT}:role/Tagged`, RoleSessionName: 'tags', Tags: [{ Key: 'project', Value: 'Reader' }], SourceIdentity: 'alice' }));
+    expect(out.SourceIdentity).toBe('alice');
+    expect(out.PackedPolicySize).toBeGreaterThan(0);
+    const client = new IAMClient({ endpoint: server.url, region: REGION, credentials: asCreds(out.Credentials) });
+    expect((await client.send(new GetRoleCommand({ RoleName: 'Reader' }))).Role!.RoleName).toBe('Reader');
+    expect((await errorOf(client.send(new GetRoleCommand({ RoleName: 'Empty' })))).name).toBe('AccessDenied');
+    // Reader's trust policy allows only sts:AssumeRole.
+    expect(await errorOf(assume('Reader', { Tags: [{ Key: 'project', Value: 'x' }] }))).toEqual({
+      name: 'AccessDenied',
+      message: `User: arn:aws:iam::${ACCT}:root is not authorized to perform: sts:TagSession on resource: arn:aws:iam::${ACCT}:role/Reader`,
+      status: 403,
+    });
+  });
+
+  it('a permissions boundary caps what the role\'s policies allow', async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: 'Bounded', AssumeRolePolicyDocument: trustAccount, PermissionsBoundary: 'arn:aws:iam::aws:policy/AmazonCognitoReadOnly' }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'Bounded', PolicyName: 'all-iam', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] }) }));
+    expect((await iam.send(new GetRoleCommand({ RoleName: 'Bounded' }))).Role!.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: 'arn:aws:iam::aws:policy/AmazonCognitoReadOnly' });
+    const client = new IAMClient({ endpoint: server.url, region: REGION, credentials: await assume('Bounded') });
+    expect((await client.send(new ListRolesCommand({}))).Roles!.length).toBeGreaterThan(0);
+    expect(await errorOf(client.send(new GetRoleCommand({ RoleName: 'Reader' })))).toMatchObject({
+      name: 'AccessDenied',
+      message: `User: arn:aws:sts::${ACCT}:assumed-role/Bounded/tester is not authorized to perform: iam:GetRole on resource: arn:aws:iam::${ACCT}:role/Reader because no permissions boundary allows the iam:GetRole action`,
+    });
+  });
+});
+
 describe('GetSessionToken', () => {
   it('gives root a temporary session; sessions cannot call it', async () => {
     const out = await sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }));

@@ -169,7 +169,7 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
 
   if (input.requireResourceAllow && direct === undefined && viaRole === undefined && viaAccount === undefined) return IMPLICIT('resource-based');
   if (principal.kind === 'root') {
-    if (input.requireResourceAllow && viaAccount === undefined) return IMPLICIT('resource-based');
+    if (input.requireResourceAllow && viaAccount === undefined && direct === undefined) return IMPLICIT('resource-based');
     return { decision: 'Allow', statement: 'root user', policyType: 'root' };
   }
   if (direct !== undefined) return { decision: 'Allow', statement: statementLabel(direct), policyType: 'resource-based' };

@@ -175,6 +175,45 @@ describe('inline and attached policies', () => {
   });
 });
 
+describe('quotas and bad input', () => {
+  it('refuses duplicate tag keys (case-insensitive) and more than 50 tags', async () => {
+    expect(await errorOf(iam.send(new CreateRoleCommand({ RoleName: 'Dup', AssumeRolePolicyDocument: trust(), Tags: [{ Key: 'a', Value: '1' }, { Key: 'A', Value: '2' }] })))).toEqual({
+      name: 'InvalidInputException',
+      message: 'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+      status: 400,
+    });
+    await iam.send(new CreateRoleCommand({ RoleName: 'ManyTags', AssumeRolePolicyDocument: trust() }));
+    const tags = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    await iam.send(new TagRoleCommand({ RoleName: 'ManyTags', Tags: tags }));
+    expect(await errorOf(iam.send(new TagRoleCommand({ RoleName: 'ManyTags', Tags: [{ Key: 'one-more', Value: 'v' }] })))).toEqual({ name: 'LimitExceededException', message: 'Cannot exceed quota for TagsPerRole: 50', status: 409 });
+  });
+
+  it('refuses inline policies past the 10,240-character aggregate and trust policies past 2,048', async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: 'Full', AssumeRolePolicyDocument: trust() }));
+    const chunk = (n: number) => JSON.stringify({ Version: '2012-10-17', Statement: Array.from({ length: n }, (_, i) => ({ Sid: `S${i}`, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::a-rather-long-bucket-name-${i}/*` })) });
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'Full', PolicyName: 'one', PolicyDocument: chunk(60) }));
+    expect(await errorOf(iam.send(new PutRolePolicyCommand({ RoleName: 'Full', PolicyName: 'two', PolicyDocument: chunk(60) })))).toEqual({
+      name: 'LimitExceededException',
+      message: 'Maximum policy size of 10240 bytes exceeded for role Full',
+      status: 409,
+    });
+    const bigTrust = JSON.stringify({ Version: '2012-10-17', Statement: Array.from({ length: 40 }, (_, i) => ({ Sid: `T${i}`, Effect: 'Allow', Principal: { AWS: ACCT }, Action: 'sts:AssumeRole' })) });
+    expect(await errorOf(iam.send(new CreateRoleCommand({ RoleName: 'BigTrust', AssumeRolePolicyDocument: bigTrust })))).toEqual({ name: 'LimitExceededException', message: 'Cannot exceed quota for ACLSizePerRole: 2048', status: 409 });
+  });
+
+  it('answers hand-made Query requests with AWS-shaped XML errors', async () => {
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2FX&RoleSessionName=web' });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('<Code>ValidationError</Code>');
+    expect(text).toContain("1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null");
+    expect(text).toContain('xmlns="https://sts.amazonaws.com/doc/2011-06-15/"');
+    const unsigned = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListRoles&Version=2010-05-08' });
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain('<Code>MissingAuthenticationToken</Code>');
+  });
+});
+
 describe('ListRoles pagination', () => {
   it('pages with Marker and IsTruncated, in name order, filtered by path', async () => {
     for (let i = 0; i < 5; i++) await iam.send(new CreateRoleCommand({ RoleName: `Paged${i}`, Path: '/paged/', AssumeRolePolicyDocument: trust() }));

@@ -5,7 +5,8 @@
  * policy, and a Deny with conditions (plain HTTP from outside a network). Measured three ways:
  * the engine alone, the IamAuthorizer as services call it (caches warm, request context built
  * per call, denies logged), and temporary-credential resolution (session token open + secret
- * derivation, cold and cached). Prints figures; asserts nothing.
+ * derivation, cold and cached). Each case is checked to decide as expected before it is timed;
+ * the figures are printed, not judged.
  *
  *   npx tsx bench/policy-engine.ts
  */

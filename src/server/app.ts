@@ -12,6 +12,8 @@ import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { DefaultMailer, mailSchema } from '../mail/mailer.js';
 import type { Platform } from '../platform.js';
+import { createCognitoIdpService } from '../services/cognito-idp/index.js';
+import { cognitoIdpSchema } from '../services/cognito-idp/store/schema.js';
 import { RootOnlyAuthorizer } from '../services/iam/authorizer.js';
 import { createStsService } from '../services/sts/index.js';
 import type { ApiService } from '../services/types.js';
@@ -32,7 +34,7 @@ export interface GatehouseOptions {
 }
 
 /** Every component's schema, migrated at start-up in this order. */
-const SCHEMAS: readonly Schema[] = [mailSchema];
+const SCHEMAS: readonly Schema[] = [mailSchema, cognitoIdpSchema];
 
 export class Gatehouse {
   readonly config: Config;
@@ -76,6 +78,9 @@ export class Gatehouse {
     const query = new Map<string, ApiService>();
     const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root)];
     query.set('sts', createStsService());
+    const cognitoIdp = createCognitoIdpService(this.platform);
+    json.set('AWSCognitoIdentityProviderService', cognitoIdp.service);
+    routes.push(...cognitoIdp.routes);
     let s3: HttpHandler | undefined;
     let website: HttpHandler | undefined;
 

@@ -70,7 +70,7 @@ export function respond(
   const B = hexBuf(params.SRP_B);
   const Abuf = Buffer.from(s.A, 'hex');
   const u = toBig(sha256(pad(Abuf), pad(B)));
-  const cacheKey = `${poolName}\0${user}\0${params.SALT}`;
+  const cacheKey = `${poolName}\0${user}\0${params.SALT}\0${password}`;
   let cached = gxCache.get(cacheKey);
   if (cached === undefined) {
     const xBuf = sha256(pad(Buffer.from(params.SALT.length % 2 ? `0${params.SALT}` : params.SALT, 'hex')), sha256(Buffer.from(`${poolName}${user}:${password}`)));

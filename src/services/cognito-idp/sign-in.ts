@@ -111,7 +111,8 @@ export class SignIn {
     const user = state.s === 'fake:' ? undefined : await this.idp.users.bySub(pool.id, state.s);
     this.idp.checkSecret(client, responses.SECRET_HASH, [username, user?.username], 'auth');
     if (user === undefined || user.verifier === undefined) throw incorrectCredentials();
-    if ((await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
+    // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
+    if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
     if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS) throw incorrectCredentials();
     const key = sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), user.verifier);
     const want = key === undefined ? undefined : claimSignature(key, poolShortName(pool.id), user.username, Buffer.from(blockText, 'base64'), timestamp);

@@ -34,7 +34,12 @@ export interface UserPoolTokenVerifier {
   verifyIdToken(userPoolId: string, token: string, options?: { audiences?: readonly string[] }): Promise<Claims>;
 }
 
+/** Every this many sign-ins, sessions whose refresh token expired are deleted. */
+const PURGE_EVERY = 1000;
+
 export class Sessions implements UserPoolTokenVerifier {
+  #started = 0;
+
   constructor(private readonly ctx: IdpContext) {}
 
   /** A new sign-in: a session, its refresh token, and ID and access tokens. */
@@ -51,6 +56,7 @@ export class Sessions implements UserPoolTokenVerifier {
       expiresAt: now + tokenLifetimes(client.config).refresh * 1000,
       revokedAt: undefined,
     });
+    if (++this.#started % PURGE_EVERY === 0) await this.ctx.tokens.purgeExpired(now);
     return this.#issue(pool, client, user, session, now, refreshToken);
   }
 

@@ -31,7 +31,8 @@ function userPool(): CognitoUserPool {
 
 function signUp(p: CognitoUserPool, username: string, password: string, email: string): Promise<ISignUpResult> {
   return new Promise((resolve, reject) =>
-    p.signUp(username, password, [new CognitoUserAttribute({ Name: 'email', Value: email })], [], (err, result) => (err ? reject(err) : resolve(result!))),
+    // As the seed calls it: no validation data (null on the wire).
+    p.signUp(username, password, [new CognitoUserAttribute({ Name: 'email', Value: email })], null as never, (err, result) => (err ? reject(err) : resolve(result!))),
   );
 }
 

@@ -5,7 +5,8 @@
  * process. Prints rate, server CPU per operation, operations per server-CPU-second and RSS,
  * and the cost of the unavoidable crypto measured on this machine for comparison.
  *
- *   npm run build && npx tsx bench/cognito-idp-login.ts [--seconds 5] [--users 200] [--cpu-prof DIR]
+ *   npm run build && npx tsx bench/cognito-idp-login.ts [--seconds 5] [--users 200] [--levels 1,4,16,64]
+ *     [--skip-refresh] [--cpu-prof DIR]
  */
 import {
   AdminCreateUserCommand,
@@ -21,11 +22,17 @@ import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
 import { respond, start } from './support/srp-client.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, users: { type: 'string', default: '200' }, 'cpu-prof': { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    users: { type: 'string', default: '200' },
+    levels: { type: 'string', default: '1,4,16,64' },
+    'skip-refresh': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+  },
 });
 const SECONDS = Number(values.seconds);
 const USERS = Number(values.users);
-const LEVELS = [1, 4, 16, 64];
+const LEVELS = values.levels.split(',').map(Number);
 const PASSWORD = 'Bench-Passw0rd!';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
@@ -173,14 +180,14 @@ async function main(): Promise<void> {
     print('SRP logins (InitiateAuth + RespondToAuthChallenge)', srp);
 
     const refresh: Result[] = [];
-    for (const c of LEVELS) {
+    for (const c of values['skip-refresh'] ? [] : LEVELS) {
       refresh.push(
         await run(server, c, (i) =>
           call<Tokens>(url, 'InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: clientId, AuthParameters: { REFRESH_TOKEN: refreshTokens[i % refreshTokens.length]! } }),
         ),
       );
     }
-    print('REFRESH_TOKEN_AUTH grants', refresh);
+    if (refresh.length > 0) print('REFRESH_TOKEN_AUTH grants', refresh);
     console.log(`\npeak server RSS (VmHWM) ${server.peakRssMiB().toFixed(0)} MiB`);
   } finally {
     agent.destroy();

@@ -11,7 +11,7 @@ import { Codes } from './domain/codes.js';
 import { Messages } from './domain/messages.js';
 import { caseSensitive } from './domain/pool-config.js';
 import { Sealer } from './domain/sealed.js';
-import { clientNotFound, poolNotFound, userNotFound } from './errors.js';
+import { clientNotFound, poolNotFound } from './errors.js';
 import { GroupStore } from './store/groups.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { TokenStore } from './store/tokens.js';
@@ -58,17 +58,6 @@ export class IdpContext {
     const pool = await this.pools.getPool(client.poolId);
     if (pool === undefined) throw clientNotFound(clientId);
     return { client, pool };
-  }
-
-  /** A user by exact username only (admin calls). */
-  async userByName(pool: UserPool, username: string): Promise<User | undefined> {
-    return this.users.byUsername(pool.id, username, caseSensitive(pool.config));
-  }
-
-  async requireUser(pool: UserPool, username: string): Promise<User> {
-    const u = await this.resolveUser(pool, username);
-    if (u === undefined) throw userNotFound();
-    return u;
   }
 
   /**

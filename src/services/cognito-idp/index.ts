@@ -15,7 +15,8 @@
  *   GlobalSignOut, AdminUserGlobalSignOut, AdminDisableUser or user deletion). It resolves to
  *   the token's claims, or rejects with a `TokenVerificationError` whose `check` says which
  *   test failed ('format' | 'pool' | 'algorithm' | 'signature' | 'issuer' | 'token_use' |
- *   'expired' | 'audience' | 'revoked' | 'user'). Identity Pools call it for Logins keyed
+ *   'expired' | 'audience' | 'revoked'; a deleted user's sessions are gone, so their tokens
+ *   fail as 'revoked'). Identity Pools call it for Logins keyed
  *   `cognito-idp.<region>.amazonaws.com/<userPoolId>`.
  * @module
  */

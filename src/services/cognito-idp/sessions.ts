@@ -15,7 +15,7 @@ import type { User } from './store/users.js';
 import { tokenLifetimes } from './domain/client-config.js';
 
 /** Which check an ID token failed, for callers that must say why. */
-export type TokenCheck = 'format' | 'pool' | 'algorithm' | 'signature' | 'issuer' | 'token_use' | 'expired' | 'audience' | 'revoked' | 'user';
+export type TokenCheck = 'format' | 'pool' | 'algorithm' | 'signature' | 'issuer' | 'token_use' | 'expired' | 'audience' | 'revoked';
 
 export class TokenVerificationError extends Error {
   constructor(
@@ -67,15 +67,17 @@ export class Sessions implements UserPoolTokenVerifier {
     return issueTokens({ issuer: this.ctx.issuer(pool.id), key, pool, client, user, groups, session, now, ...(refreshToken === undefined ? {} : { refreshToken }) });
   }
 
-  /** REFRESH_TOKEN_AUTH: new ID and access tokens in the same session. */
-  async refresh(pool: UserPool, client: AppClient, refreshToken: string, secretHash: string | undefined, username: string | undefined, now: number): Promise<AuthenticationResultType> {
+  /**
+   * REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken: new ID and access tokens in the same
+   * session. `authenticateClient` checks the client's secret (SECRET_HASH over the user's
+   * name, or the secret itself) once the token's user is known.
+   */
+  async refresh(pool: UserPool, client: AppClient, refreshToken: string, now: number, authenticateClient: (user: User) => void): Promise<AuthenticationResultType> {
     const s = await this.ctx.tokens.refreshByHash(hashRefreshToken(refreshToken));
     if (s === undefined || s.clientId !== client.clientId || s.poolId !== pool.id) throw notAuthorized('Invalid Refresh Token');
     const user = await this.ctx.users.bySub(pool.id, s.sub);
     if (user === undefined) throw notAuthorized('Invalid Refresh Token');
-    // Clients with a secret hash the username; AWS accepts the canonical one (the sub for
-    // email-as-username pools) or the name the client sent.
-    this.ctx.checkSecret(client, secretHash, [user.username, user.sub, username], 'auth');
+    authenticateClient(user);
     if (s.revokedAt !== undefined) throw notAuthorized('Refresh Token has been revoked');
     if (now >= s.expiresAt) throw notAuthorized('Refresh Token has expired');
     if (!user.enabled) throw userDisabled();

@@ -38,6 +38,8 @@ describe('malformed requests', () => {
     expect(r.json).toEqual({ __type: 'InvalidParameterException', message: 'Missing required parameter SRP_A' });
     r = await raw(server, 'RespondToAuthChallenge', { ClientId: pool.clientId, ChallengeName: 'PASSWORD_VERIFIER', ChallengeResponses: { USERNAME: 'x' } });
     expect(r.json).toEqual({ __type: 'InvalidParameterException', message: 'Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK' });
+    r = await raw(server, 'GetTokensFromRefreshToken', { ClientId: pool.clientId, RefreshToken: 'bm8tc3VjaC1yZWZyZXNoLXRva2Vu' });
+    expect(r.json).toEqual({ __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
     r = await raw(server, 'GetUser', { AccessToken: 'x' });
     expect(r.json).toEqual({ __type: 'NotAuthorizedException', message: 'Invalid Access Token' });
   });

@@ -128,14 +128,6 @@ export function parseTimestamp(s: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Formats epoch ms as the client does (for the bench's client and tests). */
-export function formatTimestamp(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]!;
-  return `${day} ${MONTHS[d.getUTCMonth()]!} ${d.getUTCDate()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
-}
-
 /** Hex as Cognito writes SRP_B and SALT: the integer's digits, without leading zeros. */
 export function bigHex(buf: Buffer): string {
   return toBig(buf).toString(16);

@@ -1,9 +1,11 @@
 /**
  * InitiateAuth and RespondToAuthChallenge (USER_SRP_AUTH → PASSWORD_VERIFIER,
- * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED), and their admin twins
- * AdminInitiateAuth / AdminRespondToAuthChallenge (ADMIN_USER_PASSWORD_AUTH).
+ * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED), their admin twins
+ * AdminInitiateAuth / AdminRespondToAuthChallenge (ADMIN_USER_PASSWORD_AUTH), and
+ * GetTokensFromRefreshToken.
  * @module
  */
+import { timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import type { OperationHandlers, RequestContext } from '../../types.js';
 import type { ChallengeNameType, InitiateAuthResponse, Operations } from '../api.generated.js';
@@ -13,7 +15,7 @@ import { allowsFlow, type AuthFlow } from '../domain/client-config.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { parseA } from '../domain/srp.js';
-import { clientNotFound, expiredSession, invalidParameter, invalidSession } from '../errors.js';
+import { clientNotFound, expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
@@ -63,7 +65,10 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         requireFlow(client, 'REFRESH_TOKEN_AUTH');
         const token = param(params, 'REFRESH_TOKEN');
         const username = Object.hasOwn(params, 'USERNAME') ? params.USERNAME : undefined;
-        return { ChallengeParameters: {}, AuthenticationResult: await sessions.refresh(pool, client, token, params.SECRET_HASH, username, now) };
+        // Clients with a secret hash a username: AWS takes the canonical one (the sub in
+        // email-as-username pools) or the one the client sends.
+        const result = await sessions.refresh(pool, client, token, now, (user) => idp.checkSecret(client, params.SECRET_HASH, [user.username, user.sub, username], 'auth'));
+        return { ChallengeParameters: {}, AuthenticationResult: result };
       }
       case 'CUSTOM_AUTH':
       case 'USER_AUTH':
@@ -130,6 +135,20 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
     async RespondToAuthChallenge(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
       return respond(call(pool, client, ctx), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
+    },
+
+    /** The newer refresh call (Amplify v6 uses it): the client secret itself instead of SECRET_HASH. */
+    async GetTokensFromRefreshToken(input, ctx) {
+      const { client, pool } = await idp.client(input.ClientId);
+      requireFlow(client, 'REFRESH_TOKEN_AUTH');
+      const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), () => {
+        if (client.secret === undefined) return;
+        if (input.ClientSecret === undefined) throw notAuthorized(`Client ${client.clientId} is configured with secret but ClientSecret was not received`);
+        const given = Buffer.from(input.ClientSecret);
+        const want = Buffer.from(client.secret);
+        if (given.length !== want.length || !timingSafeEqual(given, want)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
+      });
+      return { AuthenticationResult: result };
     },
 
     async AdminInitiateAuth(input, ctx) {

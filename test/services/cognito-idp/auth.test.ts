@@ -4,6 +4,7 @@
  * gives for each bad case, raw SRP with forged values, and tokens judged by aws-jwt-verify.
  */
 import {
+  AdminConfirmSignUpCommand,
   AdminCreateUserCommand,
   AdminDisableUserCommand,
   AdminEnableUserCommand,
@@ -99,6 +100,16 @@ describe('wrong passwords, unknown and unconfirmed users', () => {
     expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Initiate Auth method not supported.' });
     const r = await raw(server, 'InitiateAuth', { ClientId: pool.clientId, AuthFlow: 'MAGIC', AuthParameters: {} });
     expect(r.json.__type).toBe('InvalidParameterException');
+  });
+
+  it('signs in over SRP with the email when the pool uses it as username (USER_ID_FOR_SRP is the UUID)', async () => {
+    const p = await createPool(server, { UsernameAttributes: ['email'], Schema: undefined });
+    const sub = (await anonymous(server).send(new SignUpCommand({ ClientId: p.clientId, Username: 'eve@example.com', Password: PASSWORD }))).UserSub!;
+    await idp(server).send(new AdminConfirmSignUpCommand({ UserPoolId: p.poolId, Username: 'eve@example.com' }));
+    const outcome = await srpLogin(p, 'eve@example.com', PASSWORD);
+    if (!('session' in outcome)) throw new Error(JSON.stringify(outcome));
+    expect(outcome.session.getIdToken().payload).toMatchObject({ sub, 'cognito:username': sub, email: 'eve@example.com' });
+    expect(await srpLogin(p, 'eve@example.com', 'Wr0ng-Password!')).toEqual({ error: expect.objectContaining({ code: 'NotAuthorizedException' }) });
   });
 
   it('AdminInitiateAuth signs in with ADMIN_USER_PASSWORD_AUTH', async () => {

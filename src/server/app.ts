@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log.js';
 import { DefaultMailer, mailSchema } from '../mail/mailer.js';
 import type { Platform } from '../platform.js';
 import { RootOnlyAuthorizer } from '../services/iam/authorizer.js';
+import { createS3, s3Schema } from '../services/s3/index.js';
 import { createStsService } from '../services/sts/index.js';
 import type { ApiService } from '../services/types.js';
 import type { Schema } from '../store/database.js';
@@ -32,7 +33,7 @@ export interface GatehouseOptions {
 }
 
 /** Every component's schema, migrated at start-up in this order. */
-const SCHEMAS: readonly Schema[] = [mailSchema];
+const SCHEMAS: readonly Schema[] = [mailSchema, s3Schema];
 
 export class Gatehouse {
   readonly config: Config;
@@ -76,8 +77,7 @@ export class Gatehouse {
     const query = new Map<string, ApiService>();
     const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root)];
     query.set('sts', createStsService());
-    let s3: HttpHandler | undefined;
-    let website: HttpHandler | undefined;
+    const { s3, website }: { s3: HttpHandler | undefined; website: HttpHandler | undefined } = createS3(this.platform);
 
     const services: EdgeServices = { json, query, routes, ...(s3 === undefined ? {} : { s3 }), ...(website === undefined ? {} : { website }) };
     this.#edge = new Edge(this.config, { config: this.config, clock: this.clock, credentials, authorizer: this.platform.authorizer }, services, this.log);

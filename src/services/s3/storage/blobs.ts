@@ -1,0 +1,171 @@
+/**
+ * Object bytes on disk. Every blob is written to a temporary file, fsynced, renamed into place
+ * and its directory fsynced, so a crash leaves either no file or a whole one; the metadata row
+ * that makes an object visible is written only after that. File names are random ids, never
+ * derived from keys, so no key (`../../etc/passwd`, 1024 bytes, any Unicode) reaches a path.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+
+const p = <T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => void): Promise<T> =>
+  new Promise<T>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+
+/** Writes are gathered to this size before going to the file, so large uploads make few syscalls. */
+const FLUSH_BYTES = 1024 * 1024;
+
+export class BlobStore {
+  readonly #objects: string;
+  readonly #tmp: string;
+
+  constructor(root: string) {
+    this.#objects = path.join(root, 'objects');
+    this.#tmp = path.join(root, 'tmp');
+    fs.mkdirSync(this.#objects, { recursive: true, mode: 0o700 });
+    // Whatever is in tmp/ was never committed: a crash mid-write leaves it, and nothing refers to it.
+    fs.rmSync(this.#tmp, { recursive: true, force: true });
+    fs.mkdirSync(this.#tmp, { recursive: true, mode: 0o700 });
+    for (let i = 0; i < 256; i++) fs.mkdirSync(path.join(this.#objects, i.toString(16).padStart(2, '0')), { recursive: true, mode: 0o700 });
+  }
+
+  newId(): string {
+    return randomBytes(16).toString('hex');
+  }
+
+  path(id: string): string {
+    return path.join(this.#objects, id.slice(0, 2), id);
+  }
+
+  /** A writer for a new blob; nothing is visible until `commit` resolves. */
+  writer(): BlobWriter {
+    const id = this.newId();
+    return new BlobWriter(id, path.join(this.#tmp, id), this.path(id), path.join(this.#objects, id.slice(0, 2)));
+  }
+
+  /** Small objects are read in one synchronous call: cheaper than a threadpool round trip per step. */
+  readSync(id: string): Buffer {
+    return fs.readFileSync(this.path(id));
+  }
+
+  /** Streams `[start, end]` (inclusive) of a blob. */
+  stream(id: string, start: number, end: number): Readable {
+    return fs.createReadStream(this.path(id), { start, end, highWaterMark: 256 * 1024 });
+  }
+
+  /** A durable copy of `[start, end]` of a blob (the whole blob when no range), as a new blob. */
+  async copy(id: string, range?: { start: number; end: number }): Promise<string> {
+    const w = this.writer();
+    try {
+      const size = range === undefined ? (await p<fs.Stats>((cb) => fs.stat(this.path(id), cb))).size : range.end - range.start + 1;
+      if (size > 0) {
+        for await (const chunk of this.stream(id, range?.start ?? 0, range?.end ?? size - 1) as AsyncIterable<Buffer>) await w.write(chunk);
+      }
+      await w.commit();
+      return w.id;
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+  }
+
+  /** Removes blobs whose metadata rows are gone; a missing file is not an error. */
+  async remove(ids: readonly string[]): Promise<void> {
+    await Promise.all(
+      ids.map((id) =>
+        p<void>((cb) => fs.unlink(this.path(id), (err) => cb(err && err.code !== 'ENOENT' ? err : null, undefined))),
+      ),
+    );
+  }
+}
+
+export class BlobWriter {
+  #fd: number | undefined;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #position = 0;
+  #done = false;
+
+  constructor(
+    readonly id: string,
+    private readonly tmpPath: string,
+    private readonly finalPath: string,
+    private readonly dir: string,
+  ) {}
+
+  /** Bytes accepted so far. */
+  get size(): number {
+    return this.#position + this.#pendingBytes;
+  }
+
+  /** Queues bytes; resolves once they are safe to reuse (written when the batch is full). */
+  async write(chunk: Buffer): Promise<void> {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush();
+  }
+
+  async #open(): Promise<number> {
+    if (this.#fd === undefined) this.#fd = await p<number>((cb) => fs.open(this.tmpPath, 'wx', 0o600, cb));
+    return this.#fd;
+  }
+
+  async #flush(): Promise<void> {
+    const fd = await this.#open();
+    let buffers = this.#pending;
+    this.#pending = [];
+    let remaining = this.#pendingBytes;
+    this.#pendingBytes = 0;
+    while (remaining > 0) {
+      const written = await p<number>((cb) => fs.writev(fd, buffers, this.#position, cb));
+      this.#position += written;
+      remaining -= written;
+      if (remaining > 0) buffers = dropBytes(buffers, written);
+    }
+  }
+
+  /** Flushes, fsyncs, renames into place and fsyncs the directory: the blob is now durable. */
+  async commit(): Promise<void> {
+    if (this.#done) throw new Error('blob writer already finished');
+    await this.#flush();
+    const fd = await this.#open();
+    await p<void>((cb) => fs.fsync(fd, cb));
+    await p<void>((cb) => fs.close(fd, cb));
+    this.#fd = undefined;
+    await p<void>((cb) => fs.rename(this.tmpPath, this.finalPath, cb));
+    this.#done = true;
+    const dfd = await p<number>((cb) => fs.open(this.dir, 'r', cb));
+    try {
+      await p<void>((cb) => fs.fsync(dfd, cb));
+    } finally {
+      await p<void>((cb) => fs.close(dfd, cb));
+    }
+  }
+
+  /** Drops the temporary file; safe to call at any point, and after commit it does nothing. */
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.#pending = [];
+    if (this.#fd !== undefined) {
+      const fd = this.#fd;
+      this.#fd = undefined;
+      await p<void>((cb) => fs.close(fd, cb)).catch(() => undefined);
+    }
+    await p<void>((cb) => fs.unlink(this.tmpPath, (err) => cb(err && err.code !== 'ENOENT' ? err : null, undefined))).catch(() => undefined);
+  }
+}
+
+function dropBytes(buffers: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of buffers) {
+    if (n >= b.length) {
+      n -= b.length;
+      continue;
+    }
+    out.push(n > 0 ? b.subarray(n) : b);
+    n = 0;
+  }
+  return out;
+}

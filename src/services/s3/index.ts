@@ -65,7 +65,8 @@ export class S3Service implements HttpHandler {
       clock: platform.clock,
       store: new S3Store(platform.db),
       blobs: new BlobStore(path.join(platform.config.dataDir, 's3')),
-      authorizer: platform.authorizer,
+      // Read through the platform on each call, so the IAM engine (or a test's stand-in) can replace it.
+      authorizer: { authorize: (r) => platform.authorizer.authorize(r) },
       ownerId: canonicalUserId(platform.config.accountId),
     };
   }

@@ -94,12 +94,13 @@ export async function signedRequest(
     port: Number(u.port),
     path,
     query: opts.query ?? {},
-    headers: { host: u.host, ...(opts.presign === undefined ? { 'x-amz-content-sha256': payloadHash } : {}), ...(opts.headers ?? {}) },
+    // Presigned URLs are for unsigned payloads, as @aws-sdk/s3-request-presigner makes them.
+    headers: { host: u.host, 'x-amz-content-sha256': opts.presign === undefined ? payloadHash : 'UNSIGNED-PAYLOAD', ...(opts.headers ?? {}) },
   };
   const signed =
     opts.presign === undefined
       ? await signer.sign(request, { signingDate: opts.signingDate ?? new Date() })
-      : await signer.presign(request, { signingDate: opts.signingDate ?? new Date(), expiresIn: opts.presign });
+      : await signer.presign(request, { signingDate: opts.signingDate ?? new Date(), expiresIn: opts.presign, unhoistableHeaders: new Set(['x-amz-content-sha256']) });
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) if (k.toLowerCase() !== 'host') headers[k] = String(v);
   const qs = Object.entries(signed.query ?? {})

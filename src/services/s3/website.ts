@@ -153,7 +153,7 @@ function errorPage(err: ServiceError, requestId: string, hostId: string, docErro
   return `${html}<hr/>\n</body>\n</html>\n`;
 }
 
-type Lookup = { row: ObjectRow } | { error: ServiceError };
+type Lookup = { row: ObjectRow } | { error: ServiceError; missing: boolean };
 
 export class WebsiteHandler implements HttpHandler {
   constructor(
@@ -217,12 +217,12 @@ export class WebsiteHandler implements HttpHandler {
   async #lookup(edge: EdgeRequest, bucket: BucketRow, key: string): Promise<Lookup> {
     const call = this.#call(edge, bucket, key);
     const row = await this.deps.store.getObject(bucket.name, key);
-    const d = await checkAccess(call, 's3:GetObject', 'object', { objectAcl: row?.acl });
-    if (d !== 'Allow') return { error: denied({ principal: undefined, action: 's3:GetObject', resource: resourceArn('object', bucket.name, key) }, d) as ServiceError };
     if (row === undefined) {
       const list = await checkAccess(call, 's3:ListBucket', 'bucket');
-      return { error: list === 'Allow' ? S3Errors.noSuchKey(key) : (S3Errors.accessDenied() as ServiceError) };
+      return { error: list === 'Allow' ? S3Errors.noSuchKey(key) : S3Errors.accessDenied(), missing: true };
     }
+    const d = await checkAccess(call, 's3:GetObject', 'object', { objectAcl: row.acl });
+    if (d !== 'Allow') return { error: denied({ principal: undefined, action: 's3:GetObject', resource: resourceArn('object', bucket.name, key) }, d) as ServiceError, missing: false };
     return { row };
   }
 
@@ -261,7 +261,7 @@ export class WebsiteHandler implements HttpHandler {
       }
     }
     let found = await this.#lookup(edge, bucket, key);
-    if ('error' in found && found.error.code === 'NoSuchKey' && !key.endsWith(`/${indexSuffix}`) && key !== indexSuffix) {
+    if ('error' in found && found.missing && !key.endsWith(`/${indexSuffix}`) && key !== indexSuffix) {
       // A "folder" without its trailing slash: S3 redirects to the slash form when an index exists there.
       const folder = await this.#lookup(edge, bucket, `${key}/${indexSuffix}`);
       if ('row' in folder) {

@@ -168,3 +168,23 @@ export async function errorOf(p: Promise<unknown>): Promise<{ name: string; mess
   }
   throw new Error('expected the call to fail');
 }
+
+/** A request with a chosen Host header (website endpoints), sent to the loopback server. */
+export function hostRequest(
+  server: TestServer,
+  host: string,
+  path: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  const port = Number(new URL(server.url).port);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method, headers: { host: `${host}:${port}`, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -83,13 +83,14 @@ async function readableObject(call: S3Call): Promise<ObjectRow> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
   const row = await call.deps.store.getObject(bucket.name, key);
-  const d = await checkAccess(call, 's3:GetObject', 'object', { objectAcl: row?.acl });
-  if (d !== 'Allow') throw denied({ principal: call.auth.principal, action: 's3:GetObject', resource: resourceArn('object', bucket.name, key) }, d);
   if (row === undefined) {
+    // S3 says whether a key exists only to callers who may list the bucket.
     const list = await checkAccess(call, 's3:ListBucket', 'bucket');
-    if (list !== 'Allow') throw denied({ principal: call.auth.principal, action: 's3:ListBucket', resource: resourceArn('bucket', bucket.name, undefined) }, list);
+    if (list !== 'Allow') throw denied({ principal: call.auth.principal, action: 's3:GetObject', resource: resourceArn('object', bucket.name, key) }, list);
     throw S3Errors.noSuchKey(key);
   }
+  const d = await checkAccess(call, 's3:GetObject', 'object', { objectAcl: row.acl });
+  if (d !== 'Allow') throw denied({ principal: call.auth.principal, action: 's3:GetObject', resource: resourceArn('object', bucket.name, key) }, d);
   return row;
 }
 

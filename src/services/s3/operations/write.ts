@@ -174,7 +174,7 @@ export function storedHeadersFrom(call: S3Call): StoredHeaders {
     throw new ServiceError('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', 400, { extra: { Size: String(metaSize), MaxSizeAllowed: String(USER_METADATA_LIMIT) } });
   }
   const storageClass = header(call, 'x-amz-storage-class') ?? 'STANDARD';
-  if (!STORAGE_CLASSES.has(storageClass)) throw S3Errors.invalidArgument('Invalid storage class.', 'x-amz-storage-class', storageClass);
+  if (!STORAGE_CLASSES.has(storageClass)) throw new ServiceError('InvalidStorageClass', 'The storage class you specified is not valid', 400, { extra: { StorageClassRequested: storageClass } });
   const redirect = header(call, 'x-amz-website-redirect-location');
   if (redirect !== undefined && !(redirect.startsWith('/') || /^https?:\/\//.test(redirect))) {
     throw S3Errors.invalidArgument('The website redirect location must have a prefix of \'http://\' or \'https://\' or \'/\'.');

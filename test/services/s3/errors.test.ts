@@ -3,7 +3,7 @@ import net from 'node:net';
 import { CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../support/gatehouse.js';
-import { codeOf, raw, s3Client, signedRequest } from './support.js';
+import { codeOf, s3Client, signedRequest } from './support.js';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -129,7 +129,7 @@ export function route(method: string, rawPath: string, query: string, host: stri
     if (method === 'GET') return r('ListBuckets');
     throw S3Errors.methodNotAllowed(method, 'SERVICE');
   }
-  for (const name of UNSUPPORTED) if (q.has(name)) throw S3Errors.notImplemented(`?${name}`);
+  if (q.size > 0) for (const name of UNSUPPORTED) if (q.has(name)) throw S3Errors.notImplemented(`?${name}`);
 
   if (key === undefined) {
     for (const [sub, op] of BUCKET_SUBRESOURCES[method] ?? []) if (q.has(sub)) return r(op);

@@ -168,11 +168,32 @@ export function prefixEnd(prefix: string): string {
 }
 const PREFIX_TAIL = '\u{10FFFF}'.repeat(257);
 
+/**
+ * Bucket rows are read by every request; they are cached for a second. Changes made through this
+ * process invalidate at once; the TTL bounds staleness should another process share the database
+ * (AWS, too, documents bucket configuration changes as eventually consistent).
+ */
+const BUCKET_TTL_MS = 1000;
+
 export class S3Store {
+  readonly #buckets = new Map<string, { row: BucketRow | undefined; at: number }>();
+
   constructor(private readonly db: Database) {}
 
-  getBucket(name: string): Promise<BucketRow | undefined> {
-    return this.db.get<BucketRow>('SELECT * FROM s3_buckets WHERE name = ?', [name]);
+  async getBucket(name: string): Promise<BucketRow | undefined> {
+    const now = Date.now();
+    const hit = this.#buckets.get(name);
+    if (hit !== undefined && now - hit.at < BUCKET_TTL_MS && hit.row !== undefined) return hit.row;
+    const row = await this.db.get<BucketRow>('SELECT * FROM s3_buckets WHERE name = ?', [name]);
+    if (row !== undefined) {
+      if (this.#buckets.size > 10_000) this.#buckets.clear();
+      this.#buckets.set(name, { row, at: now });
+    }
+    return row;
+  }
+
+  #forget(name: string): void {
+    this.#buckets.delete(name);
   }
 
   listBuckets(): Promise<BucketRow[]> {
@@ -181,6 +202,7 @@ export class S3Store {
 
   /** False when the name is taken. */
   async createBucket(b: BucketRow): Promise<boolean> {
+    this.#forget(b.name);
     const r = await this.db.run(
       `INSERT INTO s3_buckets (name, region, owner_account, created_at, acl, object_ownership, public_access_block, policy, cors, website)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
@@ -191,6 +213,7 @@ export class S3Store {
 
   /** Deletes an empty bucket and its abandoned uploads; returns the part blobs to remove, or 'not-empty'. */
   deleteBucket(name: string): Promise<string[] | 'not-empty' | 'missing'> {
+    this.#forget(name);
     return this.db.transaction(async (tx) => {
       const any = await tx.get('SELECT 1 AS x FROM s3_objects WHERE bucket = ? LIMIT 1', [name]);
       if (any !== undefined) return 'not-empty';
@@ -205,6 +228,7 @@ export class S3Store {
   /** Sets one configuration column (acl, object_ownership, public_access_block, policy, cors, website). */
   async setBucketConfig(name: string, column: BucketConfigColumn, value: string | null): Promise<void> {
     await this.db.run(`UPDATE s3_buckets SET ${COLUMN_SQL[column]} = ? WHERE name = ?`, [value, name]);
+    this.#forget(name);
   }
 
   getObject(bucket: string, key: string): Promise<ObjectRow | undefined> {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import { type S3Call, header } from '../context.js';
 import { S3Errors } from '../errors.js';
-import { openBody } from '../streaming.js';
+import { openBody, readPlainBody } from '../streaming.js';
 import { algorithmFromHeader, CHECKSUM_ALGORITHMS, checksumBytes, headerFor, newChecksum, type Checksum, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { ObjectRow } from '../store.js';
 
@@ -109,13 +109,18 @@ export async function receiveObject(call: S3Call, required?: ChecksumAlgorithm):
   const writer = call.deps.blobs.writer();
   try {
     if (body.length <= SMALL_BODY) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const c of body) {
-        chunks.push(c);
-        size += c.length;
+      let all: Buffer;
+      if (payload.kind === 'chunked') {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const c of body) {
+          chunks.push(c);
+          size += c.length;
+        }
+        all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      } else {
+        all = await readPlainBody(req, payload, body.length);
       }
-      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       md5.update(all);
       checksum?.update(all);
       await writer.write(all);

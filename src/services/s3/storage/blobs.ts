@@ -3,6 +3,9 @@
  * and its directory fsynced, so a crash leaves either no file or a whole one; the metadata row
  * that makes an object visible is written only after that. File names are random ids, never
  * derived from keys, so no key (`../../etc/passwd`, 1024 bytes, any Unicode) reaches a path.
+ *
+ * Blobs share one directory so that concurrent writers share its fsync (group commit): a
+ * directory fsync covers every rename that finished before it started.
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -27,21 +30,23 @@ export class BlobStore {
     // Whatever is in tmp/ was never committed: a crash mid-write leaves it, and nothing refers to it.
     fs.rmSync(this.#tmp, { recursive: true, force: true });
     fs.mkdirSync(this.#tmp, { recursive: true, mode: 0o700 });
-    for (let i = 0; i < 256; i++) fs.mkdirSync(path.join(this.#objects, i.toString(16).padStart(2, '0')), { recursive: true, mode: 0o700 });
+    this.#dirSync = new DirSync(this.#objects);
   }
+
+  readonly #dirSync: DirSync;
 
   newId(): string {
     return randomBytes(16).toString('hex');
   }
 
   path(id: string): string {
-    return path.join(this.#objects, id.slice(0, 2), id);
+    return path.join(this.#objects, id);
   }
 
   /** A writer for a new blob; nothing is visible until `commit` resolves. */
   writer(): BlobWriter {
     const id = this.newId();
-    return new BlobWriter(id, path.join(this.#tmp, id), this.path(id), path.join(this.#objects, id.slice(0, 2)));
+    return new BlobWriter(id, path.join(this.#tmp, id), this.path(id), this.#dirSync);
   }
 
   /** Small objects are read in one synchronous call: cheaper than a threadpool round trip per step. */
@@ -91,7 +96,7 @@ export class BlobWriter {
     readonly id: string,
     private readonly tmpPath: string,
     private readonly finalPath: string,
-    private readonly dir: string,
+    private readonly dirSync: DirSync,
   ) {}
 
   /** Bytes accepted so far. */
@@ -135,12 +140,7 @@ export class BlobWriter {
     this.#fd = undefined;
     await p<void>((cb) => fs.rename(this.tmpPath, this.finalPath, cb));
     this.#done = true;
-    const dfd = await p<number>((cb) => fs.open(this.dir, 'r', cb));
-    try {
-      await p<void>((cb) => fs.fsync(dfd, cb));
-    } finally {
-      await p<void>((cb) => fs.close(dfd, cb));
-    }
+    await this.dirSync.sync();
   }
 
   /** Drops the temporary file; safe to call at any point, and after commit it does nothing. */
@@ -154,6 +154,42 @@ export class BlobWriter {
       await p<void>((cb) => fs.close(fd, cb)).catch(() => undefined);
     }
     await p<void>((cb) => fs.unlink(this.tmpPath, (err) => cb(err && err.code !== 'ENOENT' ? err : null, undefined))).catch(() => undefined);
+  }
+}
+
+/** Coalesces directory fsyncs: callers that renamed while one was running share the next. */
+class DirSync {
+  #current: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  /** Resolves once a directory fsync that started after this call has finished. */
+  sync(): Promise<void> {
+    if (this.#next !== undefined) return this.#next;
+    if (this.#current === undefined) return (this.#current = this.#run());
+    const next = this.#current
+      .catch(() => undefined)
+      .then(() => {
+        this.#next = undefined;
+        return (this.#current = this.#run());
+      });
+    this.#next = next;
+    return next;
+  }
+
+  #run(): Promise<void> {
+    const done: Promise<void> = (async () => {
+      const fd = await p<number>((cb) => fs.open(this.dir, 'r', cb));
+      try {
+        await p<void>((cb) => fs.fsync(fd, cb));
+      } finally {
+        await p<void>((cb) => fs.close(fd, cb));
+      }
+    })().finally(() => {
+      if (this.#current === done) this.#current = undefined;
+    });
+    return done;
   }
 }
 

@@ -8,6 +8,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -71,6 +72,81 @@ function request(t: Target, method: string, pathname: string, query: string, bod
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * A minimal keep-alive HTTP/1.1 client over one socket, one request in flight: the load
+ * generator must cost far less than the server, or it, not the server, sets the pace.
+ */
+class RawConnection {
+  readonly #sock: net.Socket;
+  #buf: Buffer = Buffer.alloc(0);
+  #pending: { resolve: (r: { status: number; body: Buffer }) => void; reject: (e: Error) => void } | undefined;
+
+  constructor(host: string, port: number) {
+    this.#sock = net.connect(port, host);
+    this.#sock.setNoDelay(true);
+    this.#sock.on('data', (c: Buffer) => {
+      this.#buf = this.#buf.length === 0 ? c : Buffer.concat([this.#buf, c]);
+      this.#parse();
+    });
+    this.#sock.on('error', (e) => this.#pending?.reject(e));
+  }
+
+  #parse(): void {
+    const end = this.#buf.indexOf('\r\n\r\n');
+    if (end < 0 || this.#pending === undefined) return;
+    const head = this.#buf.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
+    const len = m === null ? 0 : Number(m[1]);
+    if (this.#buf.length < end + 4 + len) return;
+    const body = this.#buf.subarray(end + 4, end + 4 + len);
+    this.#buf = this.#buf.subarray(end + 4 + len);
+    const p = this.#pending;
+    this.#pending = undefined;
+    p.resolve({ status, body });
+  }
+
+  send(request: Buffer): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#sock.write(request);
+    });
+  }
+
+  close(): void {
+    this.#sock.destroy();
+  }
+}
+
+/** A signed request as bytes, ready to send (signatures stay valid for the 15-minute window). */
+function rawRequest(t: Target, method: string, pathname: string, query: string, body: Buffer | undefined, payloadHash: string): Buffer {
+  const headers = signedHeaders(method, `${t.host}:${t.port}`, pathname, query, payloadHash);
+  headers['content-length'] = String(body?.length ?? 0);
+  headers['user-agent'] = 'gatehouse-bench';
+  let head = `${method} ${query === '' ? pathname : `${pathname}?${query}`} HTTP/1.1\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  head += '\r\n';
+  return body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+/** Sends prepared requests over `concurrency` connections; checks each status. */
+async function blast(t: Target, requests: readonly Buffer[], concurrency: number, check: (r: { status: number; body: Buffer }) => boolean): Promise<void> {
+  const conns = Array.from({ length: concurrency }, () => new RawConnection(t.host, t.port));
+  let next = 0;
+  try {
+    await Promise.all(
+      conns.map(async (c) => {
+        while (next < requests.length) {
+          const r = await c.send(requests[next++]!);
+          if (!check(r)) throw new Error(`unexpected response ${r.status}: ${r.body.toString('utf8', 0, 300)}`);
+        }
+      }),
+    );
+  } finally {
+    for (const c of conns) c.close();
+  }
 }
 
 async function pool(total: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -174,7 +250,7 @@ function fmt(n: number, digits = 0): string {
 async function main(): Promise<void> {
   // BENCH_PROFILE=<dir> writes the server's V8 CPU profile there (node --cpu-prof) for analysis.
   const profileDir = process.env.BENCH_PROFILE;
-  const server = await startBenchServer({}, profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`]);
+  const server = await startBenchServer(process.env.BENCH_LOG_LEVEL === undefined ? {} : { GATEHOUSE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL }, profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`]);
   const u = new URL(server.url);
   const t: Target = { host: u.hostname, port: Number(u.port), agent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }) };
   const results: Phase[] = [];
@@ -191,36 +267,28 @@ async function main(): Promise<void> {
       await request(t, 'GET', key(i), '', undefined, 'UNSIGNED-PAYLOAD');
     });
 
-    if (ONLY.has('put')) results.push(
-      await phase(server, 'PUT 4 KiB', SMALL_COUNT, () =>
-        pool(SMALL_COUNT, CONCURRENCY, async (i) => {
-          const r = await request(t, 'PUT', key(i), '', small, smallHash);
-          if (r.status !== 200) throw new Error(`PUT ${r.status} ${r.text}`);
-        }),
-      ),
-    );
-    if (ONLY.has('get')) results.push(
-      await phase(server, 'GET 4 KiB', SMALL_COUNT, () =>
-        pool(SMALL_COUNT, CONCURRENCY, async (i) => {
-          const r = await request(t, 'GET', key(i), '', undefined, 'UNSIGNED-PAYLOAD');
-          if (r.status !== 200 || r.bytes !== SMALL) throw new Error(`GET ${r.status} ${r.bytes}`);
-        }),
-      ),
-    );
+    if (ONLY.has('put')) {
+      const reqs = Array.from({ length: SMALL_COUNT }, (_, i) => rawRequest(t, 'PUT', key(i), '', small, smallHash));
+      results.push(await phase(server, 'PUT 4 KiB', SMALL_COUNT, () => blast(t, reqs, CONCURRENCY, (r) => r.status === 200)));
+    }
+    if (ONLY.has('get')) {
+      const reqs = Array.from({ length: SMALL_COUNT }, (_, i) => rawRequest(t, 'GET', key(ONLY.has('put') ? i : i % 1000), '', undefined, 'UNSIGNED-PAYLOAD'));
+      results.push(await phase(server, 'GET 4 KiB', SMALL_COUNT, () => blast(t, reqs, CONCURRENCY, (r) => r.status === 200 && r.body.length === SMALL)));
+    }
 
     // 1,000 keys under their own prefix, listed whole each time.
     await pool(1000, CONCURRENCY, async (i) => {
       await request(t, 'PUT', `/bench/list/k-${String(i).padStart(4, '0')}`, '', small, smallHash);
     });
     const listQuery = 'list-type=2&max-keys=1000&prefix=list%2F';
-    if (ONLY.has('list')) results.push(
-      await phase(server, 'ListObjectsV2 1,000 keys', LIST_COUNT, () =>
-        pool(LIST_COUNT, 4, async () => {
-          const r = await request(t, 'GET', '/bench', listQuery, undefined, 'UNSIGNED-PAYLOAD');
-          if (r.status !== 200 || !r.text.includes('<KeyCount>1000</KeyCount>')) throw new Error(`LIST ${r.status} ${r.text.slice(0, 300)}`);
-        }),
-      ),
-    );
+    if (ONLY.has('list')) {
+      const reqs = Array.from({ length: LIST_COUNT }, () => rawRequest(t, 'GET', '/bench', listQuery, undefined, 'UNSIGNED-PAYLOAD'));
+      results.push(
+        await phase(server, 'ListObjectsV2 1,000 keys', LIST_COUNT, () =>
+          blast(t, reqs, 4, (r) => r.status === 200 && r.body.includes('<KeyCount>1000</KeyCount>')),
+        ),
+      );
+    }
 
     const block = Buffer.alloc(MiB);
     for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);

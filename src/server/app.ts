@@ -22,7 +22,7 @@ import { migrateSqlite, SqliteDatabase } from '../store/sqlite.js';
 import { CompositeCredentialResolver, loadRootCredentials } from './credentials.js';
 import { Edge, type EdgeServices } from './edge.js';
 import { healthRoute, outboxRoute } from './internal.js';
-import type { HttpHandler, RawRoute } from './request.js';
+import type { RawRoute } from './request.js';
 import { VERSION } from '../version.js';
 
 export interface GatehouseOptions {
@@ -45,6 +45,7 @@ export class Gatehouse {
   readonly #db: SqliteDatabase;
   readonly #server: http.Server;
   readonly #edge: Edge;
+  readonly #s3: { close(): void };
 
   private constructor(options: GatehouseOptions) {
     this.config = { ...options.config };
@@ -77,9 +78,10 @@ export class Gatehouse {
     const query = new Map<string, ApiService>();
     const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root)];
     query.set('sts', createStsService());
-    const { s3, website }: { s3: HttpHandler | undefined; website: HttpHandler | undefined } = createS3(this.platform);
+    const { s3, website } = createS3(this.platform);
+    this.#s3 = s3;
 
-    const services: EdgeServices = { json, query, routes, ...(s3 === undefined ? {} : { s3 }), ...(website === undefined ? {} : { website }) };
+    const services: EdgeServices = { json, query, routes, s3, website };
     this.#edge = new Edge(this.config, { config: this.config, clock: this.clock, credentials, authorizer: this.platform.authorizer }, services, this.log);
     this.#server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, this.#edge.listener);
   }
@@ -115,6 +117,7 @@ export class Gatehouse {
       this.#server.closeAllConnections();
     });
     this.platform.mailer.close();
+    this.#s3.close();
     await this.#db.close();
     this.log.flush();
   }

@@ -71,6 +71,11 @@ export class S3Service implements HttpHandler {
     };
   }
 
+  /** Releases what the blob store holds open. */
+  close(): void {
+    this.deps.blobs.close();
+  }
+
   async handle(edge: EdgeRequest): Promise<void> {
     const res = edge.res;
     res.setHeader('x-amz-id-2', hostIdOf(edge.requestId));

@@ -235,28 +235,53 @@ export class S3Store {
     return this.db.get<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?`, [bucket, key]);
   }
 
-  /** Inserts or replaces an object; returns the blob it replaced (to remove after commit). */
+  /**
+   * Inserts or replaces an object; returns the blob it replaced (to remove after commit).
+   * Without `tx`, writes that arrive together share one transaction (group commit): each
+   * commit is a WAL write, and under load it is the largest part of a small PUT's store cost.
+   */
   putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined> {
-    const run = async (s: Sql): Promise<string | undefined> => {
-      const old = await s.get<{ blob: string }>('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?', [o.bucket, o.key]);
-      await s.run(
-        `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
-           last_modified = excluded.last_modified, content_type = excluded.content_type, content_encoding = excluded.content_encoding,
-           content_disposition = excluded.content_disposition, content_language = excluded.content_language,
-           cache_control = excluded.cache_control, expires = excluded.expires, website_redirect = excluded.website_redirect,
-           metadata = excluded.metadata, acl = excluded.acl, checksum_algorithm = excluded.checksum_algorithm,
-           checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count,
-           storage_class = excluded.storage_class`,
-        [
-          o.bucket, o.key, o.blob, o.size, o.etag, o.last_modified, o.content_type, o.content_encoding, o.content_disposition,
-          o.content_language, o.cache_control, o.expires, o.website_redirect, o.metadata, o.acl, o.checksum_algorithm,
-          o.checksum_value, o.checksum_type, o.parts_count, o.storage_class,
-        ],
-      );
-      return old !== undefined && old.blob !== o.blob ? old.blob : undefined;
-    };
-    return tx !== undefined ? run(tx) : this.db.transaction(run);
+    if (tx !== undefined) return this.#putOne(o, tx);
+    return new Promise((resolve, reject) => {
+      this.#pendingPuts.push({ o, resolve, reject });
+      if (this.#pendingPuts.length === 1) setImmediate(() => void this.#flushPuts());
+    });
+  }
+
+  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined) => void; reject: (err: unknown) => void }[] = [];
+
+  async #flushPuts(): Promise<void> {
+    const batch = this.#pendingPuts.splice(0);
+    try {
+      const replaced = await this.db.transaction(async (tx) => {
+        const out: (string | undefined)[] = [];
+        for (const b of batch) out.push(await this.#putOne(b.o, tx));
+        return out;
+      });
+      batch.forEach((b, i) => b.resolve(replaced[i]));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined> {
+    const old = await s.get<{ blob: string }>('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?', [o.bucket, o.key]);
+    await s.run(
+      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
+         last_modified = excluded.last_modified, content_type = excluded.content_type, content_encoding = excluded.content_encoding,
+         content_disposition = excluded.content_disposition, content_language = excluded.content_language,
+         cache_control = excluded.cache_control, expires = excluded.expires, website_redirect = excluded.website_redirect,
+         metadata = excluded.metadata, acl = excluded.acl, checksum_algorithm = excluded.checksum_algorithm,
+         checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count,
+         storage_class = excluded.storage_class`,
+      [
+        o.bucket, o.key, o.blob, o.size, o.etag, o.last_modified, o.content_type, o.content_encoding, o.content_disposition,
+        o.content_language, o.cache_control, o.expires, o.website_redirect, o.metadata, o.acl, o.checksum_algorithm,
+        o.checksum_value, o.checksum_type, o.parts_count, o.storage_class,
+      ],
+    );
+    return old !== undefined && old.blob !== o.blob ? old.blob : undefined;
   }
 
   async setObjectAcl(bucket: string, key: string, acl: string): Promise<boolean> {

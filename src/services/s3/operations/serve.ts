@@ -124,7 +124,7 @@ export function sendObject(
     return;
   }
   if (row.size <= SMALL_OBJECT) {
-    const data = blobs.readSync(row.blob);
+    const data = blobs.readSync(row.blob, row.size);
     res.writeHead(status, headers);
     res.end(range === undefined ? data : data.subarray(start, end + 1));
     return;

@@ -18,6 +18,8 @@ const p = <T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => voi
 
 /** Writes are gathered to this size before going to the file, so large uploads make few syscalls. */
 const FLUSH_BYTES = 1024 * 1024;
+/** How much a large blob may have unsynced before a background fdatasync starts. */
+const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
 /** Descriptors kept open for small-object reads. */
 const OPEN_FDS = 256;
 
@@ -154,6 +156,27 @@ export class BlobWriter {
     return this.#fd;
   }
 
+  /**
+   * Large blobs start going to disk while the rest still arrives: an fdatasync every 32 MiB,
+   * not awaited, so the final fsync has little left to write instead of the whole object.
+   */
+  #earlySync: Promise<void> | undefined;
+  #syncedTo = 0;
+
+  #startEarlySync(fd: number): void {
+    if (this.#earlySync !== undefined || this.#position - this.#syncedTo < EARLY_SYNC_BYTES) return;
+    const upTo = this.#position;
+    this.#earlySync = p<void>((cb) => fs.fdatasync(fd, cb)).then(
+      () => {
+        this.#syncedTo = upTo;
+        this.#earlySync = undefined;
+      },
+      () => {
+        this.#earlySync = undefined;
+      },
+    );
+  }
+
   async #flush(): Promise<void> {
     const fd = await this.#open();
     let buffers = this.#pending;
@@ -166,6 +189,7 @@ export class BlobWriter {
       remaining -= written;
       if (remaining > 0) buffers = dropBytes(buffers, written);
     }
+    this.#startEarlySync(fd);
   }
 
   /** Flushes, fsyncs, renames into place and fsyncs the directory: the blob is now durable. */
@@ -173,6 +197,7 @@ export class BlobWriter {
     if (this.#done) throw new Error('blob writer already finished');
     await this.#flush();
     const fd = await this.#open();
+    if (this.#earlySync !== undefined) await this.#earlySync;
     await p<void>((cb) => fs.fsync(fd, cb));
     await p<void>((cb) => fs.close(fd, cb));
     this.#fd = undefined;
@@ -189,6 +214,7 @@ export class BlobWriter {
     if (this.#fd !== undefined) {
       const fd = this.#fd;
       this.#fd = undefined;
+      if (this.#earlySync !== undefined) await this.#earlySync;
       await p<void>((cb) => fs.close(fd, cb)).catch(() => undefined);
     }
     await p<void>((cb) => fs.unlink(this.tmpPath, (err) => cb(err && err.code !== 'ENOENT' ? err : null, undefined))).catch(() => undefined);

@@ -109,6 +109,7 @@ describe('S3 bad input', () => {
     const amp = await call('POST', '/errs', { query: { delete: '' }, body: '<Delete><Object><Key>a&amp;b&lt;c&#x41;</Key></Object></Delete>' });
     expect(amp.status).toBe(200);
     expect(amp.text).toContain('<Key>a&amp;b&lt;cA</Key>');
+    expectError(await call('POST', '/errs', { query: { delete: '' }, body: '<Delete><Object><Key>&#x110000;</Key></Object></Delete>' }), 400, 'MalformedXML');
     expectError(await call('PUT', '/errs', { query: { cors: '' }, body: '<CORSConfiguration/>' }), 400, 'MalformedXML');
     expectError(await call('PUT', '/errs', { query: { website: '' }, body: '<WebsiteConfiguration><IndexDocument><Suffix></Suffix></IndexDocument></WebsiteConfiguration>' }), 400, 'InvalidArgument');
     expectError(await call('PUT', '/errs', { query: { publicAccessBlock: '' }, body: '<PublicAccessBlockConfiguration><BlockPublicAcls>maybe</BlockPublicAcls></PublicAccessBlockConfiguration>' }), 400, 'MalformedXML');

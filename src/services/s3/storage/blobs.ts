@@ -108,7 +108,10 @@ export class BlobStore {
     }
   }
 
-  /** Removes blobs whose metadata rows are gone; a missing file is not an error. */
+  /**
+   * Removes blobs whose metadata rows are gone. Never fails: the rows are already gone, and a
+   * file that could not be removed is unreferenced garbage, not an error for the request.
+   */
   async remove(ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       const fd = this.#fds.get(id);
@@ -119,7 +122,7 @@ export class BlobStore {
     }
     await Promise.all(
       ids.map((id) =>
-        p<void>((cb) => fs.unlink(this.path(id), (err) => cb(err && err.code !== 'ENOENT' ? err : null, undefined))),
+        p<void>((cb) => fs.unlink(this.path(id), (err) => cb(err && err.code !== 'ENOENT' ? err : null, undefined))).catch(() => undefined),
       ),
     );
   }

@@ -134,6 +134,15 @@ describe('S3 through the AWS CLI', () => {
     expect(missing.stderr).toContain('NoSuchKey');
     const nb = await c(['s3api', 'list-objects-v2', '--bucket', 'no-such-bucket-cli']);
     expect(nb.stderr).toContain('NoSuchBucket');
+    // The CORS rules in the JSON form the console and walkthroughs use, which the CLI turns into XML.
+    const rules = [{ AllowedHeaders: ['*'], AllowedMethods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], AllowedOrigins: ['*'], ExposeHeaders: [] }];
+    const cors = await c(['s3api', 'put-bucket-cors', '--bucket', 'cli-api', '--cors-configuration', JSON.stringify({ CORSRules: rules })]);
+    expect(cors.code, cors.stderr).toBe(0);
+    const back = JSON.parse((await c(['s3api', 'get-bucket-cors', '--bucket', 'cli-api'])).stdout) as { CORSRules: unknown[] };
+    expect(back.CORSRules).toEqual([{ AllowedHeaders: ['*'], AllowedMethods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], AllowedOrigins: ['*'] }]);
+    const pre = await fetch(`${server.url}/cli-api/k.txt`, { method: 'OPTIONS', headers: { origin: 'http://site.example.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,x-amz-date' } });
+    expect(pre.status).toBe(200);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
   });
 });
 

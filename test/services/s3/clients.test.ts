@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -7,7 +8,7 @@ import AWS from 'aws-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../../support/cli.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
-import { s3Client } from './support.js';
+import { loopbackLookup, s3Client } from './support.js';
 
 let server: TestServer;
 let work: string;
@@ -61,6 +62,29 @@ describe('S3 through aws-sdk v2', () => {
       .promise()
       .then(() => undefined, (e: AWS.AWSError) => e);
     expect(err?.statusCode).toBe(404);
+  });
+
+  it('works with aws-sdk 2.487.0, the version the seed web app loads (virtual-hosted, as browsers use it)', async () => {
+    const { default: OldAWS } = (await import('aws-sdk-2.487.0')) as unknown as { default: typeof AWS };
+    const port = new URL(server.url).port;
+    const old = new OldAWS.S3({
+      endpoint: `http://localhost:${port}`,
+      region: REGION,
+      accessKeyId: server.credentials.accessKeyId,
+      secretAccessKey: server.credentials.secretAccessKey,
+      // Browsers reach <bucket>.localhost; node's resolver does not, so give the SDK an agent that does.
+      httpOptions: { agent: new http.Agent({ lookup: loopbackLookup }) },
+    });
+    // This SDK adds LocationConstraint=us-east-1 for custom endpoints, which AWS (and Gatehouse) refuse.
+    const bad = await old.createBucket({ Bucket: 'seed-sdk' }).promise().then(() => undefined, (e: AWS.AWSError) => e.code);
+    expect(bad).toBe('InvalidLocationConstraint');
+    await s3Client(server).send(new CreateBucketCommand({ Bucket: 'seed-sdk' }));
+    await old.putObject({ Bucket: 'seed-sdk', Key: 'index.html', Body: 'seed page', ContentType: 'text/html' }).promise();
+    await old.putObject({ Bucket: 'seed-sdk', Key: 'script/app.js', Body: 'app' }).promise();
+    const listed = await old.listObjects({ Bucket: 'seed-sdk' }).promise();
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(['index.html', 'script/app.js']);
+    const got = await old.getObject({ Bucket: 'seed-sdk', Key: 'index.html' }).promise();
+    expect(String(got.Body)).toBe('seed page');
   });
 
   it('uploads 12 MB with the managed multipart uploader', async () => {

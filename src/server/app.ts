@@ -119,6 +119,7 @@ export class Gatehouse {
     this.platform.mailer.close();
     this.#s3.close();
     await this.#db.close();
-    this.log.flush();
+    // Log lines are written in batches: wait for the last ones before the process may exit.
+    await new Promise<void>((resolve) => this.log.flush(() => resolve()));
   }
 }

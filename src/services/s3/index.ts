@@ -29,12 +29,43 @@ export { s3Schema };
 
 type Operation = (call: S3Call) => Promise<void>;
 
+/** Every implemented operation, by its AWS name. */
 const OPERATIONS: Readonly<Record<string, Operation>> = {
-  ...buckets,
-  ...objects,
-  ...listing,
-  ...multipart,
-  ...config,
+  ListBuckets: buckets.ListBuckets,
+  CreateBucket: buckets.CreateBucket,
+  DeleteBucket: buckets.DeleteBucket,
+  HeadBucket: buckets.HeadBucket,
+  GetBucketLocation: buckets.GetBucketLocation,
+  GetBucketVersioning: buckets.GetBucketVersioning,
+  PutObject: objects.PutObject,
+  GetObject: objects.GetObject,
+  HeadObject: objects.HeadObject,
+  DeleteObject: objects.DeleteObject,
+  DeleteObjects: objects.DeleteObjects,
+  CopyObject: objects.CopyObject,
+  ListObjects: listing.ListObjects,
+  ListObjectsV2: listing.ListObjectsV2,
+  ListMultipartUploads: listing.ListMultipartUploads,
+  CreateMultipartUpload: multipart.CreateMultipartUpload,
+  UploadPart: multipart.UploadPart,
+  UploadPartCopy: multipart.UploadPartCopy,
+  CompleteMultipartUpload: multipart.CompleteMultipartUpload,
+  AbortMultipartUpload: multipart.AbortMultipartUpload,
+  ListParts: multipart.ListParts,
+  PutBucketPolicy: config.PutBucketPolicy,
+  GetBucketPolicy: config.GetBucketPolicy,
+  DeleteBucketPolicy: config.DeleteBucketPolicy,
+  GetBucketPolicyStatus: config.GetBucketPolicyStatus,
+  GetBucketAcl: config.GetBucketAcl,
+  PutBucketAcl: config.PutBucketAcl,
+  GetObjectAcl: config.GetObjectAcl,
+  PutObjectAcl: config.PutObjectAcl,
+  PutPublicAccessBlock: config.PutPublicAccessBlock,
+  GetPublicAccessBlock: config.GetPublicAccessBlock,
+  DeletePublicAccessBlock: config.DeletePublicAccessBlock,
+  PutBucketOwnershipControls: config.PutBucketOwnershipControls,
+  GetBucketOwnershipControls: config.GetBucketOwnershipControls,
+  DeleteBucketOwnershipControls: config.DeleteBucketOwnershipControls,
   PutBucketCors,
   GetBucketCors,
   DeleteBucketCors,
@@ -42,7 +73,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   GetBucketWebsite,
   DeleteBucketWebsite,
   PreflightRequest: sendPreflight,
-} as unknown as Record<string, Operation>;
+};
 
 /** Operations that decide access themselves (per key, with the object's ACL, or with no bucket yet). */
 const SELF_AUTHORIZED = new Set(['ListBuckets', 'CreateBucket', 'GetObject', 'HeadObject', 'DeleteObjects', 'PreflightRequest']);

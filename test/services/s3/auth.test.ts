@@ -5,45 +5,29 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { Upload } from '@aws-sdk/lib-storage';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigV4Failure } from '../../../src/protocols/sigv4.js';
-import type { CredentialResolver, ResolvedCredentials } from '../../../src/server/credentials.js';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { openBody } from '../../../src/services/s3/streaming.js';
 import { crc32, crc32c } from '../../../src/services/s3/storage/checksums.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
 import { awsChunked, codeOf, errorOf, raw, s3Client, Sha256, signedRequest, signingKeyFor } from './support.js';
 
 let server: TestServer;
-const TEMP = { accessKeyId: 'ASIATEMPORARYKEY0001', secretAccessKey: 'temporary-secret-key-temporary-secret-key', sessionToken: 'session-token-1' };
-let tempExpires = 0;
+/** A real STS session for a role with no permissions, assumed by root. */
+let TEMP: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 
 beforeAll(async () => {
   server = await startServer();
   await s3Client(server).send(new CreateBucketCommand({ Bucket: 'auth' }));
-  // Stands in for STS: vouches for one temporary key, as an assumed-role session.
-  const sts: CredentialResolver = {
-    resolve(accessKeyId, token, now): Promise<ResolvedCredentials | SigV4Failure> {
-      if (accessKeyId !== TEMP.accessKeyId) return Promise.resolve(new SigV4Failure('unknown-key', 'unknown'));
-      if (token !== TEMP.sessionToken) return Promise.resolve(new SigV4Failure('invalid-token', 'bad token'));
-      if (now > tempExpires) return Promise.resolve(new SigV4Failure('expired-token', 'expired'));
-      return Promise.resolve({
-        secretAccessKey: TEMP.secretAccessKey,
-        principal: {
-          kind: 'assumed-role',
-          accountId: '000000000000',
-          arn: 'arn:aws:sts::000000000000:assumed-role/Reader/session',
-          userId: 'AROAEXAMPLE:session',
-          accessKeyId,
-          roleArn: 'arn:aws:iam::000000000000:role/Reader',
-          roleId: 'AROAEXAMPLE',
-          roleName: 'Reader',
-          sessionName: 'session',
-          expiration: tempExpires,
-          contextKeys: {},
-        },
-      });
-    },
-  };
-  server.gatehouse.platform.credentials.addTemporary(sts);
+  const common = { endpoint: server.url, region: REGION, credentials: server.credentials };
+  await new IAMClient(common).send(
+    new CreateRoleCommand({
+      RoleName: 'Reader',
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] }),
+    }),
+  );
+  const { Credentials } = await new STSClient(common).send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/Reader', RoleSessionName: 'session', DurationSeconds: 900 }));
+  TEMP = { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! };
 });
 afterAll(async () => {
   await server.close();
@@ -211,17 +195,23 @@ describe('S3 SigV4 header and presigned failures', () => {
   });
 
   it('takes session tokens (X-Amz-Security-Token), then ExpiredToken once they expire; authorization sees the assumed role', async () => {
-    tempExpires = Date.now() + 60_000;
     const s3 = s3Client(server, { credentials: TEMP });
-    // RootOnlyAuthorizer (until IAM lands) allows nobody but root: the signature is good, the decision is a deny.
+    // The role has no permissions: the signature is good, the decision is a deny.
     const denied = await errorOf(s3.send(new ListObjectsV2Command({ Bucket: 'auth' })));
     expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
     expect(denied.message).toBe('User: arn:aws:sts::000000000000:assumed-role/Reader/session is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::auth" because no identity-based policy allows the s3:ListBucket action');
     const presigned = await signedRequest(server, 'GET', '/auth/x', { credentials: TEMP, presign: 60 });
     expect(codeOf(presigned.text)).toBe('AccessDenied');
-    tempExpires = Date.now() - 1;
-    const expired = await errorOf(s3.send(new ListObjectsV2Command({ Bucket: 'auth' })));
-    expect(expired).toMatchObject({ name: 'ExpiredToken', status: 400, message: 'The provided token has expired.' });
+    server.gatehouse.clock.advance(901_000);
+    try {
+      // Signed at the server's (moved) time, so only the session's expiry is wrong.
+      const expired = await signedRequest(server, 'GET', '/auth', { credentials: TEMP, signingDate: new Date(server.gatehouse.clock.now()) });
+      expect(expired.status).toBe(400);
+      expect(codeOf(expired.text)).toBe('ExpiredToken');
+      expect(expired.text).toContain('<Message>The provided token has expired.</Message>');
+    } finally {
+      server.gatehouse.clock.reset();
+    }
   });
 
   it('allows 15 minutes of clock skew and answers more with RequestTimeTooSkewed', async () => {

@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { DefaultMailer, mailSchema } from '../mail/mailer.js';
 import type { Platform } from '../platform.js';
+import { cognitoIdentitySchema, createCognitoIdentityService } from '../services/cognito-identity/index.js';
 import { RootOnlyAuthorizer } from '../services/iam/authorizer.js';
 import { createStsService } from '../services/sts/index.js';
 import type { ApiService } from '../services/types.js';
@@ -32,7 +33,7 @@ export interface GatehouseOptions {
 }
 
 /** Every component's schema, migrated at start-up in this order. */
-const SCHEMAS: readonly Schema[] = [mailSchema];
+const SCHEMAS: readonly Schema[] = [mailSchema, cognitoIdentitySchema];
 
 export class Gatehouse {
   readonly config: Config;
@@ -76,6 +77,9 @@ export class Gatehouse {
     const query = new Map<string, ApiService>();
     const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root)];
     query.set('sts', createStsService());
+    const cognitoIdentity = createCognitoIdentityService(this.platform, {});
+    json.set('AWSCognitoIdentityService', cognitoIdentity.service);
+    routes.push(...cognitoIdentity.routes);
     let s3: HttpHandler | undefined;
     let website: HttpHandler | undefined;
 

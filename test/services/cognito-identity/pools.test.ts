@@ -199,13 +199,13 @@ describe('identity pool roles', () => {
 describe('identity pools, bad input', () => {
   it('answers an unknown pool with ResourceNotFoundException', async () => {
     const id = 'us-east-1:00000000-0000-0000-0000-000000000000';
-    for (const p of [
-      client.send(new DescribeIdentityPoolCommand({ IdentityPoolId: id })),
-      client.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: id })),
-      client.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: id, Roles: {} })),
-      client.send(new UpdateIdentityPoolCommand({ IdentityPoolId: id, IdentityPoolName: 'x', AllowUnauthenticatedIdentities: true })),
+    for (const call of [
+      () => client.send(new DescribeIdentityPoolCommand({ IdentityPoolId: id })),
+      () => client.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: id })),
+      () => client.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: id, Roles: {} })),
+      () => client.send(new UpdateIdentityPoolCommand({ IdentityPoolId: id, IdentityPoolName: 'x', AllowUnauthenticatedIdentities: true })),
     ]) {
-      expect(await errorOf(p)).toMatchObject({ name: 'ResourceNotFoundException', message: `IdentityPool '${id}' not found.` });
+      expect(await errorOf(call())).toMatchObject({ name: 'ResourceNotFoundException', message: `IdentityPool '${id}' not found.` });
     }
   });
 

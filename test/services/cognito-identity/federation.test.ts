@@ -282,7 +282,9 @@ describe('the basic flow', () => {
 describe('SDK credential providers against the service', () => {
   it('aws-sdk v2 CognitoIdentityCredentials with a User Pool login', async () => {
     const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-v2');
-    const creds = new AWS.CognitoIdentityCredentials({ IdentityPoolId: poolId, Logins: { [KEY]: token } }, { endpoint: server.url, region: REGION });
+    // The client config is handed to the Cognito Identity (and STS) clients the provider makes.
+    const clientConfig: AWS.ConfigurationOptions & { endpoint: string } = { endpoint: server.url, region: REGION };
+    const creds = new AWS.CognitoIdentityCredentials({ IdentityPoolId: poolId, Logins: { [KEY]: token } }, clientConfig);
     await creds.getPromise();
     expect(creds.accessKeyId).toMatch(/^ASIA/);
     expect(creds.identityId).toBe(lastCall().claims.sub);

@@ -16,7 +16,7 @@ import {
   invalidConfiguration,
   unauthenticatedNotSupported,
 } from './errors.js';
-import { checkGuest, checkLoginsFor, createIdentity, identityForLogins } from './linking.js';
+import { checkGuest, checkLoginsFor, checkLoginsForFast, createIdentity, identityForLoginsFast } from './linking.js';
 import { amrFor, type VerifiedLogin } from './logins.js';
 import { COGNITO_IDENTITY_PROVIDER } from './openid-token.js';
 import { RoleAssumptionRefused } from './ports.js';
@@ -59,7 +59,7 @@ async function authenticate(
     return [];
   }
   const verified = await deps.logins.verifyAll(pool, logins, ctx.now());
-  await deps.db.transaction((tx) => checkLoginsFor(tx, pool, identity, verified, ctx.now(), link));
+  await checkLoginsForFast(deps.db, pool, identity, verified, ctx.now(), link);
   return verified;
 }
 
@@ -78,7 +78,7 @@ export function federationOperations(deps: IdentityPoolDeps) {
         return { IdentityId: identity.id };
       }
       const verified = await deps.logins.verifyAll(pool, input.Logins, ctx.now());
-      const identity = await deps.db.transaction((tx) => identityForLogins(tx, pool, verified, ctx.now()));
+      const identity = await identityForLoginsFast(deps.db, pool, verified, ctx.now());
       return { IdentityId: identity.id };
     },
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { Sql } from '../../store/database.js';
+import type { Database, Sql } from '../../store/database.js';
 import { identityForbidden, identityNotFound, loginsDontMatch, resourceConflict } from './errors.js';
 import type { VerifiedLogin } from './logins.js';
 import { findLinkedIdentity, getIdentity, insertIdentity, linkLogin, loginsOf, touchIdentity, type IdentityRecord, type PoolRecord } from './repository.js';
@@ -86,4 +86,24 @@ export async function checkLoginsFor(tx: Sql, pool: PoolRecord, identity: Identi
 /** Without logins, only a guest identity may be used. */
 export async function checkGuest(tx: Sql, identity: IdentityRecord): Promise<void> {
   if (identity.disabled || (await loginsOf(tx, identity.id)).length > 0) throw identityForbidden(identity.id);
+}
+
+/**
+ * The read-mostly path: logins seen before need no write, so they are checked without
+ * opening a transaction; only logins to link take one (and are checked again inside it).
+ */
+export async function identityForLoginsFast(db: Database, pool: PoolRecord, logins: readonly VerifiedLogin[], now: number): Promise<IdentityRecord> {
+  const o = await owners(db, pool, logins);
+  if (o.unlinked.length === 0 && o.identities.size === 1) {
+    const id = o.identities.values().next().value!;
+    const found = await getIdentity(db, id);
+    if (found !== undefined && found.poolId === pool.id && !found.disabled) return found;
+  }
+  return db.transaction((tx) => identityForLogins(tx, pool, logins, now));
+}
+
+export async function checkLoginsForFast(db: Database, pool: PoolRecord, identity: IdentityRecord, logins: readonly VerifiedLogin[], now: number, link: boolean): Promise<void> {
+  const o = await owners(db, pool, logins);
+  if (!identity.disabled && o.unlinked.length === 0 && o.identities.size === 1 && o.identities.has(identity.id)) return;
+  await db.transaction((tx) => checkLoginsFor(tx, pool, identity, logins, now, link));
 }

@@ -16,12 +16,13 @@ function isLoopback(host: string): boolean {
 }
 
 /**
- * The issuer a provider's tokens must carry. IAM names providers by host and path; AWS
- * requires https. Plain http is accepted only for loopback issuers, so tests and local
- * development can run an issuer without certificates.
+ * The issuer a provider's tokens must carry: the provider's URL as registered (with its
+ * scheme). When only IAM's scheme-less name is known, https — or, for loopback issuers, http,
+ * so tests and local development can run an issuer without certificates.
  */
 export function issuersFor(provider: OidcProvider): string[] {
-  const bare = provider.url.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (/^https?:\/\//.test(provider.url)) return [provider.url.replace(/\/+$/, '')];
+  const bare = provider.url.replace(/\/+$/, '');
   const host = bare.split('/')[0] ?? '';
   return isLoopback(host.replace(/:\d+$/, '')) ? [`https://${bare}`, `http://${bare}`] : [`https://${bare}`];
 }

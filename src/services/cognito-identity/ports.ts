@@ -41,7 +41,7 @@ export interface UserPoolTokenVerifier {
 /** An IAM OpenID Connect provider as `CreateOpenIDConnectProvider` registered it. */
 export interface OidcProvider {
   arn: string;
-  /** The issuer URL, with scheme (`https://issuer.example/path`). */
+  /** The issuer URL as registered, with its scheme (`https://issuer.example/path`). */
   url: string;
   clientIds: readonly string[];
   thumbprints: readonly string[];

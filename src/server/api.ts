@@ -14,7 +14,7 @@ import { isUnsigned } from '../protocols/model.js';
 import { decodeQueryInput, encodeQueryError, encodeQueryResult } from '../protocols/query.js';
 import { EMPTY_SHA256, parseSigV4, sha256Hex, SigV4Failure, verifySigV4, type SigV4FailureKind } from '../protocols/sigv4.js';
 import { validateInput } from '../protocols/validate.js';
-import type { Authorizer } from '../services/iam/authorizer.js';
+import { accessDeniedMessage, type Authorizer } from '../services/iam/authorizer.js';
 import type { ApiService, RequestContext } from '../services/types.js';
 import type { CredentialResolver } from './credentials.js';
 import { send, type EdgeRequest } from './request.js';
@@ -155,12 +155,10 @@ async function authorizeDefault(
   principal: Principal,
 ): Promise<void> {
   const action = `${service.model.metadata.signingName ?? service.model.metadata.endpointPrefix}:${operation}`;
-  const d = await deps.authorizer.authorize({ principal, action, resource: '*', context: requestConditionKeys(ctx) });
-  if (d.decision !== 'Allow') {
-    ctx.log.info({ requestId: ctx.requestId, principal: principal.arn, action, resource: '*', decision: d.decision, decidedBy: d.decidedBy }, 'access denied');
-    const why = d.decision === 'ExplicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
-    throw authError(protocol, 'denied', `User: ${principal.arn} is not authorized to perform: ${action} on resource: * ${why}`);
-  }
+  const request = { principal, action, resource: '*', context: requestConditionKeys(ctx) };
+  const d = await deps.authorizer.authorize(request);
+  // The authorizer logs every deny with the statement that decided it.
+  if (d.decision !== 'Allow') throw authError(protocol, 'denied', accessDeniedMessage(request, d));
 }
 
 /** Global condition keys every service's requests carry. */

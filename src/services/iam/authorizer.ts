@@ -28,6 +28,11 @@ export interface AuthorizationDecision {
   decision: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
   /** The statement that decided (policy name or ARN, and Sid or index); logged on denies. */
   decidedBy?: string;
+  /**
+   * For denies, the kind of policy that denied explicitly or did not allow: AWS's AccessDenied
+   * messages name it ("… because no session policy allows the s3:GetObject action").
+   */
+  policyType?: 'identity-based' | 'resource-based' | 'session' | 'permissions boundary' | 'root';
 }
 
 export interface Authorizer {
@@ -41,4 +46,20 @@ export class RootOnlyAuthorizer implements Authorizer {
       request.principal?.kind === 'root' ? { decision: 'Allow', decidedBy: 'root user' } : { decision: 'ImplicitDeny' },
     );
   }
+}
+
+/**
+ * AWS's AccessDenied message for a denied request, e.g. `User: arn:aws:sts::…:assumed-role/R/s
+ * is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because no
+ * identity-based policy allows the s3:GetObject action`.
+ */
+export function accessDeniedMessage(request: AuthorizationRequest, decision: AuthorizationDecision): string {
+  const who = request.principal?.arn ?? 'anonymous';
+  const type = decision.policyType === undefined || decision.policyType === 'root' ? 'identity-based' : decision.policyType;
+  const what = type === 'permissions boundary' ? type : `${type} policy`;
+  const why =
+    decision.decision === 'ExplicitDeny'
+      ? `with an explicit deny in a${type === 'identity-based' ? 'n' : ''} ${what}`
+      : `because no ${what} allows the ${request.action} action`;
+  return `User: ${who} is not authorized to perform: ${request.action} on resource: ${request.resource} ${why}`;
 }

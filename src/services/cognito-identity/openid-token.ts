@@ -40,8 +40,13 @@ function b64url(s: string): string {
   return Buffer.from(s, 'utf8').toString('base64url');
 }
 
+/** Verified tokens remembered, so an app presenting the same token again costs no RSA work. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class OpenIdTokenIssuer {
   #keys: Promise<SigningKey[]> | undefined;
+  /** token → its claims, once signature, issuer and claims have checked out (expiry is checked on every use). */
+  readonly #verified = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly db: Database,
@@ -111,6 +116,19 @@ export class OpenIdTokenIssuer {
    * expiry. Throws `LoginTokenRejected`; the caller checks `aud` against the pool.
    */
   async verify(token: string, now: number): Promise<Claims> {
+    const hit = this.#verified.get(token);
+    if (hit !== undefined) {
+      const exp = hit.exp as number;
+      if (now >= exp * 1000) throw new LoginTokenRejected({ kind: 'expired', now, exp });
+      return hit;
+    }
+    const claims = await this.#verifyFully(token, now);
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(token, claims);
+    return claims;
+  }
+
+  async #verifyFully(token: string, now: number): Promise<Record<string, unknown>> {
     const parts = token.split('.');
     if (parts.length !== 3) throw new LoginTokenRejected({ kind: 'malformed' });
     let header: { kid?: unknown; alg?: unknown };

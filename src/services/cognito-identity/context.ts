@@ -16,6 +16,7 @@ export interface IdentityPoolDeps {
   ports: IdentityPoolPorts;
   logins: LoginVerifier;
   tokens: OpenIdTokenIssuer;
+  publicUrl(): string;
 }
 
 export function poolArn(deps: { accountId: string }, poolId: string): string {

@@ -19,7 +19,7 @@ import type {
 import { poolArn, requirePool, type IdentityPoolDeps } from './context.js';
 import { developerProviderNotSupported, identityNotFound, invalidParameter, resourceConflict } from './errors.js';
 import { checkLoginsFor, identityForLogins } from './linking.js';
-import { amrFor, isUserPoolLoginKey, oidcLoginKey, type VerifiedLogin } from './logins.js';
+import { amrFor, canonicalUserPoolKey, oidcLoginKey, type VerifiedLogin } from './logins.js';
 import { COGNITO_IDENTITY_PROVIDER } from './openid-token.js';
 import {
   deleteIdentity,
@@ -48,8 +48,8 @@ function developerUserNotFound(id: string): ServiceError {
 }
 
 /** Whether a Logins key names a provider other than a developer provider. */
-function isPublicProviderKey(pool: PoolRecord, key: string): boolean {
-  return key === COGNITO_IDENTITY_PROVIDER || isUserPoolLoginKey(key) || pool.providers.openIdConnectProviderArns.some((a) => oidcLoginKey(a) === key) || Object.hasOwn(pool.providers.supportedLoginProviders, key);
+function isPublicProviderKey(deps: IdentityPoolDeps, pool: PoolRecord, key: string): boolean {
+  return key === COGNITO_IDENTITY_PROVIDER || canonicalUserPoolKey(key, deps.publicUrl()) !== undefined || pool.providers.openIdConnectProviderArns.some((a) => oidcLoginKey(a) === key) || Object.hasOwn(pool.providers.supportedLoginProviders, key);
 }
 
 function requireDeveloperProvider(pool: PoolRecord, name: string): string {
@@ -70,7 +70,7 @@ export function developerOperations(deps: IdentityPoolDeps) {
       const verified: VerifiedLogin[] = [];
       let developer: VerifiedLogin | undefined;
       for (const [key, value] of Object.entries(input.Logins)) {
-        if (isPublicProviderKey(pool, key)) {
+        if (isPublicProviderKey(deps, pool, key)) {
           verified.push(await deps.logins.verify(pool, key, value, ctx.now()));
           continue;
         }

@@ -37,8 +37,9 @@ export function createCognitoIdentityService(platform: Platform, ports: Identity
     region: platform.config.region,
     accountId: platform.config.accountId,
     ports,
-    logins: new LoginVerifier(ports, tokens),
+    logins: new LoginVerifier(ports, tokens, () => platform.config.publicUrl),
     tokens,
+    publicUrl: () => platform.config.publicUrl,
   };
   // The basic flow: STS's public AssumeRoleWithWebIdentity accepts the tokens we issue.
   ports.sts?.registerWebIdentityIssuer({ issuer: COGNITO_IDENTITY_ISSUER, provider: COGNITO_IDENTITY_PROVIDER, verify: (token, now) => tokens.verify(token, now) });

@@ -31,8 +31,25 @@ const USER_POOL_KEY = /^cognito-idp\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.c
 /** Providers AWS federates with directly; Gatehouse cannot reach them to check tokens. */
 const SOCIAL_PROVIDERS = new Set(['graph.facebook.com', 'accounts.google.com', 'www.amazon.com', 'api.twitter.com', 'www.digits.com', 'appleid.apple.com']);
 
+const USER_POOL_ID = /^([a-z]{2}(?:-gov)?-[a-z]+-\d)_[0-9A-Za-z]+$/;
+
 export function isUserPoolLoginKey(key: string): boolean {
   return USER_POOL_KEY.test(key);
+}
+
+/**
+ * The AWS name of a User Pool login. Apps built on amazon-cognito-identity-js and the AWS SDKs
+ * send `cognito-idp.<region>.amazonaws.com/<poolId>` whatever URL Gatehouse runs at; Amplify
+ * derives the key from the ID token's `iss` instead, which here is `<public URL>/<poolId>`. Both
+ * name the same provider, so the second is read as the first; anything else is not a User Pool key.
+ */
+export function canonicalUserPoolKey(key: string, publicUrl: string): string | undefined {
+  if (USER_POOL_KEY.test(key)) return key;
+  const base = `${publicUrl.replace(/^\w+:\/\//, '').replace(/\/+$/, '')}/`;
+  if (!key.startsWith(base)) return undefined;
+  const poolId = key.slice(base.length);
+  const m = USER_POOL_ID.exec(poolId);
+  return m === null ? undefined : `cognito-idp.${m[1]!}.amazonaws.com/${poolId}`;
 }
 
 /** `arn:aws:iam::<acct>:oidc-provider/<host/path>` → `<host/path>`, the provider's Logins key. */
@@ -45,6 +62,8 @@ export class LoginVerifier {
   constructor(
     private readonly ports: IdentityPoolPorts,
     private readonly openIdTokens: OpenIdTokenIssuer,
+    /** Gatehouse's public URL (it is known only once the server listens). */
+    private readonly publicUrl: () => string,
   ) {}
 
   /** Verifies every login; the first refusal is the answer, as AWS gives one error. */
@@ -57,7 +76,8 @@ export class LoginVerifier {
   async verify(pool: PoolRecord, key: string, token: string, now: number): Promise<VerifiedLogin> {
     try {
       if (key === COGNITO_IDENTITY_PROVIDER) return await this.#cognitoIdentity(pool, token, now);
-      if (USER_POOL_KEY.test(key)) return await this.#userPool(pool, key, token);
+      const userPoolKey = canonicalUserPoolKey(key, this.publicUrl());
+      if (userPoolKey !== undefined) return await this.#userPool(pool, userPoolKey, token);
       const arn = pool.providers.openIdConnectProviderArns.find((a) => oidcLoginKey(a) === key);
       if (arn !== undefined) return await this.#oidc(key, arn, token, now);
       if (SOCIAL_PROVIDERS.has(key) && Object.hasOwn(pool.providers.supportedLoginProviders, key)) {

@@ -111,6 +111,19 @@ describe('User Pool logins (the walkthrough)', () => {
     expect(await errorOf(app.send(new GetCredentialsForIdentityCommand({ IdentityId })))).toMatchObject({ name: 'NotAuthorizedException', message: `Access to Identity '${IdentityId}' is forbidden.` });
   });
 
+  it('reads the key Amplify derives from the token issuer (<public URL>/<pool id>) as the same provider', async () => {
+    const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-amplify');
+    const amplifyKey = `${server.url.replace(/^http:\/\//, '')}/${USER_POOL_ID}`;
+    const a = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [amplifyKey]: token } }));
+    const b = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }));
+    expect(a.IdentityId).toBe(b.IdentityId);
+    await app.send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId, Logins: { [amplifyKey]: token } }));
+    expect(lastCall().claims.amr).toEqual(['authenticated', KEY, `${KEY}:CognitoSignIn:sub-amplify`]);
+    expect((await admin.send(new DescribeIdentityCommand({ IdentityId: a.IdentityId }))).Logins).toEqual([KEY]);
+    const elsewhere = await errorOf(app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [`other.host:1/${USER_POOL_ID}`]: token } })));
+    expect(elsewhere.message).toBe('Token is not from a supported provider of this identity pool.');
+  });
+
   it("refuses another user's login for an identity", async () => {
     const carol = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-carol');
     const dave = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-dave');

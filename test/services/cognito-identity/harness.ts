@@ -182,8 +182,9 @@ export async function startHarness(ports: IdentityPoolPorts, clock = new Adjusta
   const edge = new Edge(config, { config, clock, credentials, authorizer: platform.authorizer }, { json: new Map([['AWSCognitoIdentityService', identity.service]]), query: new Map(), routes: identity.routes }, log);
   const server = http.createServer(edge.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  config.publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: config.publicUrl,
     clock,
     logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
     async close() {

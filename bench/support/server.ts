@@ -25,12 +25,15 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts the compiled server (`npm run build` first) on a free port with a fresh data dir. */
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+/**
+ * Starts the compiled server (`npm run build` first) on a free port with a fresh data dir;
+ * `nodeArgs` go to node (e.g. `--cpu-prof` to profile the server).
+ */
+export async function startBenchServer(env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<BenchServer> {
   const cli = path.join(repo, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` before benchmarks');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, 'serve'], {
     env: {
       ...process.env,
       GATEHOUSE_PORT: '0',

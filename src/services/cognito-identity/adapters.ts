@@ -6,12 +6,76 @@
  */
 import { ServiceError } from '../../errors.js';
 import { requestConditionKeys } from '../../server/api.js';
+import { TokenVerificationError, type TokenCheck, type UserPoolTokenVerifier as IdpTokenVerifier } from '../cognito-idp/index.js';
 import type { IamDirectory } from '../iam/index.js';
 import { WebIdentityTokenError, type StsService } from '../sts/index.js';
 import { expiredMessage, INVALID_TOKEN } from '../sts/web-identity.js';
 import type { RequestContext } from '../types.js';
 import { oidcLoginKey } from './logins.js';
-import { LoginTokenRejected, RoleAssumptionRefused, type IssuedCredentials, type OidcProvider, type OidcProviderDirectory, type WebIdentityAssumption, type WebIdentityIssuer, type WebIdentityStsPort } from './ports.js';
+import {
+  LoginTokenRejected,
+  RoleAssumptionRefused,
+  type Claims,
+  type IssuedCredentials,
+  type LoginTokenProblem,
+  type OidcProvider,
+  type OidcProviderDirectory,
+  type UserPoolTokenVerifier,
+  type WebIdentityAssumption,
+  type WebIdentityIssuer,
+  type WebIdentityStsPort,
+} from './ports.js';
+
+function unverifiedClaims(token: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * User Pools verify the token fully; Cognito Identity's answers come first in AWS's order:
+ * a token naming another issuer is "Issuer doesn't match providerName" before its signature is
+ * looked at, and a token without `aud` (an access token) is "Missing a required claim: aud".
+ */
+export function userPoolsPort(verifier: IdpTokenVerifier): UserPoolTokenVerifier {
+  const problem = (check: TokenCheck, claims: Record<string, unknown>, now: number): LoginTokenProblem => {
+    switch (check) {
+      case 'format':
+        return { kind: 'malformed' };
+      case 'pool':
+      case 'issuer':
+        return { kind: 'issuer' };
+      case 'algorithm':
+      case 'signature':
+        return { kind: 'signature' };
+      case 'token_use':
+        return { kind: 'token-use' };
+      case 'expired':
+        return { kind: 'expired', now, exp: Number(claims.exp) };
+      case 'audience':
+        return { kind: 'audience' };
+      case 'revoked':
+        return { kind: 'revoked' };
+    }
+  };
+  return {
+    async verifyIdToken(userPoolId: string, token: string, options: { audiences: readonly string[]; now: number }): Promise<Claims> {
+      const claims = unverifiedClaims(token);
+      if (claims === undefined) throw new LoginTokenRejected({ kind: 'malformed' });
+      if (typeof claims.iss !== 'string' || !claims.iss.endsWith(`/${userPoolId}`)) throw new LoginTokenRejected({ kind: 'issuer' });
+      if (claims.aud === undefined) throw new LoginTokenRejected({ kind: 'missing-claim', claim: 'aud' });
+      try {
+        return await verifier.verifyIdToken(userPoolId, token, { audiences: options.audiences });
+      } catch (err) {
+        if (err instanceof TokenVerificationError) throw new LoginTokenRejected(problem(err.check, claims, options.now));
+        throw err;
+      }
+    },
+  };
+}
 
 export function stsPort(sts: StsService): WebIdentityStsPort {
   return {

@@ -77,7 +77,7 @@ export class LoginVerifier {
     try {
       if (key === COGNITO_IDENTITY_PROVIDER) return await this.#cognitoIdentity(pool, token, now);
       const userPoolKey = canonicalUserPoolKey(key, this.publicUrl());
-      if (userPoolKey !== undefined) return await this.#userPool(pool, userPoolKey, token);
+      if (userPoolKey !== undefined) return await this.#userPool(pool, userPoolKey, token, now);
       const arn = pool.providers.openIdConnectProviderArns.find((a) => oidcLoginKey(a) === key);
       if (arn !== undefined) return await this.#oidc(key, arn, token, now);
       if (SOCIAL_PROVIDERS.has(key) && Object.hasOwn(pool.providers.supportedLoginProviders, key)) {
@@ -101,7 +101,7 @@ export class LoginVerifier {
     return { kind: 'cognito-identity', provider: COGNITO_IDENTITY_PROVIDER, subject: String(claims.sub), mappingKey: COGNITO_IDENTITY_PROVIDER, amr, claims };
   }
 
-  async #userPool(pool: PoolRecord, key: string, token: string): Promise<VerifiedLogin> {
+  async #userPool(pool: PoolRecord, key: string, token: string, now: number): Promise<VerifiedLogin> {
     const configured = pool.providers.cognitoIdentityProviders.filter((p) => p.ProviderName === key);
     if (configured.length === 0) throw unsupportedProvider();
     const userPools = this.ports.userPools;
@@ -110,7 +110,7 @@ export class LoginVerifier {
     const audiences = configured.map((p) => p.ClientId).filter((c): c is string => typeof c === 'string');
     let claims: Claims;
     try {
-      claims = await userPools.verifyIdToken(userPoolId, token, { audiences });
+      claims = await userPools.verifyIdToken(userPoolId, token, { audiences, now });
     } catch (err) {
       if (err instanceof LoginTokenRejected || err instanceof ServiceError) throw err;
       throw new LoginTokenRejected({ kind: 'malformed' });

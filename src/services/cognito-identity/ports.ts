@@ -32,10 +32,10 @@ export type Claims = Readonly<Record<string, unknown>>;
 export interface UserPoolTokenVerifier {
   /**
    * RS256 signature with the pool's key, issuer, `token_use` = id, expiry, `aud` among
-   * `audiences`, and not revoked. Resolves with the token's claims; throws
+   * `audiences`, and not revoked; `now` (epoch ms) is the request's time. Resolves with the token's claims; throws
    * `LoginTokenRejected` (or anything else, which counts as a malformed token).
    */
-  verifyIdToken(userPoolId: string, token: string, options: { audiences: readonly string[] }): Promise<Claims>;
+  verifyIdToken(userPoolId: string, token: string, options: { audiences: readonly string[]; now: number }): Promise<Claims>;
 }
 
 /** An IAM OpenID Connect provider as `CreateOpenIDConnectProvider` registered it. */

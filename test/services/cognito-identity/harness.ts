@@ -66,7 +66,7 @@ export class FakeUserPools implements UserPoolTokenVerifier {
       .sign((await this.#key(poolId)).privateKey);
   }
 
-  async verifyIdToken(userPoolId: string, token: string, options: { audiences: readonly string[] }): Promise<Claims> {
+  async verifyIdToken(userPoolId: string, token: string, options: { audiences: readonly string[]; now: number }): Promise<Claims> {
     let payload: Claims;
     try {
       ({ payload } = await jwtVerify(token, (await this.#key(userPoolId)).publicKey, { currentDate: new Date(this.clock.now()), issuer: `https://cognito-idp.us-east-1.amazonaws.com/${userPoolId}` }));

@@ -1,0 +1,62 @@
+/**
+ * Sealed, expiring blobs the server hands out between two calls of one sign-in (SRP's
+ * SECRET_BLOCK, the Session of NEW_PASSWORD_REQUIRED), so it keeps no state in between.
+ * AES-256-GCM under a key derived for this purpose; the AAD binds a blob to its pool, app
+ * client and kind, so one cannot be replayed elsewhere. Standard base64, because clients
+ * decode SECRET_BLOCK as base64 and sign its bytes. Single use is enforced in memory.
+ * @module
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export type SealedKind = 'srp' | 'new-password';
+
+interface Envelope<T> {
+  /** Expiry, epoch ms. */
+  e: number;
+  /** Nonce for single use. */
+  n: string;
+  d: T;
+}
+
+export class Sealer {
+  readonly #used = new Map<string, number>();
+
+  constructor(private readonly key: Buffer) {}
+
+  seal<T>(kind: SealedKind, poolId: string, clientId: string, data: T, expiresAt: number): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(`${kind}\n${poolId}\n${clientId}`, 'utf8'));
+    const env: Envelope<T> = { e: expiresAt, n: randomBytes(12).toString('base64'), d: data };
+    const body = Buffer.concat([cipher.update(JSON.stringify(env), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
+  }
+
+  /**
+   * Opens a blob: 'invalid' when it is not ours or is for another pool, client or kind (or
+   * was already used), 'expired' when past its time.
+   */
+  open<T>(kind: SealedKind, poolId: string, clientId: string, sealed: string, now: number): { data: T; nonce: string; expiresAt: number } | 'invalid' | 'expired' {
+    const raw = Buffer.from(sealed, 'base64');
+    if (raw.length < 12 + 16 + 2) return 'invalid';
+    let env: Envelope<T>;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+      decipher.setAAD(Buffer.from(`${kind}\n${poolId}\n${clientId}`, 'utf8'));
+      decipher.setAuthTag(raw.subarray(raw.length - 16));
+      const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]);
+      env = JSON.parse(plain.toString('utf8')) as Envelope<T>;
+    } catch {
+      return 'invalid';
+    }
+    if (now > env.e) return 'expired';
+    if (this.#used.has(env.n)) return 'invalid';
+    return { data: env.d, nonce: env.n, expiresAt: env.e };
+  }
+
+  /** Marks a blob used (after it was accepted), until it would have expired anyway. */
+  consume(nonce: string, expiresAt: number, now: number): void {
+    if (this.#used.size > 10_000) for (const [n, e] of this.#used) if (e < now) this.#used.delete(n);
+    this.#used.set(nonce, expiresAt);
+  }
+}

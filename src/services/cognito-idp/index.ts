@@ -1,0 +1,76 @@
+/**
+ * Cognito User Pools (`cognito-idp`, AWS JSON 1.1, `X-Amz-Target:
+ * AWSCognitoIdentityProviderService.<Op>`): pools, app clients, users, groups, sign-up and
+ * sign-in (SRP and password), tokens, and the JWKS / OpenID discovery routes.
+ *
+ * Interface for other services — `createCognitoIdpService(platform)` returns
+ * `{ service, routes, schema, tokens }`:
+ * - `service` is the ApiService the edge dispatches to; `routes` serve
+ *   `/<poolId>/.well-known/jwks.json` and `/<poolId>/.well-known/openid-configuration`;
+ *   `schema` is this service's tables (list it in SCHEMAS).
+ * - `tokens.verifyIdToken(userPoolId, token, { audiences })` fully verifies an ID token
+ *   this server issued: RS256 only, signature with the pool's key, issuer
+ *   `${publicUrl}/${userPoolId}`, `token_use` = id, not expired, `aud` among `audiences`
+ *   (when given), and not revoked (its `origin_jti` session was not ended by RevokeToken,
+ *   GlobalSignOut, AdminUserGlobalSignOut, AdminDisableUser or user deletion). It resolves to
+ *   the token's claims, or rejects with a `TokenVerificationError` whose `check` says which
+ *   test failed ('format' | 'pool' | 'algorithm' | 'signature' | 'issuer' | 'token_use' |
+ *   'expired' | 'audience' | 'revoked'; a deleted user's sessions are gone, so their tokens
+ *   fail as 'revoked'). Identity Pools call it for Logins keyed
+ *   `cognito-idp.<region>.amazonaws.com/<userPoolId>`.
+ * @module
+ */
+import type { Platform } from '../../platform.js';
+import { loadModel } from '../../protocols/model.js';
+import type { RawRoute } from '../../server/request.js';
+import type { Schema } from '../../store/database.js';
+import type { ApiService, OperationHandlers } from '../types.js';
+import type { Operations } from './api.generated.js';
+import { IdpContext } from './context.js';
+import { adminUserOperations } from './operations/admin-users.js';
+import { authOperations } from './operations/auth.js';
+import { clientOperations } from './operations/clients.js';
+import { groupOperations } from './operations/groups.js';
+import { selfOperations } from './operations/self.js';
+import { signUpOperations } from './operations/sign-up.js';
+import { userPoolOperations } from './operations/user-pools.js';
+import { discoveryRoutes } from './routes.js';
+import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
+import { SignIn } from './sign-in.js';
+import { cognitoIdpSchema } from './store/schema.js';
+
+export { TokenVerificationError, type Claims, type TokenCheck, type UserPoolTokenVerifier } from './sessions.js';
+
+export interface CognitoIdpService {
+  service: ApiService;
+  routes: RawRoute[];
+  schema: Schema;
+  tokens: UserPoolTokenVerifier;
+}
+
+export function createCognitoIdpService(platform: Platform): CognitoIdpService {
+  const idp = new IdpContext(platform);
+  const sessions = new Sessions(idp);
+  const signIn = new SignIn(idp, sessions);
+  const operations: OperationHandlers<Operations> = {
+    ...userPoolOperations(idp),
+    ...clientOperations(idp),
+    ...signUpOperations(idp),
+    ...authOperations(idp, sessions, signIn),
+    ...selfOperations(idp, sessions),
+    ...adminUserOperations(idp, sessions),
+    ...groupOperations(idp),
+  };
+  return {
+    service: {
+      name: 'cognito-idp',
+      model: loadModel('cognito-idp'),
+      validationErrorCode: 'InvalidParameterException',
+      internalErrorCode: 'InternalErrorException',
+      operations: operations as ApiService['operations'],
+    },
+    routes: discoveryRoutes(idp),
+    schema: cognitoIdpSchema,
+    tokens: sessions,
+  };
+}

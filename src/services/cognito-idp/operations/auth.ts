@@ -1,0 +1,166 @@
+/**
+ * InitiateAuth and RespondToAuthChallenge (USER_SRP_AUTH → PASSWORD_VERIFIER,
+ * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED), their admin twins
+ * AdminInitiateAuth / AdminRespondToAuthChallenge (ADMIN_USER_PASSWORD_AUTH), and
+ * GetTokensFromRefreshToken.
+ * @module
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { ServiceError } from '../../../errors.js';
+import type { OperationHandlers, RequestContext } from '../../types.js';
+import type { ChallengeNameType, InitiateAuthResponse, Operations } from '../api.generated.js';
+import type { IdpContext } from '../context.js';
+import { missingRequired, requiredAttributesError, validateAttributeWrites } from '../domain/attributes.js';
+import { allowsFlow, type AuthFlow } from '../domain/client-config.js';
+import { checkPasswordPolicy } from '../domain/password-policy.js';
+import { caseSensitive } from '../domain/pool-config.js';
+import { parseA } from '../domain/srp.js';
+import { clientNotFound, expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
+import type { Sessions } from '../sessions.js';
+import type { SignIn, SignInCall } from '../sign-in.js';
+import type { AppClient, UserPool } from '../store/pools.js';
+import { passwordVerifier } from './new-users.js';
+
+type Params = Readonly<Record<string, string>>;
+
+function param(params: Params, name: string): string {
+  const v = Object.hasOwn(params, name) ? params[name] : undefined;
+  if (v === undefined || v === '') throw invalidParameter(`Missing required parameter ${name}`);
+  return v;
+}
+
+function requireFlow(client: AppClient, flow: AuthFlow): void {
+  if (!allowsFlow(client.config, flow)) throw invalidParameter(`${flow} flow not enabled for this client`);
+}
+
+export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn): OperationHandlers<Operations> {
+  const call = (pool: UserPool, client: AppClient, ctx: RequestContext): SignInCall => ({ pool, client, now: ctx.now(), hidden: idp.hidesUsers(client) });
+
+  /** The flows InitiateAuth and AdminInitiateAuth share. */
+  const initiate = async (c: SignInCall, flow: string, params: Params, admin: boolean): Promise<InitiateAuthResponse> => {
+    const { pool, client, now } = c;
+    switch (flow) {
+      case 'USER_SRP_AUTH': {
+        requireFlow(client, 'USER_SRP_AUTH');
+        const name = param(params, 'USERNAME');
+        const A = parseA(param(params, 'SRP_A'));
+        if (A === undefined) throw invalidParameter('SRP_A is not a valid SRP public value.');
+        const user = await idp.resolveUser(pool, name);
+        idp.checkSecret(client, params.SECRET_HASH, [name, user?.username], 'auth');
+        return signIn.srpChallenge(c, name, user, A);
+      }
+      case 'USER_PASSWORD_AUTH':
+      case 'ADMIN_USER_PASSWORD_AUTH':
+      case 'ADMIN_NO_SRP_AUTH': {
+        if ((flow === 'USER_PASSWORD_AUTH') === admin) throw invalidParameter('Initiate Auth method not supported.');
+        requireFlow(client, admin ? 'ADMIN_USER_PASSWORD_AUTH' : 'USER_PASSWORD_AUTH');
+        const name = param(params, 'USERNAME');
+        const password = param(params, 'PASSWORD');
+        const user = await idp.resolveUser(pool, name);
+        idp.checkSecret(client, params.SECRET_HASH, [name, user?.username], 'auth');
+        return signIn.password(c, name, user, password);
+      }
+      case 'REFRESH_TOKEN_AUTH':
+      case 'REFRESH_TOKEN': {
+        requireFlow(client, 'REFRESH_TOKEN_AUTH');
+        const token = param(params, 'REFRESH_TOKEN');
+        const username = Object.hasOwn(params, 'USERNAME') ? params.USERNAME : undefined;
+        // Clients with a secret hash a username: AWS takes the canonical one (the sub in
+        // email-as-username pools) or the one the client sends.
+        const result = await sessions.refresh(pool, client, token, now, (user) => idp.checkSecret(client, params.SECRET_HASH, [user.username, user.sub, username], 'auth'));
+        return { ChallengeParameters: {}, AuthenticationResult: result };
+      }
+      case 'CUSTOM_AUTH':
+      case 'USER_AUTH':
+        throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${flow} flow yet; see the README's compatibility table.`, 501);
+      default:
+        throw invalidParameter('Initiate Auth method not supported.');
+    }
+  };
+
+  /** NEW_PASSWORD_REQUIRED: the new password (and any required attributes), then tokens. */
+  const newPassword = async (c: SignInCall, session: string | undefined, responses: Params) => {
+    const { pool, client, now } = c;
+    if (session === undefined) throw invalidParameter('Missing required parameter Session');
+    const opened = idp.sealer.open<{ s: string }>('new-password', pool.id, client.clientId, session, now);
+    if (opened === 'expired') throw expiredSession();
+    if (opened === 'invalid') throw invalidSession();
+    const name = param(responses, 'USERNAME');
+    const password = param(responses, 'NEW_PASSWORD');
+    const user = await idp.users.bySub(pool.id, opened.data.s);
+    idp.checkSecret(client, responses.SECRET_HASH, [name, user?.username], 'auth');
+    if (user === undefined || (await idp.resolveUser(pool, name))?.sub !== user.sub) throw invalidSession();
+    if (user.status !== 'FORCE_CHANGE_PASSWORD') throw invalidSession();
+    const updates = Object.entries(responses)
+      .filter(([k]) => k.startsWith('userAttributes.'))
+      .map(([k, v]) => ({ Name: k.slice('userAttributes.'.length), Value: v }));
+    const writes = validateAttributeWrites(pool.config.SchemaAttributes, updates, { admin: false, creating: false });
+    for (const [k, v] of writes) user.attributes.set(k, v);
+    const missing = missingRequired(pool.config.SchemaAttributes, user.attributes);
+    if (missing.length > 0) throw requiredAttributesError(missing);
+    checkPasswordPolicy(pool.config, password);
+    Object.assign(user, passwordVerifier(pool, user.username, password));
+    user.status = 'CONFIRMED';
+    user.passwordExpiresAt = undefined;
+    user.updatedAt = now;
+    await idp.users.save(user, caseSensitive(pool.config));
+    idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    return signIn.afterPassword(c, user);
+  };
+
+  const respond = async (c: SignInCall, name: ChallengeNameType, session: string | undefined, responses: Params) => {
+    switch (name) {
+      case 'PASSWORD_VERIFIER':
+        return signIn.passwordVerifier(c, responses);
+      case 'NEW_PASSWORD_REQUIRED':
+        return newPassword(c, session, responses);
+      default:
+        throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${name} challenge yet; see the README's compatibility table.`, 501);
+    }
+  };
+
+  const adminClient = async (poolId: string, clientId: string): Promise<{ pool: UserPool; client: AppClient }> => {
+    const pool = await idp.pool(poolId);
+    const client = await idp.pools.getClient(clientId);
+    if (client === undefined || client.poolId !== pool.id) throw clientNotFound(clientId);
+    return { pool, client };
+  };
+
+  return {
+    async InitiateAuth(input, ctx) {
+      const { client, pool } = await idp.client(input.ClientId);
+      return initiate(call(pool, client, ctx), input.AuthFlow, input.AuthParameters ?? {}, false);
+    },
+
+    async RespondToAuthChallenge(input, ctx) {
+      const { client, pool } = await idp.client(input.ClientId);
+      return respond(call(pool, client, ctx), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
+    },
+
+    /** The newer refresh call (Amplify v6 uses it): the client secret itself instead of SECRET_HASH. */
+    async GetTokensFromRefreshToken(input, ctx) {
+      const { client, pool } = await idp.client(input.ClientId);
+      requireFlow(client, 'REFRESH_TOKEN_AUTH');
+      const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), () => {
+        if (client.secret === undefined) return;
+        if (input.ClientSecret === undefined) throw notAuthorized(`Client ${client.clientId} is configured with secret but ClientSecret was not received`);
+        const given = Buffer.from(input.ClientSecret);
+        const want = Buffer.from(client.secret);
+        if (given.length !== want.length || !timingSafeEqual(given, want)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
+      });
+      return { AuthenticationResult: result };
+    },
+
+    async AdminInitiateAuth(input, ctx) {
+      const { client, pool } = await adminClient(input.UserPoolId, input.ClientId);
+      if (input.AuthFlow === 'USER_PASSWORD_AUTH') throw invalidParameter('Initiate Auth method not supported.');
+      return initiate(call(pool, client, ctx), input.AuthFlow, input.AuthParameters ?? {}, true);
+    },
+
+    async AdminRespondToAuthChallenge(input, ctx) {
+      const { client, pool } = await adminClient(input.UserPoolId, input.ClientId);
+      return respond(call(pool, client, ctx), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
+    },
+  };
+}
+

@@ -1,0 +1,80 @@
+/**
+ * CreateUserPoolClient, DescribeUserPoolClient, UpdateUserPoolClient, ListUserPoolClients,
+ * DeleteUserPoolClient. Secrets are generated (or taken as given), sealed at rest, and shown
+ * by Create and Describe as AWS does.
+ * @module
+ */
+import type { OperationHandlers } from '../../types.js';
+import type { Operations } from '../api.generated.js';
+import type { IdpContext } from '../context.js';
+import { clientConfig } from '../domain/client-config.js';
+import { newClientId, newClientSecret } from '../domain/ids.js';
+import { clientNotFound, invalidParameter } from '../errors.js';
+import type { AppClient, UserPool } from '../store/pools.js';
+import { afterToken, clientView, nextToken } from '../views.js';
+
+export function clientOperations(idp: IdpContext): OperationHandlers<Operations> {
+  const schemaNames = (pool: UserPool): Set<string> => new Set(pool.config.SchemaAttributes.map((a) => a.Name!));
+
+  /** The client, which must belong to the named pool. */
+  const clientIn = async (poolId: string, clientId: string): Promise<{ pool: UserPool; client: AppClient }> => {
+    const pool = await idp.pool(poolId);
+    const client = await idp.pools.getClient(clientId);
+    if (client === undefined || client.poolId !== pool.id) throw clientNotFound(clientId);
+    return { pool, client };
+  };
+
+  return {
+    async CreateUserPoolClient(input, ctx) {
+      const pool = await idp.pool(input.UserPoolId);
+      const config = clientConfig(input, schemaNames(pool));
+      if (input.ClientSecret !== undefined && input.GenerateSecret !== true) {
+        throw invalidParameter('ClientSecret can only be provided when GenerateSecret is true.');
+      }
+      if (input.ClientSecret !== undefined && (input.ClientSecret.length < 24 || input.ClientSecret.length > 64)) {
+        throw invalidParameter('ClientSecret must be between 24 and 64 characters.');
+      }
+      const now = ctx.now();
+      const client: AppClient = {
+        clientId: newClientId(),
+        poolId: pool.id,
+        name: input.ClientName,
+        secret: input.GenerateSecret === true ? (input.ClientSecret ?? newClientSecret()) : undefined,
+        config,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await idp.pools.createClient(client);
+      return { UserPoolClient: clientView(client) };
+    },
+
+    async DescribeUserPoolClient(input) {
+      const { client } = await clientIn(input.UserPoolId, input.ClientId);
+      return { UserPoolClient: clientView(client) };
+    },
+
+    async UpdateUserPoolClient(input, ctx) {
+      const { pool, client } = await clientIn(input.UserPoolId, input.ClientId);
+      const config = clientConfig(input, schemaNames(pool));
+      await idp.pools.updateClient(client.clientId, input.ClientName ?? client.name, config, ctx.now());
+      const updated = await idp.pools.getClient(client.clientId);
+      return { UserPoolClient: clientView(updated!) };
+    },
+
+    async ListUserPoolClients(input) {
+      const pool = await idp.pool(input.UserPoolId);
+      const limit = input.MaxResults ?? 60;
+      const rows = await idp.pools.listClients(pool.id, input.NextToken === undefined ? undefined : afterToken(input.NextToken), limit + 1);
+      const page = rows.slice(0, limit);
+      return {
+        UserPoolClients: page.map((c) => ({ ClientId: c.clientId, UserPoolId: c.poolId, ClientName: c.name })),
+        ...(rows.length > limit ? { NextToken: nextToken(page[page.length - 1]!.clientId) } : {}),
+      };
+    },
+
+    async DeleteUserPoolClient(input) {
+      const { client } = await clientIn(input.UserPoolId, input.ClientId);
+      await idp.platform.db.transaction((tx) => idp.pools.deleteClient(client.clientId, tx));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Public key discovery for each user pool, where token verifiers look for it:
+ * `/<poolId>/.well-known/jwks.json` and `/<poolId>/.well-known/openid-configuration`.
+ * Pool ids contain `_`, so these paths never collide with S3 bucket names. Any origin may
+ * read them (browsers verify tokens too).
+ * @module
+ */
+import { send, type EdgeRequest, type RawRoute } from '../../server/request.js';
+import type { IdpContext } from './context.js';
+
+const PATH = /^\/([\w-]+_[0-9A-Za-z]+)\/\.well-known\/(jwks\.json|openid-configuration)$/;
+
+const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': '*' };
+
+export function discoveryRoutes(idp: IdpContext): RawRoute[] {
+  return [
+    {
+      name: 'cognito-idp.discovery',
+      matches: (r) => PATH.test(r.path),
+      handle: (r) => answer(idp, r),
+    },
+  ];
+}
+
+async function answer(idp: IdpContext, r: EdgeRequest): Promise<void> {
+  const [, poolId, doc] = PATH.exec(r.path)!;
+  if (r.method === 'OPTIONS') {
+    send(r.res, 204, { ...CORS, 'access-control-max-age': '86400' });
+    return;
+  }
+  if (r.method !== 'GET' && r.method !== 'HEAD') {
+    send(r.res, 405, { ...CORS, 'content-type': 'application/json', allow: 'GET, HEAD, OPTIONS' }, JSON.stringify({ message: 'Use GET.' }));
+    return;
+  }
+  const key = (await idp.pools.getPool(poolId!)) === undefined ? undefined : await idp.pools.signingKey(poolId!);
+  if (key === undefined) {
+    send(r.res, 404, { ...CORS, 'content-type': 'application/json' }, JSON.stringify({ message: `User pool ${poolId} does not exist.` }));
+    return;
+  }
+  const issuer = idp.issuer(poolId!);
+  const body =
+    doc === 'jwks.json'
+      ? { keys: [key.jwk] }
+      : {
+          issuer,
+          jwks_uri: `${issuer}/.well-known/jwks.json`,
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+          token_endpoint_auth_methods_supported: [],
+          scopes_supported: ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin'],
+          claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'token_use', 'cognito:username', 'cognito:groups', 'email', 'email_verified', 'phone_number', 'phone_number_verified'],
+          response_types_supported: [],
+        };
+  const json = JSON.stringify(body);
+  send(r.res, 200, { ...CORS, 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }, r.method === 'HEAD' ? undefined : json);
+}

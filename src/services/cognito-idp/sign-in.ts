@@ -1,0 +1,166 @@
+/**
+ * Sign-in: the password checks behind USER_SRP_AUTH (PASSWORD_VERIFIER) and
+ * USER_PASSWORD_AUTH, and what follows a correct password (account state checks, the
+ * NEW_PASSWORD_REQUIRED challenge, or tokens). Unknown users with PreventUserExistenceErrors
+ * get a plausible SRP challenge (stable salt and user id per username) and then the same
+ * NotAuthorizedException as a wrong password.
+ * @module
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ServiceError } from '../../errors.js';
+import type { InitiateAuthResponse } from './api.generated.js';
+import type { IdpContext } from './context.js';
+import { missingRequired } from './domain/attributes.js';
+import { poolShortName } from './domain/ids.js';
+import { bigHex, claimSignature, fromBig, N, parseTimestamp, serverChallenge, sessionKey, toBig, verifierFor, padBytes } from './domain/srp.js';
+import { incorrectCredentials, invalidParameter, notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
+import type { Sessions } from './sessions.js';
+import type { AppClient, UserPool } from './store/pools.js';
+import type { User } from './store/users.js';
+
+/** What SECRET_BLOCK carries (sealed): who, and the SRP numbers the second call needs. */
+interface SrpState {
+  /** The user's sub, or `fake:` for an unknown user under PreventUserExistenceErrors. */
+  s: string;
+  A: string;
+  B: string;
+  b: string;
+}
+
+/** TIMESTAMP may be this far from the server's clock. */
+const TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
+
+export interface SignInCall {
+  pool: UserPool;
+  client: AppClient;
+  now: number;
+  hidden: boolean;
+}
+
+export class SignIn {
+  readonly #fakeKey: Buffer;
+  readonly #fakeVerifier: Buffer;
+
+  constructor(
+    private readonly idp: IdpContext,
+    private readonly sessions: Sessions,
+  ) {
+    this.#fakeKey = idp.platform.secrets.derive('cognito-idp:fake-srp');
+    // Any group element will do: B = k·v + g^b is uniformly distributed either way.
+    this.#fakeVerifier = fromBig((toBig(randomBytes(384)) % (N - 3n)) + 2n);
+  }
+
+  #sessionMs(client: AppClient): number {
+    return (client.config.AuthSessionValidity ?? 3) * 60_000;
+  }
+
+  /** USER_SRP_AUTH, first step: B, the salt and SECRET_BLOCK. */
+  srpChallenge(call: SignInCall, name: string, user: User | undefined, A: Buffer): InitiateAuthResponse {
+    const { pool, client, now } = call;
+    let state: SrpState;
+    let salt: Buffer;
+    let id: string;
+    if (user === undefined || user.verifier === undefined || user.salt === undefined) {
+      if (user === undefined && !call.hidden) throw userNotFound();
+      // Stable per username, as AWS documents, so probing twice reveals nothing.
+      const mac = createHmac('sha256', this.#fakeKey).update(`${pool.id}\0${name}`).digest();
+      salt = padBytes(mac.subarray(0, 16));
+      const h = mac.subarray(16).toString('hex');
+      id = user?.username ?? `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+      const { b, B } = serverChallenge(this.#fakeVerifier);
+      state = { s: 'fake:', A: A.toString('base64'), B: B.toString('base64'), b: b.toString('base64') };
+    } else {
+      if (!user.enabled) throw userDisabled();
+      const { b, B } = serverChallenge(user.verifier);
+      salt = user.salt;
+      id = user.username;
+      state = { s: user.sub, A: A.toString('base64'), B: B.toString('base64'), b: b.toString('base64') };
+    }
+    const secretBlock = this.idp.sealer.seal('srp', pool.id, client.clientId, state, now + this.#sessionMs(client));
+    return {
+      ChallengeName: 'PASSWORD_VERIFIER',
+      ChallengeParameters: {
+        SALT: bigHex(salt),
+        SECRET_BLOCK: secretBlock,
+        SRP_B: bigHex(Buffer.from(state.B, 'base64')),
+        USERNAME: id,
+        USER_ID_FOR_SRP: id,
+      },
+    };
+  }
+
+  /** USER_SRP_AUTH, second step: checks PASSWORD_CLAIM_SIGNATURE, then finishes the sign-in. */
+  async passwordVerifier(call: SignInCall, responses: Readonly<Record<string, string>>): Promise<InitiateAuthResponse> {
+    const { pool, client, now } = call;
+    const get = (k: string): string => {
+      const v = Object.hasOwn(responses, k) ? responses[k] : undefined;
+      if (v === undefined || v === '') throw invalidParameter(`Missing required parameter ${k}`);
+      return v;
+    };
+    const username = get('USERNAME');
+    const blockText = get('PASSWORD_CLAIM_SECRET_BLOCK');
+    const signature = get('PASSWORD_CLAIM_SIGNATURE');
+    const timestamp = get('TIMESTAMP');
+    const ts = parseTimestamp(timestamp);
+    if (ts === undefined) throw invalidParameter('TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.');
+    const opened = this.idp.sealer.open<SrpState>('srp', pool.id, client.clientId, blockText, now);
+    if (opened === 'expired') throw notAuthorized('Invalid session for the user, session is expired.');
+    if (opened === 'invalid') throw incorrectCredentials();
+    this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    const state = opened.data;
+    const user = state.s === 'fake:' ? undefined : await this.idp.users.bySub(pool.id, state.s);
+    this.idp.checkSecret(client, responses.SECRET_HASH, [username, user?.username], 'auth');
+    if (user === undefined || user.verifier === undefined) throw incorrectCredentials();
+    // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
+    if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
+    if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS) throw incorrectCredentials();
+    const key = sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), user.verifier);
+    const want = key === undefined ? undefined : claimSignature(key, poolShortName(pool.id), user.username, Buffer.from(blockText, 'base64'), timestamp);
+    const got = Buffer.from(signature, 'base64');
+    if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) throw incorrectCredentials();
+    return this.afterPassword(call, user);
+  }
+
+  /** USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH: the password against the same verifier. */
+  async password(call: SignInCall, name: string, user: User | undefined, password: string): Promise<InitiateAuthResponse> {
+    if (user === undefined || user.verifier === undefined || user.salt === undefined) {
+      // The same work as a real check, so timing does not tell whether the user exists.
+      verifierFor(poolShortName(call.pool.id), name, password, this.#fakeVerifier.subarray(0, 16));
+      if (user === undefined && !call.hidden) throw userNotFound();
+      throw incorrectCredentials();
+    }
+    if (!user.enabled) throw userDisabled();
+    const v = verifierFor(poolShortName(call.pool.id), user.username, password, user.salt);
+    if (v.length !== user.verifier.length || !timingSafeEqual(v, user.verifier)) throw incorrectCredentials();
+    return this.afterPassword(call, user);
+  }
+
+  /** The password was right: account state decides between an error, a challenge and tokens. */
+  async afterPassword(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
+    const { pool, client, now } = call;
+    if (!user.enabled) throw userDisabled();
+    if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
+    if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
+    if (user.status === 'FORCE_CHANGE_PASSWORD') {
+      if (user.passwordExpiresAt !== undefined && now > user.passwordExpiresAt) {
+        throw notAuthorized('Temporary password has expired and must be reset by an administrator.');
+      }
+      const attrs: Record<string, string> = {};
+      for (const [k, v] of user.attributes) if (k !== 'sub') attrs[k] = v;
+      return {
+        ChallengeName: 'NEW_PASSWORD_REQUIRED',
+        Session: this.idp.sealer.seal('new-password', pool.id, client.clientId, { s: user.sub }, now + this.#sessionMs(client)),
+        ChallengeParameters: {
+          USER_ID_FOR_SRP: user.username,
+          requiredAttributes: JSON.stringify(missingRequired(pool.config.SchemaAttributes, user.attributes).map((a) => `userAttributes.${a}`)),
+          userAttributes: JSON.stringify(attrs),
+        },
+      };
+    }
+    if (pool.config.MfaConfiguration === 'ON') {
+      throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA challenges yet; set MfaConfiguration to OFF or OPTIONAL.', 501);
+    }
+    this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub }, 'user signed in');
+    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now) };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Groups of a pool and their members (by sub).
+ * @module
+ */
+import type { Database, Sql } from '../../../store/database.js';
+
+export interface Group {
+  poolId: string;
+  name: string;
+  description: string | undefined;
+  roleArn: string | undefined;
+  precedence: number | undefined;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface GroupRow {
+  pool_id: string;
+  name: string;
+  description: string | null;
+  role_arn: string | null;
+  precedence: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export class GroupStore {
+  constructor(private readonly db: Database) {}
+
+  async insert(g: Group, tx: Sql = this.db): Promise<void> {
+    await tx.run(
+      'INSERT INTO cognito_idp_groups (pool_id, name, description, role_arn, precedence, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [g.poolId, g.name, g.description ?? null, g.roleArn ?? null, g.precedence ?? null, g.createdAt, g.updatedAt],
+    );
+  }
+
+  async save(g: Group): Promise<void> {
+    await this.db.run('UPDATE cognito_idp_groups SET description = ?, role_arn = ?, precedence = ?, updated_at = ? WHERE pool_id = ? AND name = ?', [
+      g.description ?? null, g.roleArn ?? null, g.precedence ?? null, g.updatedAt, g.poolId, g.name,
+    ]);
+  }
+
+  async get(poolId: string, name: string, tx: Sql = this.db): Promise<Group | undefined> {
+    const r = await tx.get<GroupRow>('SELECT * FROM cognito_idp_groups WHERE pool_id = ? AND name = ?', [poolId, name]);
+    return r === undefined ? undefined : toGroup(r);
+  }
+
+  async list(poolId: string, after: string, limit: number): Promise<Group[]> {
+    return (await this.db.all<GroupRow>('SELECT * FROM cognito_idp_groups WHERE pool_id = ? AND name > ? ORDER BY name LIMIT ?', [poolId, after, limit])).map(toGroup);
+  }
+
+  async delete(poolId: string, name: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM cognito_idp_group_members WHERE pool_id = ? AND group_name = ?', [poolId, name]);
+      await tx.run('DELETE FROM cognito_idp_groups WHERE pool_id = ? AND name = ?', [poolId, name]);
+    });
+  }
+
+  async addMember(poolId: string, name: string, sub: string): Promise<void> {
+    await this.db.run('INSERT INTO cognito_idp_group_members (pool_id, group_name, sub) VALUES (?, ?, ?) ON CONFLICT (pool_id, group_name, sub) DO NOTHING', [poolId, name, sub]);
+  }
+
+  async removeMember(poolId: string, name: string, sub: string): Promise<void> {
+    await this.db.run('DELETE FROM cognito_idp_group_members WHERE pool_id = ? AND group_name = ? AND sub = ?', [poolId, name, sub]);
+  }
+
+  /** A user's groups, by name. */
+  async forUser(poolId: string, sub: string, after = '', limit = 10_000): Promise<Group[]> {
+    const rows = await this.db.all<GroupRow>(
+      `SELECT g.* FROM cognito_idp_group_members m JOIN cognito_idp_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name
+       WHERE m.pool_id = ? AND m.sub = ? AND g.name > ? ORDER BY g.name LIMIT ?`,
+      [poolId, sub, after, limit],
+    );
+    return rows.map(toGroup);
+  }
+
+  /** Subs of a group's members, ordered. */
+  async members(poolId: string, name: string, after: string, limit: number): Promise<string[]> {
+    const rows = await this.db.all<{ sub: string }>('SELECT sub FROM cognito_idp_group_members WHERE pool_id = ? AND group_name = ? AND sub > ? ORDER BY sub LIMIT ?', [
+      poolId, name, after, limit,
+    ]);
+    return rows.map((r) => r.sub);
+  }
+}
+
+function toGroup(r: GroupRow): Group {
+  return {
+    poolId: r.pool_id,
+    name: r.name,
+    description: r.description ?? undefined,
+    roleArn: r.role_arn ?? undefined,
+    precedence: r.precedence === null ? undefined : Number(r.precedence),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}

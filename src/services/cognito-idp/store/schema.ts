@@ -1,0 +1,102 @@
+/**
+ * The user-pool service's tables. Users, group members, codes and refresh tokens refer to a
+ * user by `sub` (immutable, unique in a pool), so renames and case folding never orphan rows.
+ * Passwords exist only as SRP salt + verifier; codes and refresh tokens only as hashes;
+ * signing keys and client secrets only sealed.
+ * @module
+ */
+import type { Schema } from '../../../store/database.js';
+
+export const cognitoIdpSchema: Schema = {
+  component: 'cognito-idp',
+  migrations: [
+    {
+      version: 1,
+      description: 'user pools, clients, users, groups, codes, refresh tokens',
+      sql: `
+      CREATE TABLE cognito_idp_user_pools (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        config TEXT NOT NULL,
+        signing_key TEXT NOT NULL,
+        kid TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE cognito_idp_clients (
+        client_id TEXT PRIMARY KEY,
+        pool_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        secret TEXT,
+        config TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_clients_pool ON cognito_idp_clients (pool_id, client_id);
+      CREATE TABLE cognito_idp_users (
+        pool_id TEXT NOT NULL,
+        username_key TEXT NOT NULL,
+        username TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        status TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        attributes TEXT NOT NULL,
+        email_key TEXT,
+        phone_key TEXT,
+        preferred_key TEXT,
+        salt TEXT,
+        verifier TEXT,
+        password_expires_at BIGINT,
+        tokens_revoked_at BIGINT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, username_key)
+      );
+      CREATE UNIQUE INDEX cognito_idp_users_sub ON cognito_idp_users (pool_id, sub);
+      CREATE INDEX cognito_idp_users_email ON cognito_idp_users (pool_id, email_key);
+      CREATE INDEX cognito_idp_users_phone ON cognito_idp_users (pool_id, phone_key);
+      CREATE INDEX cognito_idp_users_preferred ON cognito_idp_users (pool_id, preferred_key);
+      CREATE TABLE cognito_idp_codes (
+        pool_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, sub, purpose)
+      );
+      CREATE TABLE cognito_idp_refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        origin_jti TEXT NOT NULL,
+        pool_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        auth_time BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE UNIQUE INDEX cognito_idp_refresh_tokens_origin ON cognito_idp_refresh_tokens (origin_jti);
+      CREATE INDEX cognito_idp_refresh_tokens_user ON cognito_idp_refresh_tokens (pool_id, sub);
+      CREATE TABLE cognito_idp_groups (
+        pool_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        role_arn TEXT,
+        precedence BIGINT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, name)
+      );
+      CREATE TABLE cognito_idp_group_members (
+        pool_id TEXT NOT NULL,
+        group_name TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        PRIMARY KEY (pool_id, group_name, sub)
+      );
+      CREATE INDEX cognito_idp_group_members_user ON cognito_idp_group_members (pool_id, sub);
+      `,
+    },
+  ],
+};

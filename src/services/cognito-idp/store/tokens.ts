@@ -1,0 +1,113 @@
+/**
+ * One-time codes (kept as HMACs) and refresh tokens (kept as SHA-256 hashes). A refresh
+ * token row is also the record of one sign-in session: its origin_jti is in every ID and
+ * access token minted from it, so revoking the row revokes them all.
+ * @module
+ */
+import type { Database, Sql } from '../../../store/database.js';
+
+export type CodePurpose = 'SignUp' | 'ForgotPassword';
+
+export interface StoredCode {
+  codeHash: string;
+  expiresAt: number;
+  attempts: number;
+}
+
+export interface RefreshSession {
+  tokenHash: string;
+  originJti: string;
+  poolId: string;
+  clientId: string;
+  sub: string;
+  /** Epoch seconds of the sign-in the session began with. */
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | undefined;
+}
+
+interface RefreshRow {
+  token_hash: string;
+  origin_jti: string;
+  pool_id: string;
+  client_id: string;
+  sub: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export class TokenStore {
+  constructor(private readonly db: Database) {}
+
+  async putCode(poolId: string, sub: string, purpose: CodePurpose, codeHash: string, expiresAt: number, now: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO cognito_idp_codes (pool_id, sub, purpose, code_hash, expires_at, attempts, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
+       ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, created_at = excluded.created_at`,
+      [poolId, sub, purpose, codeHash, expiresAt, now],
+    );
+  }
+
+  async getCode(poolId: string, sub: string, purpose: CodePurpose): Promise<StoredCode | undefined> {
+    const r = await this.db.get<{ code_hash: string; expires_at: number; attempts: number }>(
+      'SELECT code_hash, expires_at, attempts FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?',
+      [poolId, sub, purpose],
+    );
+    return r === undefined ? undefined : { codeHash: r.code_hash, expiresAt: Number(r.expires_at), attempts: Number(r.attempts) };
+  }
+
+  async countFailedAttempt(poolId: string, sub: string, purpose: CodePurpose): Promise<void> {
+    await this.db.run('UPDATE cognito_idp_codes SET attempts = attempts + 1 WHERE pool_id = ? AND sub = ? AND purpose = ?', [poolId, sub, purpose]);
+  }
+
+  async deleteCode(poolId: string, sub: string, purpose: CodePurpose, tx: Sql = this.db): Promise<void> {
+    await tx.run('DELETE FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?', [poolId, sub, purpose]);
+  }
+
+  async insertRefresh(s: RefreshSession): Promise<void> {
+    await this.db.run(
+      `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      [s.tokenHash, s.originJti, s.poolId, s.clientId, s.sub, s.authTime, s.createdAt, s.expiresAt],
+    );
+  }
+
+  async refreshByHash(tokenHash: string): Promise<RefreshSession | undefined> {
+    const r = await this.db.get<RefreshRow>('SELECT * FROM cognito_idp_refresh_tokens WHERE token_hash = ?', [tokenHash]);
+    return r === undefined ? undefined : toSession(r);
+  }
+
+  async refreshByOrigin(originJti: string): Promise<RefreshSession | undefined> {
+    const r = await this.db.get<RefreshRow>('SELECT * FROM cognito_idp_refresh_tokens WHERE origin_jti = ?', [originJti]);
+    return r === undefined ? undefined : toSession(r);
+  }
+
+  async revokeSession(originJti: string, now: number): Promise<void> {
+    await this.db.run('UPDATE cognito_idp_refresh_tokens SET revoked_at = ? WHERE origin_jti = ? AND revoked_at IS NULL', [now, originJti]);
+  }
+
+  async revokeUserSessions(poolId: string, sub: string, now: number, tx: Sql = this.db): Promise<void> {
+    await tx.run('UPDATE cognito_idp_refresh_tokens SET revoked_at = ? WHERE pool_id = ? AND sub = ? AND revoked_at IS NULL', [now, poolId, sub]);
+  }
+
+  /** Drops sessions whose refresh token expired (their tokens are dead anyway). */
+  async purgeExpired(now: number): Promise<number> {
+    return (await this.db.run('DELETE FROM cognito_idp_refresh_tokens WHERE expires_at < ?', [now])).changes;
+  }
+}
+
+function toSession(r: RefreshRow): RefreshSession {
+  return {
+    tokenHash: r.token_hash,
+    originJti: r.origin_jti,
+    poolId: r.pool_id,
+    clientId: r.client_id,
+    sub: r.sub,
+    authTime: Number(r.auth_time),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    revokedAt: r.revoked_at === null ? undefined : Number(r.revoked_at),
+  };
+}

@@ -9,6 +9,7 @@
  * Cognito one, so STS evaluates it on every exchange. Prints figures, judges nothing.
  *
  *   npm run build && npx tsx bench/cognito-identity.ts [--logins userpool|developer] [--users N] [--seconds S]
+ *     [--concurrency 1,4,16,64] [--profile DIR]   (DIR receives the server's --cpu-prof profile)
  */
 import http from 'node:http';
 import { CognitoIdentityClient, CreateIdentityPoolCommand, GetOpenIdTokenForDeveloperIdentityCommand, SetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
@@ -21,7 +22,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const MODE = args.get('logins') ?? 'userpool';
 const USERS = Number(args.get('users') ?? 400);
 const SECONDS = Number(args.get('seconds') ?? 5);
-const CONCURRENCY = [1, 4, 16, 64];
+const CONCURRENCY = (args.get('concurrency') ?? '1,4,16,64').split(',').map(Number);
+const PROFILE = args.get('profile');
 const REGION = 'us-east-1';
 
 interface Login {
@@ -123,8 +125,8 @@ async function run(server: BenchServer, poolId: string, logins: Login[], concurr
 }
 
 async function main(): Promise<void> {
-  // Quiet logs would flatter the figures: measured at the default level, one line per request.
-  const server = await startBenchServer();
+  // Measured as deployed: the default log level writes one line per request.
+  const server = await startBenchServer({}, PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`]);
   try {
     const { poolId, logins } = await setup(server);
     console.log(`cognito-identity bench: ${logins.length} users with ${MODE === 'userpool' ? 'User Pool ID tokens' : 'developer tokens'}, ${SECONDS}s per step, server pid ${server.pid}`);

@@ -9,8 +9,36 @@ import type { OpenIdTokenIssuer } from './openid-token.js';
 import type { IdentityPoolPorts } from './ports.js';
 import { getPool, type PoolRecord } from './repository.js';
 
+/**
+ * Pool settings are read on every credential exchange and change rarely: kept in memory for a
+ * few seconds, and dropped at once when this process changes them.
+ */
+export class PoolCache {
+  readonly #entries = new Map<string, { pool: PoolRecord; at: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly ttlMs = 5000,
+  ) {}
+
+  async require(id: string): Promise<PoolRecord> {
+    const now = Date.now();
+    const hit = this.#entries.get(id);
+    if (hit !== undefined && now - hit.at < this.ttlMs) return hit.pool;
+    const pool = await requirePool(this.db, id);
+    if (this.#entries.size >= 1000) this.#entries.clear();
+    this.#entries.set(id, { pool, at: now });
+    return pool;
+  }
+
+  invalidate(id: string): void {
+    this.#entries.delete(id);
+  }
+}
+
 export interface IdentityPoolDeps {
   db: Database;
+  pools: PoolCache;
   region: string;
   accountId: string;
   ports: IdentityPoolPorts;

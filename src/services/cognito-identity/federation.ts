@@ -7,7 +7,7 @@
 import { ServiceError } from '../../errors.js';
 import type { RequestContext } from '../types.js';
 import type { GetCredentialsForIdentityInput, GetCredentialsForIdentityResponse, GetIdInput, GetIdResponse, GetOpenIdTokenInput, GetOpenIdTokenResponse, UnlinkIdentityInput } from './api.generated.js';
-import { poolArn, requirePool, type IdentityPoolDeps } from './context.js';
+import { poolArn, type IdentityPoolDeps } from './context.js';
 import {
   ambiguousRoleDenied,
   classicFlowDisabled,
@@ -20,7 +20,7 @@ import { checkGuest, checkLoginsFor, checkLoginsForFast, createIdentity, identit
 import { amrFor, type VerifiedLogin } from './logins.js';
 import { COGNITO_IDENTITY_PROVIDER } from './openid-token.js';
 import { RoleAssumptionRefused } from './ports.js';
-import { getIdentity, getPool, loginsOf, touchIdentity, unlinkLogin, type IdentityRecord, type PoolRecord } from './repository.js';
+import { getIdentity, loginsOf, touchIdentity, unlinkLogin, type IdentityRecord, type PoolRecord } from './repository.js';
 import { resolveRole } from './roles.js';
 
 /** Enhanced-flow credentials last an hour, as AWS's do. */
@@ -36,8 +36,14 @@ function hasLogins(logins: Readonly<Record<string, string>> | undefined): logins
 async function requireIdentity(deps: IdentityPoolDeps, id: string): Promise<{ identity: IdentityRecord; pool: PoolRecord }> {
   const identity = await getIdentity(deps.db, id);
   if (identity === undefined) throw identityNotFound(id);
-  const pool = await getPool(deps.db, identity.poolId);
-  if (pool === undefined) throw identityNotFound(id);
+  let pool: PoolRecord;
+  try {
+    pool = await deps.pools.require(identity.poolId);
+  } catch (err) {
+    // The pool went away after the identity was read (a concurrent DeleteIdentityPool).
+    if (err instanceof ServiceError && err.code === 'ResourceNotFoundException') throw identityNotFound(id);
+    throw err;
+  }
   return { identity, pool };
 }
 
@@ -71,7 +77,7 @@ function roleLogin(pool: PoolRecord, logins: readonly VerifiedLogin[]): Verified
 export function federationOperations(deps: IdentityPoolDeps) {
   return {
     async GetId(input: GetIdInput, ctx: RequestContext): Promise<GetIdResponse> {
-      const pool = await requirePool(deps.db, input.IdentityPoolId);
+      const pool = await deps.pools.require(input.IdentityPoolId);
       if (!hasLogins(input.Logins)) {
         if (!pool.allowUnauthenticated) throw unauthenticatedNotSupported();
         const identity = await deps.db.transaction((tx) => createIdentity(tx, pool, ctx.now()));

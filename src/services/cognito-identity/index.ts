@@ -11,7 +11,7 @@ import { authError, requestConditionKeys } from '../../server/api.js';
 import type { RawRoute } from '../../server/request.js';
 import type { ApiService, OperationHandlers, RequestContext } from '../types.js';
 import type { Operations } from './api.generated.js';
-import { poolArn, type IdentityPoolDeps } from './context.js';
+import { PoolCache, poolArn, type IdentityPoolDeps } from './context.js';
 import { developerOperations } from './developer.js';
 import { federationOperations } from './federation.js';
 import { identityOperations } from './identities.js';
@@ -34,6 +34,7 @@ export function createCognitoIdentityService(platform: Platform, ports: Identity
   const tokens = new OpenIdTokenIssuer(platform.db, platform.secrets, platform.config.region);
   const deps: IdentityPoolDeps = {
     db: platform.db,
+    pools: new PoolCache(platform.db),
     region: platform.config.region,
     accountId: platform.config.accountId,
     ports,

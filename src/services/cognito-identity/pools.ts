@@ -94,11 +94,11 @@ export function poolOperations(deps: IdentityPoolDeps) {
         };
         await savePool(tx, updated);
         return describePool(updated);
-      });
+      }).finally(() => deps.pools.invalidate(input.IdentityPoolId));
     },
 
     async DeleteIdentityPool(input: DeleteIdentityPoolInput): Promise<void> {
-      const deleted = await deps.db.transaction((tx) => deletePool(tx, input.IdentityPoolId));
+      const deleted = await deps.db.transaction((tx) => deletePool(tx, input.IdentityPoolId)).finally(() => deps.pools.invalidate(input.IdentityPoolId));
       if (!deleted) throw poolNotFound(input.IdentityPoolId);
     },
 
@@ -122,7 +122,7 @@ export function poolOperations(deps: IdentityPoolDeps) {
         validateRoles(roles);
         validateRoleMappings(roleMappings, pool.providers);
         await savePool(tx, { ...pool, roles, roleMappings });
-      });
+      }).finally(() => deps.pools.invalidate(input.IdentityPoolId));
     },
 
     async GetIdentityPoolRoles(input: GetIdentityPoolRolesInput): Promise<GetIdentityPoolRolesResponse> {
@@ -142,7 +142,7 @@ export function poolOperations(deps: IdentityPoolDeps) {
         for (const [k, v] of Object.entries(input.Tags)) tags[k] = v;
         if (Object.keys(tags).length > 50) throw invalidParameter('An identity pool can have at most 50 tags.');
         await savePool(tx, { ...pool, tags });
-      });
+      }).finally(() => deps.pools.invalidate(id));
       return {};
     },
 
@@ -153,7 +153,7 @@ export function poolOperations(deps: IdentityPoolDeps) {
         const tags = ownMap(pool.tags);
         for (const k of input.TagKeys) delete tags[k];
         await savePool(tx, { ...pool, tags });
-      });
+      }).finally(() => deps.pools.invalidate(id));
       return {};
     },
 

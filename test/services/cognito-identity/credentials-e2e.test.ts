@@ -21,6 +21,7 @@ import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient }
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import AWS from 'aws-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli, boto3 } from '../../support/cli.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
 import { startIssuer, type TestIssuer } from './harness.js';
 import { errorOf } from './support.js';
@@ -269,5 +270,33 @@ describe('SDK credential providers', () => {
     } finally {
       AWS.config.update(saved as AWS.ConfigurationOptions);
     }
+  });
+
+  it('boto3 unsigned get_id and get_credentials_for_identity, then STS with the credentials', async () => {
+    const py = await boto3(
+      server.url,
+      server.credentials,
+      `
+from botocore import UNSIGNED
+from botocore.config import Config
+ci = boto3.client('cognito-identity', endpoint_url=ENDPOINT, region_name=REGION, config=Config(signature_version=UNSIGNED))
+iid = ci.get_id(IdentityPoolId=${JSON.stringify('POOL')})['IdentityId']
+c = ci.get_credentials_for_identity(IdentityId=iid)['Credentials']
+sts = boto3.client('sts', endpoint_url=ENDPOINT, region_name=REGION, aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretKey'], aws_session_token=c['SessionToken'])
+print(json.dumps({'arn': sts.get_caller_identity()['Arn'], 'expires': c['Expiration'].isoformat()}))
+`.replace('POOL', poolId),
+    );
+    expect(py.stderr).toBe('');
+    const out = JSON.parse(py.stdout) as { arn: string; expires: string };
+    expect(out.arn).toBe(`arn:aws:sts::${ACCT}:assumed-role/Cognito_MSNIdentityPoolUnauth_Role/CognitoIdentityCredentials`);
+    expect(Date.parse(out.expires) - Date.now()).toBeGreaterThan(50 * 60_000);
+  });
+
+  it('the AWS CLI, unsigned', async () => {
+    const id = await awsCli(server.url, server.credentials, ['cognito-identity', 'get-id', '--identity-pool-id', poolId, '--no-sign-request']);
+    const { IdentityId } = JSON.parse(id.stdout) as { IdentityId: string };
+    const out = await awsCli(server.url, server.credentials, ['cognito-identity', 'get-credentials-for-identity', '--identity-id', IdentityId, '--no-sign-request']);
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toMatchObject({ IdentityId, Credentials: { AccessKeyId: expect.stringMatching(/^ASIA/) as unknown } });
   });
 });

@@ -14,6 +14,7 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   GlobalSignOutCommand,
+  RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, CreateIdentityPoolCommand, GetCredentialsForIdentityCommand, GetIdCommand, GetOpenIdTokenCommand, SetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
@@ -240,6 +241,16 @@ describe('ID tokens Identity Pools refuse', () => {
     const e = await errorOf(getId(loginKey, token));
     expect(e.name).toBe('NotAuthorizedException');
     expect(e.message).toBe('Invalid login token. Token has been revoked.');
+  });
+
+  it('a token whose session was ended by RevokeToken', async () => {
+    await user(userPoolId, clientId, 'revoketokenuser');
+    const session = await srpLogin(userPoolId, clientId, 'revoketokenuser');
+    const token = session.getIdToken().getJwtToken();
+    expect(await getId(loginKey, token)).toMatchObject({ IdentityId: expect.any(String) as unknown });
+    const anonymous = new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'AKIAUNUSEDUNUSED0000', secretAccessKey: 'unused' } });
+    await anonymous.send(new RevokeTokenCommand({ Token: session.getRefreshToken().getToken(), ClientId: clientId }));
+    expect(await errorOf(getId(loginKey, token))).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid login token. Token has been revoked.' });
   });
 });
 

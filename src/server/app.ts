@@ -18,6 +18,7 @@ import { JoseOidcVerifier } from '../services/cognito-identity/oidc.js';
 import { createCognitoIdpService, type CognitoIdpService } from '../services/cognito-idp/index.js';
 import { cognitoIdpSchema } from '../services/cognito-idp/store/schema.js';
 import { createIam, iamSchema, type Iam } from '../services/iam/index.js';
+import { createS3, s3Schema } from '../services/s3/index.js';
 import { createSts, type Sts } from '../services/sts/index.js';
 import type { ApiService } from '../services/types.js';
 import type { Schema } from '../store/database.js';
@@ -26,7 +27,7 @@ import { migrateSqlite, SqliteDatabase } from '../store/sqlite.js';
 import { CompositeCredentialResolver, loadRootCredentials } from './credentials.js';
 import { Edge, type EdgeServices } from './edge.js';
 import { healthRoute, outboxRoute } from './internal.js';
-import type { HttpHandler, RawRoute } from './request.js';
+import type { RawRoute } from './request.js';
 import { VERSION } from '../version.js';
 
 export interface GatehouseOptions {
@@ -37,7 +38,7 @@ export interface GatehouseOptions {
 }
 
 /** Every component's schema, migrated at start-up in this order. */
-const SCHEMAS: readonly Schema[] = [mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema];
+const SCHEMAS: readonly Schema[] = [mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema];
 
 export class Gatehouse {
   readonly config: Config;
@@ -54,6 +55,7 @@ export class Gatehouse {
   readonly #db: SqliteDatabase;
   readonly #server: http.Server;
   readonly #edge: Edge;
+  readonly #s3: { close(): void };
 
   private constructor(options: GatehouseOptions) {
     this.config = { ...options.config };
@@ -101,10 +103,10 @@ export class Gatehouse {
     });
     json.set('AWSCognitoIdentityService', cognitoIdentity.service);
     routes.push(...cognitoIdentity.routes);
-    let s3: HttpHandler | undefined;
-    let website: HttpHandler | undefined;
+    const { s3, website } = createS3(this.platform);
+    this.#s3 = s3;
 
-    const services: EdgeServices = { json, query, routes, ...(s3 === undefined ? {} : { s3 }), ...(website === undefined ? {} : { website }) };
+    const services: EdgeServices = { json, query, routes, s3, website };
     this.#edge = new Edge(this.config, { config: this.config, clock: this.clock, credentials, authorizer: this.platform.authorizer }, services, this.log);
     this.#server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, this.#edge.listener);
   }
@@ -140,7 +142,9 @@ export class Gatehouse {
       this.#server.closeAllConnections();
     });
     this.platform.mailer.close();
+    this.#s3.close();
     await this.#db.close();
-    this.log.flush();
+    // Log lines are written in batches: wait for the last ones before the process may exit.
+    await new Promise<void>((resolve) => this.log.flush(() => resolve()));
   }
 }

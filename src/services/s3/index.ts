@@ -1,0 +1,187 @@
+/**
+ * S3 on the edge: the `HttpHandler` for every request no other protocol claims, and the
+ * website endpoint's. A request is routed to its AWS operation, authenticated (SigV4 header or
+ * presigned, or anonymous), its bucket loaded, CORS applied, authorized (action and resource as
+ * AWS maps them), and dispatched; errors render as S3's `<Error>` document (no body for HEAD).
+ * @module
+ */
+import path from 'node:path';
+import { ServiceError } from '../../errors.js';
+import type { Platform } from '../../platform.js';
+import { s3ErrorXml } from '../../protocols/rest-xml.js';
+import type { EdgeRequest, HttpHandler } from '../../server/request.js';
+import { authenticateS3, type S3Auth } from './auth.js';
+import { ACTIONS } from './authorize.js';
+import { canonicalUserId, header, requireAccess, type S3Call, type S3Deps } from './context.js';
+import { applyCors, DeleteBucketCors, GetBucketCors, PutBucketCors, sendPreflight } from './cors.js';
+import { S3Errors } from './errors.js';
+import * as buckets from './operations/buckets.js';
+import * as config from './operations/config.js';
+import * as listing from './operations/listing.js';
+import * as multipart from './operations/multipart.js';
+import * as objects from './operations/objects.js';
+import { route, type S3Route } from './router.js';
+import { BlobStore } from './storage/blobs.js';
+import { S3Store, s3Schema } from './store.js';
+import { DeleteBucketWebsite, GetBucketWebsite, PutBucketWebsite, WebsiteHandler } from './website.js';
+
+export { s3Schema };
+
+type Operation = (call: S3Call) => Promise<void>;
+
+/** Every implemented operation, by its AWS name. */
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  ListBuckets: buckets.ListBuckets,
+  CreateBucket: buckets.CreateBucket,
+  DeleteBucket: buckets.DeleteBucket,
+  HeadBucket: buckets.HeadBucket,
+  GetBucketLocation: buckets.GetBucketLocation,
+  GetBucketVersioning: buckets.GetBucketVersioning,
+  PutObject: objects.PutObject,
+  GetObject: objects.GetObject,
+  HeadObject: objects.HeadObject,
+  DeleteObject: objects.DeleteObject,
+  DeleteObjects: objects.DeleteObjects,
+  CopyObject: objects.CopyObject,
+  ListObjects: listing.ListObjects,
+  ListObjectsV2: listing.ListObjectsV2,
+  ListMultipartUploads: listing.ListMultipartUploads,
+  CreateMultipartUpload: multipart.CreateMultipartUpload,
+  UploadPart: multipart.UploadPart,
+  UploadPartCopy: multipart.UploadPartCopy,
+  CompleteMultipartUpload: multipart.CompleteMultipartUpload,
+  AbortMultipartUpload: multipart.AbortMultipartUpload,
+  ListParts: multipart.ListParts,
+  PutBucketPolicy: config.PutBucketPolicy,
+  GetBucketPolicy: config.GetBucketPolicy,
+  DeleteBucketPolicy: config.DeleteBucketPolicy,
+  GetBucketPolicyStatus: config.GetBucketPolicyStatus,
+  GetBucketAcl: config.GetBucketAcl,
+  PutBucketAcl: config.PutBucketAcl,
+  GetObjectAcl: config.GetObjectAcl,
+  PutObjectAcl: config.PutObjectAcl,
+  PutPublicAccessBlock: config.PutPublicAccessBlock,
+  GetPublicAccessBlock: config.GetPublicAccessBlock,
+  DeletePublicAccessBlock: config.DeletePublicAccessBlock,
+  PutBucketOwnershipControls: config.PutBucketOwnershipControls,
+  GetBucketOwnershipControls: config.GetBucketOwnershipControls,
+  DeleteBucketOwnershipControls: config.DeleteBucketOwnershipControls,
+  PutBucketCors,
+  GetBucketCors,
+  DeleteBucketCors,
+  PutBucketWebsite,
+  GetBucketWebsite,
+  DeleteBucketWebsite,
+  PreflightRequest: sendPreflight,
+};
+
+/** Operations that decide access themselves (per key, with the object's ACL, or with no bucket yet). */
+const SELF_AUTHORIZED = new Set(['ListBuckets', 'CreateBucket', 'GetObject', 'HeadObject', 'DeleteObjects', 'PreflightRequest']);
+/** Operations that create keys, where S3 enforces the 1024-byte limit. */
+const KEY_WRITES = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload']);
+
+const ANONYMOUS: S3Auth = { principal: undefined, payload: { kind: 'anonymous' }, authType: undefined };
+
+/** S3's x-amz-id-2 / HostId: an opaque per-request token. */
+function hostIdOf(requestId: string): string {
+  return Buffer.from(requestId, 'latin1').toString('base64');
+}
+
+export class S3Service implements HttpHandler {
+  readonly deps: S3Deps;
+
+  constructor(private readonly platform: Platform) {
+    this.deps = {
+      config: platform.config,
+      clock: platform.clock,
+      store: new S3Store(platform.db),
+      blobs: new BlobStore(path.join(platform.config.dataDir, 's3')),
+      // Read through the platform on each call, so the IAM engine (or a test's stand-in) can replace it.
+      authorizer: { authorize: (r) => platform.authorizer.authorize(r) },
+      ownerId: canonicalUserId(platform.config.accountId),
+    };
+  }
+
+  /** Releases what the blob store holds open. */
+  close(): void {
+    this.deps.blobs.close();
+  }
+
+  async handle(edge: EdgeRequest): Promise<void> {
+    const res = edge.res;
+    res.setHeader('x-amz-id-2', hostIdOf(edge.requestId));
+    let r: S3Route | undefined;
+    try {
+      const cfg = this.platform.config;
+      r = route(edge.method, edge.path, edge.query, edge.host, cfg.s3HostSuffix, cfg.websiteHostSuffix, edge.req.headers);
+      edge.operation = `s3.${r.operation}`;
+      const now = this.platform.clock.now();
+      const auth = r.operation === 'PreflightRequest' ? ANONYMOUS : await authenticateS3(edge, this.platform.credentials, now);
+      const call: S3Call = { edge, route: r, auth, deps: this.deps, now, bucket: undefined };
+      const op = OPERATIONS[r.operation];
+      if (op === undefined) throw S3Errors.notImplemented(r.operation);
+      if (r.bucket !== undefined && r.operation !== 'CreateBucket') {
+        call.bucket = await this.deps.store.getBucket(r.bucket);
+        if (call.bucket === undefined && r.operation !== 'PreflightRequest') throw S3Errors.noSuchBucket(r.bucket);
+        if (r.operation !== 'PreflightRequest') applyCors(res, edge.req.headers, edge.method, call.bucket);
+      }
+      const expectedOwner = header(call, 'x-amz-expected-bucket-owner');
+      if (expectedOwner !== undefined && call.bucket !== undefined && expectedOwner !== call.bucket.owner_account) throw S3Errors.accessDenied();
+      if (r.key !== undefined && KEY_WRITES.has(r.operation) && Buffer.byteLength(r.key) > 1024) throw S3Errors.keyTooLong(Buffer.byteLength(r.key));
+      if (!SELF_AUTHORIZED.has(r.operation)) {
+        const a = ACTIONS[r.operation];
+        if (a === undefined) throw S3Errors.notImplemented(r.operation);
+        await requireAccess(call, a[0], a[1], { extra: listContext(r) });
+      }
+      await op(call);
+    } catch (err) {
+      this.#error(edge, err, r);
+    }
+  }
+
+  #error(edge: EdgeRequest, err: unknown, r: S3Route | undefined): void {
+    const res = edge.res;
+    let se: ServiceError;
+    if (err instanceof ServiceError) se = err;
+    else {
+      edge.log.error({ err, requestId: edge.requestId, operation: edge.operation }, 'unhandled error');
+      se = new ServiceError('InternalError', 'We encountered an internal error. Please try again.', 500);
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (se.status === 403 || se.status === 401) edge.log.info({ requestId: edge.requestId, op: edge.operation, code: se.code, bucket: r?.bucket }, 's3 request refused');
+    const headers: Record<string, string | number> = { ...se.headers };
+    if (se.code === 'MethodNotAllowed') headers.allow = r?.key !== undefined ? 'GET, PUT, POST, DELETE, HEAD' : 'GET, PUT, DELETE, HEAD, POST';
+    // An unread body would otherwise be drained before the connection can be reused.
+    if (!edge.req.complete) headers.connection = 'close';
+    if (edge.method === 'HEAD') {
+      res.writeHead(se.status, { ...headers, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const body = Buffer.from(s3ErrorXml(se, edge.requestId, hostIdOf(edge.requestId)), 'utf8');
+    res.writeHead(se.status, { ...headers, 'content-type': 'application/xml', 'content-length': body.length });
+    res.end(body);
+  }
+}
+
+/** ListBucket's condition keys: s3:prefix, s3:delimiter, s3:max-keys. */
+function listContext(r: S3Route): Record<string, string> | undefined {
+  if (r.operation !== 'ListObjects' && r.operation !== 'ListObjectsV2') return undefined;
+  const extra: Record<string, string> = {};
+  const prefix = r.query.get('prefix');
+  if (prefix !== undefined) extra['s3:prefix'] = prefix;
+  const delimiter = r.query.get('delimiter');
+  if (delimiter !== undefined) extra['s3:delimiter'] = delimiter;
+  const max = r.query.get('max-keys');
+  if (max !== undefined) extra['s3:max-keys'] = max;
+  return extra;
+}
+
+/** Builds S3 and its website endpoint over one store and blob directory. */
+export function createS3(platform: Platform): { s3: S3Service; website: WebsiteHandler } {
+  const s3 = new S3Service(platform);
+  return { s3, website: new WebsiteHandler(s3.deps, platform.config, hostIdOf) };
+}

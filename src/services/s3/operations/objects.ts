@@ -1,0 +1,283 @@
+/**
+ * Object operations: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { ServiceError } from '../../../errors.js';
+import { children, childText, el, malformedXml, parseXmlBody } from '../../../protocols/rest-xml.js';
+import { decide, denied, PUBLIC_CANNED_ACLS, aclsEnabled, publicAccessBlockOf, resourceArn } from '../authorize.js';
+import { bucketOf, checkAccess, conditionContext, doc, header, keyOf, requireAccess, sendEmpty, sendXml, type S3Call } from '../context.js';
+import { S3Errors } from '../errors.js';
+import { openBody, readSmallBody } from '../streaming.js';
+import { checksumOf, headerFor, type ChecksumAlgorithm } from '../storage/checksums.js';
+import type { BucketRow, ObjectRow } from '../store.js';
+import { checkConditions, objectHeaders, parseRange, sendObject } from './serve.js';
+import { cannedAclFrom, expectedChecksum, receiveObject, storedHeadersFrom } from './write.js';
+
+/** Seconds precision, as S3 keeps Last-Modified. */
+export function lastModifiedNow(now: number): number {
+  return Math.floor(now / 1000) * 1000;
+}
+
+/** The XML form of a Last-Modified time (S3 always writes milliseconds). */
+export function xmlTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Validates a canned ACL against the bucket's Object Ownership and Block Public Access, and
+ * asks for s3:PutObjectAcl when one is set. Returns the ACL to store.
+ */
+export async function aclForWrite(call: S3Call, bucket: BucketRow, key: string): Promise<string> {
+  const acl = cannedAclFrom(call);
+  if (acl === undefined) return 'private';
+  if (!aclsEnabled(bucket) && acl !== 'private' && acl !== 'bucket-owner-full-control') throw S3Errors.aclNotSupported();
+  if (PUBLIC_CANNED_ACLS.has(acl) && publicAccessBlockOf(bucket).BlockPublicAcls) throw S3Errors.accessDenied();
+  if (acl !== 'private') await requireAccess(call, 's3:PutObjectAcl', 'object', { key });
+  return acl;
+}
+
+function checksumHeaders(row: Pick<ObjectRow, 'checksum_algorithm' | 'checksum_value' | 'checksum_type'>): Record<string, string> {
+  if (row.checksum_algorithm === null || row.checksum_value === null) return {};
+  const h: Record<string, string> = { [headerFor(row.checksum_algorithm as ChecksumAlgorithm)]: row.checksum_value };
+  if (row.checksum_type !== null) h['x-amz-checksum-type'] = row.checksum_type;
+  return h;
+}
+
+export async function PutObject(call: S3Call): Promise<void> {
+  const bucket = bucketOf(call);
+  const key = keyOf(call);
+  const headers = storedHeadersFrom(call);
+  const acl = await aclForWrite(call, bucket, key);
+  const r = await receiveObject(call);
+  const row: ObjectRow = {
+    bucket: bucket.name,
+    key,
+    blob: r.blob,
+    size: r.size,
+    etag: r.md5.toString('hex'),
+    last_modified: lastModifiedNow(call.deps.clock.now()),
+    ...headers,
+    acl,
+    checksum_algorithm: r.checksum?.algorithm ?? null,
+    checksum_value: r.checksum?.value ?? null,
+    checksum_type: r.checksum === undefined ? null : 'FULL_OBJECT',
+    parts_count: null,
+  };
+  const replaced = await call.deps.store.putObject(row);
+  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row) });
+}
+
+const OVERRIDES: readonly (readonly [string, string])[] = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+];
+
+/** Loads the object and decides s3:GetObject; a missing key is NoSuchKey only for callers who may list the bucket. */
+async function readableObject(call: S3Call): Promise<ObjectRow> {
+  const bucket = bucketOf(call);
+  const key = keyOf(call);
+  const row = await call.deps.store.getObject(bucket.name, key);
+  if (row === undefined) {
+    // S3 says whether a key exists only to callers who may list the bucket.
+    const list = await checkAccess(call, 's3:ListBucket', 'bucket');
+    if (list !== 'Allow') throw denied({ principal: call.auth.principal, action: 's3:GetObject', resource: resourceArn('object', bucket.name, key) }, list);
+    throw S3Errors.noSuchKey(key);
+  }
+  const d = await checkAccess(call, 's3:GetObject', 'object', { objectAcl: row.acl });
+  if (d !== 'Allow') throw denied({ principal: call.auth.principal, action: 's3:GetObject', resource: resourceArn('object', bucket.name, key) }, d);
+  return row;
+}
+
+async function getOrHead(call: S3Call, head: boolean): Promise<void> {
+  const row = await readableObject(call);
+  const q = call.route.query;
+  const h = objectHeaders(row);
+  for (const [param, name] of OVERRIDES) {
+    const v = q.get(param);
+    if (v === undefined) continue;
+    if (call.auth.principal === undefined) throw S3Errors.invalidRequest('Request specific response headers cannot be used for anonymous GET requests.');
+    h[name] = v;
+  }
+  const partNumber = q.get('partNumber');
+  if (partNumber !== undefined && partNumber !== '1') {
+    if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
+      throw S3Errors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', partNumber);
+    }
+    throw new ServiceError('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416, { extra: { PartNumberRequested: partNumber, ActualPartCount: String(row.parts_count ?? 1) } });
+  }
+  if (checkConditions(call.edge.req.headers, row) === 304) {
+    call.edge.res.writeHead(304, { etag: String(h.etag), 'last-modified': String(h['last-modified']) });
+    call.edge.res.end();
+    return;
+  }
+  const range = parseRange(header(call, 'range'), row.size);
+  if (range === undefined && header(call, 'x-amz-checksum-mode') === 'ENABLED') Object.assign(h, checksumHeaders(row));
+  if (row.parts_count !== null && partNumber !== undefined) h['x-amz-mp-parts-count'] = row.parts_count;
+  sendObject(call.edge.res, call.deps.blobs, row, h, range, head);
+}
+
+export function GetObject(call: S3Call): Promise<void> {
+  return getOrHead(call, false);
+}
+
+export function HeadObject(call: S3Call): Promise<void> {
+  return getOrHead(call, true);
+}
+
+export async function DeleteObject(call: S3Call): Promise<void> {
+  const blob = await call.deps.store.deleteObject(bucketOf(call).name, keyOf(call));
+  if (blob !== undefined) await call.deps.blobs.remove([blob]);
+  sendEmpty(call, 204);
+}
+
+/** Verifies Content-MD5 / x-amz-checksum-* on a small body read whole (DeleteObjects, configuration PUTs). */
+export function checkSmallBodyDigests(call: S3Call, body: Buffer, trailers: Map<string, string>): void {
+  const md5 = header(call, 'content-md5');
+  if (md5 !== undefined) {
+    const got = Buffer.from(md5, 'base64');
+    if (got.length !== 16) throw S3Errors.invalidDigest(md5);
+    const computed = checksumOfMd5(body);
+    if (!computed.equals(got)) throw S3Errors.badDigestMd5(md5, computed.toString('base64'));
+  }
+  const expected = expectedChecksum(call, undefined);
+  if (expected !== undefined) {
+    const claimed = expected.fromTrailer ? trailers.get(headerFor(expected.algorithm)) : expected.value;
+    if (claimed !== undefined && claimed !== checksumOf(expected.algorithm, body)) throw S3Errors.badDigestChecksum(expected.algorithm);
+  }
+}
+
+function checksumOfMd5(body: Buffer): Buffer {
+  return createHash('md5').update(body).digest();
+}
+
+/** Reads a small XML request body with every payload and digest check, and parses it. */
+export async function readXml(call: S3Call, root: string, limit = 1024 * 1024): Promise<ReturnType<typeof parseXmlBody>> {
+  const body = openBody(call.edge.req, call.auth.payload);
+  const buf = await readSmallBody(body, limit);
+  checkSmallBodyDigests(call, buf, body.trailers);
+  if (buf.length === 0) throw malformedXml();
+  return parseXmlBody(buf, root);
+}
+
+export async function DeleteObjects(call: S3Call): Promise<void> {
+  const bucket = bucketOf(call);
+  const root = await readXml(call, 'Delete', 2 * 1024 * 1024);
+  const quiet = (childText(root, 'Quiet') ?? 'false').toLowerCase() === 'true';
+  const objects = children(root, 'Object');
+  if (objects.length === 0 || objects.length > 1000) throw malformedXml();
+  let out = '';
+  const blobs: string[] = [];
+  for (const o of objects) {
+    const key = childText(o, 'Key');
+    if (key === undefined) throw malformedXml();
+    const versionId = childText(o, 'VersionId');
+    if (versionId !== undefined && versionId !== 'null') {
+      out += `<Error>${el('Key', key)}${el('VersionId', versionId)}<Code>NoSuchVersion</Code><Message>The specified version does not exist.</Message></Error>`;
+      continue;
+    }
+    const d = await checkAccess(call, 's3:DeleteObject', 'object', { key });
+    if (d !== 'Allow') {
+      out += `<Error>${el('Key', key)}<Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
+      continue;
+    }
+    const blob = await call.deps.store.deleteObject(bucket.name, key);
+    if (blob !== undefined) blobs.push(blob);
+    if (!quiet) out += `<Deleted>${el('Key', key)}</Deleted>`;
+  }
+  await call.deps.blobs.remove(blobs);
+  sendXml(call, 200, doc('DeleteResult', out));
+}
+
+/** `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded. */
+export function parseCopySource(value: string): { bucket: string; key: string } {
+  let v = value;
+  const q = v.indexOf('?');
+  if (q >= 0) {
+    const version = new URLSearchParams(v.slice(q + 1)).get('versionId');
+    if (version !== null && version !== 'null') throw S3Errors.notImplemented('copying a specific object version');
+    v = v.slice(0, q);
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(v);
+  } catch {
+    throw S3Errors.invalidArgument('Invalid copy source encoding', 'x-amz-copy-source', value);
+  }
+  if (decoded.startsWith('/')) decoded = decoded.slice(1);
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1) {
+    throw S3Errors.invalidArgument('Copy Source must mention the source bucket and key: sourcebucket/sourcekey', 'x-amz-copy-source', value);
+  }
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+/** Loads the copy source and decides s3:GetObject on it (with the source bucket's policy and ACLs). */
+export async function copySource(call: S3Call): Promise<{ bucket: BucketRow; row: ObjectRow }> {
+  const src = parseCopySource(header(call, 'x-amz-copy-source')!);
+  const bucket = src.bucket === call.bucket?.name ? call.bucket : await call.deps.store.getBucket(src.bucket);
+  if (bucket === undefined) throw S3Errors.noSuchBucket(src.bucket);
+  const row = await call.deps.store.getObject(bucket.name, src.key);
+  const resource = resourceArn('object', bucket.name, src.key);
+  const d = await decide(call.deps.authorizer, { principal: call.auth.principal, action: 's3:GetObject', resource, bucket, objectAcl: row?.acl, context: conditionContext(call) });
+  if (d !== 'Allow') throw denied({ principal: call.auth.principal, action: 's3:GetObject', resource }, d);
+  if (row === undefined) throw S3Errors.noSuchKey(src.key);
+  checkConditions(call.edge.req.headers, row, 'x-amz-copy-source-');
+  return { bucket, row };
+}
+
+export async function CopyObject(call: S3Call): Promise<void> {
+  const bucket = bucketOf(call);
+  const key = keyOf(call);
+  const { bucket: srcBucket, row: src } = await copySource(call);
+  const directive = header(call, 'x-amz-metadata-directive') ?? 'COPY';
+  if (directive !== 'COPY' && directive !== 'REPLACE') throw S3Errors.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
+  const requested = storedHeadersFrom(call);
+  if (srcBucket.name === bucket.name && src.key === key && directive === 'COPY' && header(call, 'x-amz-storage-class') === undefined && requested.website_redirect === null) {
+    throw S3Errors.invalidRequest(
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  }
+  const acl = await aclForWrite(call, bucket, key);
+  const stored =
+    directive === 'REPLACE'
+      ? requested
+      : {
+          content_type: src.content_type,
+          content_encoding: src.content_encoding,
+          content_disposition: src.content_disposition,
+          content_language: src.content_language,
+          cache_control: src.cache_control,
+          expires: src.expires,
+          website_redirect: requested.website_redirect ?? src.website_redirect,
+          metadata: src.metadata,
+          storage_class: header(call, 'x-amz-storage-class') !== undefined ? requested.storage_class : src.storage_class,
+        };
+  const blob = await call.deps.blobs.copy(src.blob);
+  const row: ObjectRow = {
+    bucket: bucket.name,
+    key,
+    blob,
+    size: src.size,
+    etag: src.etag,
+    last_modified: lastModifiedNow(call.deps.clock.now()),
+    ...stored,
+    acl,
+    checksum_algorithm: src.checksum_type === 'COMPOSITE' ? null : src.checksum_algorithm,
+    checksum_value: src.checksum_type === 'COMPOSITE' ? null : src.checksum_value,
+    checksum_type: src.checksum_type === 'COMPOSITE' ? null : src.checksum_type,
+    parts_count: src.parts_count,
+  };
+  const replaced = await call.deps.store.putObject(row);
+  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  let sums = '';
+  if (row.checksum_algorithm !== null && row.checksum_value !== null) {
+    sums = el(`Checksum${row.checksum_algorithm}`, row.checksum_value) + el('ChecksumType', row.checksum_type ?? undefined);
+  }
+  sendXml(call, 200, doc('CopyObjectResult', `${el('ETag', `"${row.etag}"`)}${el('LastModified', xmlTime(row.last_modified))}${sums}`));
+}

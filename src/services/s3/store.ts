@@ -1,0 +1,388 @@
+/**
+ * S3's metadata: buckets (with their configuration documents), objects, multipart uploads and
+ * parts. Object bytes live in the blob store; a row here is what makes an object visible.
+ *
+ * Keys sort as UTF-8 bytes, as S3 lists them: SQLite's BINARY collation on TEXT compares the
+ * UTF-8 bytes; on PostgreSQL the key columns need `COLLATE "C"` for the same order.
+ * @module
+ */
+import type { Database, Schema, Sql } from '../../store/database.js';
+
+export const s3Schema: Schema = {
+  component: 's3',
+  migrations: [
+    {
+      version: 1,
+      description: 'buckets, objects, multipart uploads and parts',
+      sql: `
+CREATE TABLE s3_buckets (
+  name TEXT PRIMARY KEY,
+  region TEXT NOT NULL,
+  owner_account TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  acl TEXT NOT NULL,
+  object_ownership TEXT,
+  public_access_block TEXT,
+  policy TEXT,
+  cors TEXT,
+  website TEXT
+);
+-- key: compared as UTF-8 bytes (PostgreSQL: COLLATE "C").
+CREATE TABLE s3_objects (
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  blob TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified BIGINT NOT NULL,
+  content_type TEXT,
+  content_encoding TEXT,
+  content_disposition TEXT,
+  content_language TEXT,
+  cache_control TEXT,
+  expires TEXT,
+  website_redirect TEXT,
+  metadata TEXT,
+  acl TEXT NOT NULL,
+  checksum_algorithm TEXT,
+  checksum_value TEXT,
+  checksum_type TEXT,
+  parts_count INTEGER,
+  storage_class TEXT NOT NULL,
+  PRIMARY KEY (bucket, key)
+);
+CREATE TABLE s3_uploads (
+  upload_id TEXT PRIMARY KEY,
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  initiated BIGINT NOT NULL,
+  headers TEXT NOT NULL,
+  acl TEXT NOT NULL,
+  checksum_algorithm TEXT,
+  checksum_type TEXT,
+  storage_class TEXT NOT NULL,
+  initiator TEXT NOT NULL
+);
+CREATE INDEX s3_uploads_by_key ON s3_uploads (bucket, key, initiated);
+CREATE TABLE s3_parts (
+  upload_id TEXT NOT NULL,
+  part_number INTEGER NOT NULL,
+  blob TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  etag TEXT NOT NULL,
+  checksum_value TEXT,
+  last_modified BIGINT NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+);
+`,
+    },
+  ],
+};
+
+export interface BucketRow {
+  name: string;
+  region: string;
+  owner_account: string;
+  created_at: number;
+  /** Canned ACL: private | public-read | public-read-write | authenticated-read. */
+  acl: string;
+  /** BucketOwnerEnforced | BucketOwnerPreferred | ObjectWriter, or null when removed. */
+  object_ownership: string | null;
+  /** JSON {BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets}, or null. */
+  public_access_block: string | null;
+  policy: string | null;
+  /** JSON list of CORS rules. */
+  cors: string | null;
+  /** JSON website configuration. */
+  website: string | null;
+}
+
+export interface ObjectRow {
+  bucket: string;
+  key: string;
+  blob: string;
+  size: number;
+  etag: string;
+  last_modified: number;
+  content_type: string | null;
+  content_encoding: string | null;
+  content_disposition: string | null;
+  content_language: string | null;
+  cache_control: string | null;
+  expires: string | null;
+  website_redirect: string | null;
+  /** JSON object of user metadata (names lower-case, without x-amz-meta-), or null when none. */
+  metadata: string | null;
+  acl: string;
+  checksum_algorithm: string | null;
+  checksum_value: string | null;
+  checksum_type: string | null;
+  parts_count: number | null;
+  storage_class: string;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag: string;
+  last_modified: number;
+  storage_class: string;
+  checksum_algorithm: string | null;
+  checksum_type: string | null;
+}
+
+export interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  /** JSON of the object headers given at CreateMultipartUpload (content-type, metadata, …). */
+  headers: string;
+  acl: string;
+  checksum_algorithm: string | null;
+  checksum_type: string | null;
+  storage_class: string;
+  initiator: string;
+}
+
+export interface PartRow {
+  upload_id: string;
+  part_number: number;
+  blob: string;
+  size: number;
+  etag: string;
+  checksum_value: string | null;
+  last_modified: number;
+}
+
+const OBJECT_COLUMNS =
+  'bucket, key, blob, size, etag, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect, metadata, acl, checksum_algorithm, checksum_value, checksum_type, parts_count, storage_class';
+const LIST_COLUMNS = 'key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type';
+
+/**
+ * An exclusive upper bound for keys starting with `prefix`: keys are at most 1024 UTF-8 bytes,
+ * and U+10FFFF is the largest code point (F4 8F BF BF), so 257 of them sort after any key.
+ */
+export function prefixEnd(prefix: string): string {
+  return prefix + PREFIX_TAIL;
+}
+const PREFIX_TAIL = '\u{10FFFF}'.repeat(257);
+
+/**
+ * Bucket rows are read by every request; they are cached for a second. Changes made through this
+ * process invalidate at once; the TTL bounds staleness should another process share the database
+ * (AWS, too, documents bucket configuration changes as eventually consistent).
+ */
+const BUCKET_TTL_MS = 1000;
+
+export class S3Store {
+  readonly #buckets = new Map<string, { row: BucketRow | undefined; at: number }>();
+
+  constructor(private readonly db: Database) {}
+
+  async getBucket(name: string): Promise<BucketRow | undefined> {
+    const now = Date.now();
+    const hit = this.#buckets.get(name);
+    if (hit !== undefined && now - hit.at < BUCKET_TTL_MS && hit.row !== undefined) return hit.row;
+    const row = await this.db.get<BucketRow>('SELECT * FROM s3_buckets WHERE name = ?', [name]);
+    if (row !== undefined) {
+      if (this.#buckets.size > 10_000) this.#buckets.clear();
+      this.#buckets.set(name, { row, at: now });
+    }
+    return row;
+  }
+
+  #forget(name: string): void {
+    this.#buckets.delete(name);
+  }
+
+  listBuckets(): Promise<BucketRow[]> {
+    return this.db.all<BucketRow>('SELECT * FROM s3_buckets ORDER BY name');
+  }
+
+  /** False when the name is taken. */
+  async createBucket(b: BucketRow): Promise<boolean> {
+    this.#forget(b.name);
+    const r = await this.db.run(
+      `INSERT INTO s3_buckets (name, region, owner_account, created_at, acl, object_ownership, public_access_block, policy, cors, website)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+      [b.name, b.region, b.owner_account, b.created_at, b.acl, b.object_ownership, b.public_access_block, b.policy, b.cors, b.website],
+    );
+    return r.changes === 1;
+  }
+
+  /** Deletes an empty bucket and its abandoned uploads; returns the part blobs to remove, or 'not-empty'. */
+  deleteBucket(name: string): Promise<string[] | 'not-empty' | 'missing'> {
+    this.#forget(name);
+    return this.db.transaction(async (tx) => {
+      const any = await tx.get('SELECT 1 AS x FROM s3_objects WHERE bucket = ? LIMIT 1', [name]);
+      if (any !== undefined) return 'not-empty';
+      const blobs = await tx.all<{ blob: string }>('SELECT p.blob FROM s3_parts p JOIN s3_uploads u ON u.upload_id = p.upload_id WHERE u.bucket = ?', [name]);
+      await tx.run('DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)', [name]);
+      await tx.run('DELETE FROM s3_uploads WHERE bucket = ?', [name]);
+      const r = await tx.run('DELETE FROM s3_buckets WHERE name = ?', [name]);
+      return r.changes === 0 ? 'missing' : blobs.map((b) => b.blob);
+    });
+  }
+
+  /** Sets one configuration column (acl, object_ownership, public_access_block, policy, cors, website). */
+  async setBucketConfig(name: string, column: BucketConfigColumn, value: string | null): Promise<void> {
+    await this.db.run(`UPDATE s3_buckets SET ${COLUMN_SQL[column]} = ? WHERE name = ?`, [value, name]);
+    this.#forget(name);
+  }
+
+  getObject(bucket: string, key: string): Promise<ObjectRow | undefined> {
+    return this.db.get<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?`, [bucket, key]);
+  }
+
+  /**
+   * Inserts or replaces an object; returns the blob it replaced (to remove after commit).
+   * Without `tx`, writes that arrive together share one transaction (group commit): each
+   * commit is a WAL write, and under load it is the largest part of a small PUT's store cost.
+   */
+  putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined> {
+    if (tx !== undefined) return this.#putOne(o, tx);
+    return new Promise((resolve, reject) => {
+      this.#pendingPuts.push({ o, resolve, reject });
+      if (this.#pendingPuts.length === 1) setImmediate(() => void this.#flushPuts());
+    });
+  }
+
+  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined) => void; reject: (err: unknown) => void }[] = [];
+
+  async #flushPuts(): Promise<void> {
+    const batch = this.#pendingPuts.splice(0);
+    try {
+      const replaced = await this.db.transaction(async (tx) => {
+        const out: (string | undefined)[] = [];
+        for (const b of batch) out.push(await this.#putOne(b.o, tx));
+        return out;
+      });
+      batch.forEach((b, i) => b.resolve(replaced[i]));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined> {
+    const old = await s.get<{ blob: string }>('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?', [o.bucket, o.key]);
+    await s.run(
+      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
+         last_modified = excluded.last_modified, content_type = excluded.content_type, content_encoding = excluded.content_encoding,
+         content_disposition = excluded.content_disposition, content_language = excluded.content_language,
+         cache_control = excluded.cache_control, expires = excluded.expires, website_redirect = excluded.website_redirect,
+         metadata = excluded.metadata, acl = excluded.acl, checksum_algorithm = excluded.checksum_algorithm,
+         checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count,
+         storage_class = excluded.storage_class`,
+      [
+        o.bucket, o.key, o.blob, o.size, o.etag, o.last_modified, o.content_type, o.content_encoding, o.content_disposition,
+        o.content_language, o.cache_control, o.expires, o.website_redirect, o.metadata, o.acl, o.checksum_algorithm,
+        o.checksum_value, o.checksum_type, o.parts_count, o.storage_class,
+      ],
+    );
+    return old !== undefined && old.blob !== o.blob ? old.blob : undefined;
+  }
+
+  async setObjectAcl(bucket: string, key: string, acl: string): Promise<boolean> {
+    return (await this.db.run('UPDATE s3_objects SET acl = ? WHERE bucket = ? AND key = ?', [acl, bucket, key])).changes === 1;
+  }
+
+  /** Deletes an object; returns its blob, or undefined when there was none. */
+  deleteObject(bucket: string, key: string): Promise<string | undefined> {
+    return this.db.transaction(async (tx) => {
+      const old = await tx.get<{ blob: string }>('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?', [bucket, key]);
+      if (old === undefined) return undefined;
+      await tx.run('DELETE FROM s3_objects WHERE bucket = ? AND key = ?', [bucket, key]);
+      return old.blob;
+    });
+  }
+
+  /**
+   * Up to `limit` objects with keys in (after, end) in byte order; `after` is exclusive
+   * (use '' to start at the beginning), `end` exclusive.
+   */
+  listObjects(bucket: string, after: string, start: string, end: string, limit: number): Promise<ListedObject[]> {
+    return this.db.all<ListedObject>(
+      `SELECT ${LIST_COLUMNS} FROM s3_objects WHERE bucket = ? AND key > ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
+      [bucket, after, start, end, limit],
+    );
+  }
+
+  // Multipart uploads
+
+  async createUpload(u: UploadRow): Promise<void> {
+    await this.db.run(
+      `INSERT INTO s3_uploads (upload_id, bucket, key, initiated, headers, acl, checksum_algorithm, checksum_type, storage_class, initiator)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [u.upload_id, u.bucket, u.key, u.initiated, u.headers, u.acl, u.checksum_algorithm, u.checksum_type, u.storage_class, u.initiator],
+    );
+  }
+
+  getUpload(uploadId: string): Promise<UploadRow | undefined> {
+    return this.db.get<UploadRow>('SELECT * FROM s3_uploads WHERE upload_id = ?', [uploadId]);
+  }
+
+  /** Records a part (replacing one with the same number); returns the replaced blob. False when the upload is gone. */
+  putPart(p: PartRow): Promise<string | undefined | false> {
+    return this.db.transaction(async (tx) => {
+      const u = await tx.get('SELECT 1 AS x FROM s3_uploads WHERE upload_id = ?', [p.upload_id]);
+      if (u === undefined) return false;
+      const old = await tx.get<{ blob: string }>('SELECT blob FROM s3_parts WHERE upload_id = ? AND part_number = ?', [p.upload_id, p.part_number]);
+      await tx.run(
+        `INSERT INTO s3_parts (upload_id, part_number, blob, size, etag, checksum_value, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (upload_id, part_number) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
+           checksum_value = excluded.checksum_value, last_modified = excluded.last_modified`,
+        [p.upload_id, p.part_number, p.blob, p.size, p.etag, p.checksum_value, p.last_modified],
+      );
+      return old?.blob;
+    });
+  }
+
+  listParts(uploadId: string, afterPart: number, limit: number): Promise<PartRow[]> {
+    return this.db.all<PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?', [uploadId, afterPart, limit]);
+  }
+
+  /** Removes an upload and its parts; returns the part blobs, or undefined when there was no such upload. */
+  deleteUpload(uploadId: string, tx?: Sql): Promise<string[] | undefined> {
+    const run = async (s: Sql): Promise<string[] | undefined> => {
+      const u = await s.get('SELECT 1 AS x FROM s3_uploads WHERE upload_id = ?', [uploadId]);
+      if (u === undefined) return undefined;
+      const blobs = await s.all<{ blob: string }>('SELECT blob FROM s3_parts WHERE upload_id = ?', [uploadId]);
+      await s.run('DELETE FROM s3_parts WHERE upload_id = ?', [uploadId]);
+      await s.run('DELETE FROM s3_uploads WHERE upload_id = ?', [uploadId]);
+      return blobs.map((b) => b.blob);
+    };
+    return tx !== undefined ? run(tx) : this.db.transaction(run);
+  }
+
+  /** Completes an upload atomically: the object row appears and the upload disappears together. */
+  completeUpload(uploadId: string, o: ObjectRow): Promise<{ replaced: string | undefined; parts: string[] } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const parts = await this.deleteUpload(uploadId, tx);
+      if (parts === undefined) return undefined;
+      const replaced = await this.putObject(o, tx);
+      return { replaced, parts };
+    });
+  }
+
+  /** Uploads in (key, initiated, upload id) order after the markers, for ListMultipartUploads. */
+  listUploads(bucket: string, prefix: string, keyMarker: string, uploadIdMarker: string, limit: number): Promise<UploadRow[]> {
+    return this.db.all<UploadRow>(
+      `SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? AND key < ?
+         AND (key > ? OR (key = ? AND upload_id > ?))
+       ORDER BY key, initiated, upload_id LIMIT ?`,
+      [bucket, prefix, prefixEnd(prefix), keyMarker, keyMarker, uploadIdMarker, limit],
+    );
+  }
+}
+
+export type BucketConfigColumn = 'acl' | 'object_ownership' | 'public_access_block' | 'policy' | 'cors' | 'website';
+const COLUMN_SQL: Record<BucketConfigColumn, string> = {
+  acl: 'acl',
+  object_ownership: 'object_ownership',
+  public_access_block: 'public_access_block',
+  policy: 'policy',
+  cors: 'cors',
+  website: 'website',
+};

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
+import { Gatehouse } from '../../../src/server/app.js';
+import { boto3 } from '../../support/cli.js';
+import { ROOT, startServer, type TestServer } from '../../support/gatehouse.js';
+import { errorOf, s3Client } from './support.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+  await s3Client(server).send(new CreateBucketCommand({ Bucket: 'keys' }));
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function blobFiles(dataDir: string): string[] {
+  const root = path.join(dataDir, 's3', 'objects');
+  return fs.readdirSync(root);
+}
+
+// 1024 bytes exactly: 340 three-byte characters and 4 ASCII.
+const LONG_KEY = 'abcd' + '€'.repeat(340);
+const ODD_KEYS = [
+  '../../etc/passwd',
+  '../outside',
+  'a/../../b',
+  '/leading-slash',
+  '//double//slashes//',
+  'dir/./dot',
+  'question?mark#hash%percent&amp=',
+  'spaces  and trailing ',
+  'plus+sign',
+  'café',
+  'cafe\u0301', // the same word in NFD: a different key
+  '\u{1F600} emoji',
+  'עברית',
+  'zero\u200Bwidth',
+  '\u00A0nbsp',
+  'tab\there',
+  'new\nline',
+  LONG_KEY,
+];
+
+describe('S3 keys are stored and listed faithfully, and never become paths', () => {
+  it('round-trips odd keys through PUT, GET and a listing in UTF-8 byte order', async () => {
+    expect(Buffer.byteLength(LONG_KEY)).toBe(1024);
+    const s3 = s3Client(server);
+    for (const [i, key] of ODD_KEYS.entries()) await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: key, Body: `body ${i}` }));
+    for (const [i, key] of ODD_KEYS.entries()) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'keys', Key: key }));
+      expect(await got.Body!.transformToString(), JSON.stringify(key)).toBe(`body ${i}`);
+    }
+    const expected = [...ODD_KEYS].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    // Keys with control characters are listed via EncodingType=url, which boto3 decodes.
+    const py = await boto3(
+      server.url,
+      server.credentials,
+      `s3 = boto3.client('s3', endpoint_url=ENDPOINT, region_name=REGION, config=botocore.config.Config(s3={'addressing_style': 'path'}))
+keys = []
+for page in s3.get_paginator('list_objects_v2').paginate(Bucket='keys', PaginationConfig={'PageSize': 5}):
+    keys += [c['Key'] for c in page.get('Contents', [])]
+print(json.dumps(keys))`,
+    );
+    expect(py.code, py.stderr).toBe(0);
+    expect(JSON.parse(py.stdout)).toEqual(expected);
+    const sdk = await s3.send(new ListObjectsV2Command({ Bucket: 'keys', Prefix: '..' }));
+    expect(sdk.Contents?.map((c) => c.Key)).toEqual(['../../etc/passwd', '../outside']);
+  });
+
+  it('keeps every object in an id-named file inside the data dir', async () => {
+    const files = blobFiles(server.dataDir);
+    for (const f of files) expect(f).toMatch(/^[0-9a-f]{32}$/);
+    const all: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else all.push(path.relative(server.dataDir, p));
+      }
+    };
+    walk(server.dataDir);
+    expect(all.some((p) => p.includes('passwd') || p.includes('outside') || p.includes('..'))).toBe(false);
+  });
+
+  it('refuses a key over 1024 bytes with KeyTooLongError', async () => {
+    const e = await errorOf(s3Client(server).send(new PutObjectCommand({ Bucket: 'keys', Key: LONG_KEY + 'x', Body: 'x' })));
+    expect(e).toMatchObject({ name: 'KeyTooLongError', status: 400, message: 'Your key is too long' });
+  });
+
+  it('removes the old file when an object is overwritten or deleted', async () => {
+    const s3 = s3Client(server);
+    await s3.send(new CreateBucketCommand({ Bucket: 'gc-bucket' }));
+    const before = blobFiles(server.dataDir).length;
+    await s3.send(new PutObjectCommand({ Bucket: 'gc-bucket', Key: 'k', Body: 'one' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'gc-bucket', Key: 'k', Body: 'two' }));
+    expect(blobFiles(server.dataDir).length).toBe(before + 1);
+    await s3.send(new DeleteObjectCommand({ Bucket: 'gc-bucket', Key: 'k' }));
+    expect(blobFiles(server.dataDir).length).toBe(before);
+  });
+});
+
+describe('S3 writes are all-or-nothing', () => {
+  it('an upload cut off mid-body leaves no object and no file', async () => {
+    const s3 = s3Client(server);
+    await s3.send(new CreateBucketCommand({ Bucket: 'cut' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'cut', Key: 'k', Body: 'original' }));
+    const before = blobFiles(server.dataDir).length;
+    const port = Number(new URL(server.url).port);
+    // A presigned upload whose connection dies after 1 MiB of 4.
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const url = new URL(await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'cut', Key: 'k' }), { expiresIn: 60 }));
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: url.pathname + url.search, headers: { 'content-length': String(4 * 1024 * 1024) } });
+      req.on('error', () => resolve());
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.write(Buffer.alloc(1024 * 1024, 2));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'cut', Key: 'k' }));
+    expect(await got.Body!.transformToString()).toBe('original');
+    expect(blobFiles(server.dataDir).length).toBe(before);
+    expect(fs.readdirSync(path.join(server.dataDir, 's3', 'tmp'))).toEqual([]);
+  });
+
+  it('a restart discards temporary files a crash left and keeps every committed object', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-restart-'));
+    const config = () =>
+      loadConfig({}, { GATEHOUSE_PORT: '0', GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, GATEHOUSE_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey, GATEHOUSE_LOG_LEVEL: 'silent' });
+    try {
+      const g1 = Gatehouse.create({ config: config() });
+      const url1 = await g1.listen();
+      const c1 = s3Client({ url: url1, credentials: ROOT } as TestServer);
+      await c1.send(new CreateBucketCommand({ Bucket: 'durable' }));
+      await c1.send(new PutObjectCommand({ Bucket: 'durable', Key: 'kept', Body: 'kept bytes' }));
+      await g1.close();
+      // What a crash between write and rename leaves behind.
+      fs.writeFileSync(path.join(dataDir, 's3', 'tmp', '0123456789abcdef0123456789abcdef'), 'half an object');
+      const g2 = Gatehouse.create({ config: config() });
+      const url2 = await g2.listen();
+      try {
+        expect(fs.readdirSync(path.join(dataDir, 's3', 'tmp'))).toEqual([]);
+        const c2 = s3Client({ url: url2, credentials: ROOT } as TestServer);
+        const got = await c2.send(new GetObjectCommand({ Bucket: 'durable', Key: 'kept' }));
+        expect(await got.Body!.transformToString()).toBe('kept bytes');
+        expect((await c2.send(new HeadObjectCommand({ Bucket: 'durable', Key: 'kept' }))).ContentLength).toBe(10);
+      } finally {
+        await g2.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

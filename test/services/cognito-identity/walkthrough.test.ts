@@ -18,7 +18,8 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, CreateIdentityPoolCommand, GetCredentialsForIdentityCommand, GetIdCommand, GetOpenIdTokenCommand, SetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
@@ -251,6 +252,58 @@ describe('ID tokens Identity Pools refuse', () => {
     const anonymous = new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'AKIAUNUSEDUNUSED0000', secretAccessKey: 'unused' } });
     await anonymous.send(new RevokeTokenCommand({ Token: session.getRefreshToken().getToken(), ClientId: clientId }));
     expect(await errorOf(getId(loginKey, token))).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid login token. Token has been revoked.' });
+  });
+});
+
+describe("the walkthrough's last step: List S3 Objects with the credentials", () => {
+  it('the authenticated role with AmazonS3FullAccess lists the bucket (aws-sdk v2, as the page does)', async () => {
+    const root = new S3Client({ endpoint: server.url, region: REGION, credentials: server.credentials, forcePathStyle: true });
+    await root.send(new CreateBucketCommand({ Bucket: 'msn-web-app' }));
+    for (const Key of ['index.html', 'script/aws-sdk-2.487.0.min.js']) await root.send(new PutObjectCommand({ Bucket: 'msn-web-app', Key, Body: 'x' }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'Cognito_MSNIdentityPoolAuth_Role', PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' }));
+
+    const token = (await srpLogin(userPoolId, clientId, 'msnuser')).getIdToken().getJwtToken();
+    const clientConfig: AWS.ConfigurationOptions & { endpoint: string } = { endpoint: server.url, region: REGION };
+    const credentials = new AWS.CognitoIdentityCredentials({ IdentityPoolId: identityPoolId, Logins: { [loginKey]: token } }, clientConfig);
+    credentials.clearCachedId();
+    await credentials.getPromise();
+    const s3 = new AWS.S3({ endpoint: server.url, region: REGION, s3ForcePathStyle: true, credentials });
+    const data = await s3.listObjects({ Bucket: 'msn-web-app' }).promise();
+    expect(data.Contents!.map((c) => c.Key)).toEqual(['index.html', 'script/aws-sdk-2.487.0.min.js']);
+
+    // A guest's role has no S3 permission.
+    const guest = new AWS.CognitoIdentityCredentials({ IdentityPoolId: identityPoolId }, clientConfig);
+    await guest.getPromise();
+    const denied = await errorOf(new AWS.S3({ endpoint: server.url, region: REGION, s3ForcePathStyle: true, credentials: guest }).listObjects({ Bucket: 'msn-web-app' }).promise());
+    expect(denied).toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('a per-identity prefix through ${cognito-identity.amazonaws.com:sub}', async () => {
+    const prefixRole = await iam.send(new CreateRoleCommand({ RoleName: 'MSN_PerUser', AssumeRolePolicyDocument: trust(identityPoolId, 'authenticated') }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'MSN_PerUser',
+        PolicyName: 'own-prefix',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: 'arn:aws:s3:::msn-web-app/private/${cognito-identity.amazonaws.com:sub}/*' }],
+        }),
+      }),
+    );
+    await identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId, Roles: { authenticated: prefixRole.Role!.Arn!, unauthenticated: `arn:aws:iam::${ACCT}:role/Cognito_MSNIdentityPoolUnauth_Role` } }));
+    try {
+      const token = (await srpLogin(userPoolId, clientId, 'seconduser')).getIdToken().getJwtToken();
+      const c = await fromCognitoIdentityPool({ identityPoolId, logins: { [loginKey]: token }, clientConfig: { endpoint: server.url, region: REGION } })();
+      const s3 = new S3Client({ endpoint: server.url, region: REGION, credentials: c, forcePathStyle: true });
+      await s3.send(new PutObjectCommand({ Bucket: 'msn-web-app', Key: `private/${c.identityId}/notes.txt`, Body: 'mine' }));
+      const other = await errorOf(s3.send(new PutObjectCommand({ Bucket: 'msn-web-app', Key: 'private/us-east-1:00000000-0000-0000-0000-000000000000/notes.txt', Body: 'not mine' })));
+      expect(other).toMatchObject({ name: 'AccessDenied', status: 403 });
+    } finally {
+      await identity.send(new SetIdentityPoolRolesCommand({
+        IdentityPoolId: identityPoolId,
+        Roles: { authenticated: `arn:aws:iam::${ACCT}:role/Cognito_MSNIdentityPoolAuth_Role`, unauthenticated: `arn:aws:iam::${ACCT}:role/Cognito_MSNIdentityPoolUnauth_Role` },
+      }));
+    }
   });
 });
 

@@ -45,9 +45,9 @@ async function owners(tx: Sql, pool: PoolRecord, logins: readonly VerifiedLogin[
   return { identities, unlinked };
 }
 
-async function linkAll(tx: Sql, pool: PoolRecord, logins: readonly VerifiedLogin[], identity: IdentityRecord, now: number): Promise<void> {
+async function linkAll(tx: Sql, pool: PoolRecord, logins: readonly VerifiedLogin[], identity: IdentityRecord, now: number, touch = true): Promise<void> {
   for (const l of logins) await linkLogin(tx, pool.id, { provider: l.provider, subject: l.subject }, identity.id, now);
-  if (logins.length > 0) {
+  if (touch && logins.length > 0) {
     await touchIdentity(tx, identity.id, now, false);
     identity.modifiedAt = now;
   }
@@ -58,6 +58,7 @@ export async function identityForLogins(tx: Sql, pool: PoolRecord, logins: reado
   const o = await owners(tx, pool, logins);
   if (o.identities.size > 1) throw resourceConflict('The logins provided are linked to different identities.');
   let identity: IdentityRecord;
+  let created = false;
   if (o.identities.size === 1) {
     const id = o.identities.values().next().value!;
     const found = await getIdentity(tx, id);
@@ -66,8 +67,10 @@ export async function identityForLogins(tx: Sql, pool: PoolRecord, logins: reado
     identity = found;
   } else {
     identity = await createIdentity(tx, pool, now);
+    created = true;
   }
-  await linkAll(tx, pool, o.unlinked, identity, now);
+  // A new identity was just written with these timestamps.
+  await linkAll(tx, pool, o.unlinked, identity, now, !created);
   return identity;
 }
 

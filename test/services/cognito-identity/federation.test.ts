@@ -1,7 +1,7 @@
 /**
  * The federation logic (logins, linking, role resolution, STS requests) through the official
  * clients, with User Pools, IAM and STS behind the service's ports played by the test (see
- * harness.ts). The same flows run against the real services in federation-e2e.test.ts.
+ * harness.ts). The same flows run against the real services in credentials-e2e.test.ts and walkthrough.test.ts.
  */
 import {
   CognitoIdentityClient,

@@ -12,6 +12,9 @@ import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { DefaultMailer, mailSchema } from '../mail/mailer.js';
 import type { Platform } from '../platform.js';
+import { oidcDirectoryPort, stsPort, userPoolsPort } from '../services/cognito-identity/adapters.js';
+import { cognitoIdentitySchema, createCognitoIdentityService } from '../services/cognito-identity/index.js';
+import { JoseOidcVerifier } from '../services/cognito-identity/oidc.js';
 import { createCognitoIdpService, type CognitoIdpService } from '../services/cognito-idp/index.js';
 import { cognitoIdpSchema } from '../services/cognito-idp/store/schema.js';
 import { createIam, iamSchema, type Iam } from '../services/iam/index.js';
@@ -35,7 +38,7 @@ export interface GatehouseOptions {
 }
 
 /** Every component's schema, migrated at start-up in this order. */
-const SCHEMAS: readonly Schema[] = [mailSchema, iamSchema, cognitoIdpSchema, s3Schema];
+const SCHEMAS: readonly Schema[] = [mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema];
 
 export class Gatehouse {
   readonly config: Config;
@@ -92,6 +95,14 @@ export class Gatehouse {
     this.cognitoIdp = createCognitoIdpService(this.platform);
     json.set('AWSCognitoIdentityProviderService', this.cognitoIdp.service);
     routes.push(...this.cognitoIdp.routes);
+    const cognitoIdentity = createCognitoIdentityService(this.platform, {
+      userPools: userPoolsPort(this.cognitoIdp.tokens),
+      sts: stsPort(this.sts.sts),
+      oidcProviders: oidcDirectoryPort(this.iam.directory),
+      oidcVerifier: new JoseOidcVerifier(),
+    });
+    json.set('AWSCognitoIdentityService', cognitoIdentity.service);
+    routes.push(...cognitoIdentity.routes);
     const { s3, website } = createS3(this.platform);
     this.#s3 = s3;
 

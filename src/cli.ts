@@ -3,6 +3,8 @@
  * The `gatehouse` command.
  * @module
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, FLAGS, loadConfig } from './config.js';
 import { Gatehouse } from './server/app.js';
@@ -13,6 +15,8 @@ const HELP = `gatehouse ${VERSION}: AWS-compatible Cognito, IAM, STS and S3 on o
 Usage:
   gatehouse serve [flags]          start the server
   gatehouse outbox [--to ADDRESS]  print messages kept in the outbox of a running server
+  gatehouse demo [--page FILE]     set up the walkthrough's pools, roles and website bucket on a
+                                   running server and deploy the demo app (or a page written for AWS)
   gatehouse --version | --help
 
 Flags for serve (each mirrors an environment variable):
@@ -109,6 +113,110 @@ async function outbox(args: string[]): Promise<void> {
   }
 }
 
+const DEMO_HELP = `Usage: gatehouse demo [options]
+
+Provisions, on a running Gatehouse, what the walkthrough sets up on AWS: a user pool with an app
+client (no secret), an identity pool using it, the authenticated role with AmazonS3FullAccess, and
+a public website bucket with CORS; then deploys Gatehouse's demo app, or with --page a page written
+for AWS (its <User Pool ID>, <App Client ID>, <Region> and <Identity Pool ID> placeholders are
+filled in and one script pointing the SDKs at Gatehouse is added). Prints the website URL.
+
+Options:
+  --page FILE                 deploy this page instead of the demo app
+  --url URL                   Gatehouse's URL (default GATEHOUSE_PUBLIC_URL or http://127.0.0.1:4566)
+  --bucket NAME               website bucket (default gatehouse-demo)
+  --name NAME                 pool and role names (default "Gatehouse Demo")
+  --region REGION             default GATEHOUSE_REGION or us-east-1
+  --website-host-suffix S     default GATEHOUSE_WEBSITE_HOST_SUFFIX or s3-website.localhost
+
+Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else GATEHOUSE_ROOT_ACCESS_KEY_ID/…SECRET…,
+else the root credentials file in GATEHOUSE_DATA_DIR (default ./.gatehouse).
+`;
+
+async function demo(args: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        page: { type: 'string' },
+        url: { type: 'string' },
+        bucket: { type: 'string' },
+        name: { type: 'string' },
+        region: { type: 'string' },
+        'website-host-suffix': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${DEMO_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(DEMO_HELP);
+    return;
+  }
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  let config;
+  try {
+    config = loadConfig(process.env, {
+      ...(str('region') === undefined ? {} : { GATEHOUSE_REGION: str('region') }),
+      ...(str('website-host-suffix') === undefined ? {} : { GATEHOUSE_WEBSITE_HOST_SUFFIX: str('website-host-suffix') }),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`bad configuration: ${err.message}`);
+    throw err;
+  }
+  const page = str('page');
+  if (page !== undefined && !fs.existsSync(page)) fail(`--page: ${page} does not exist`);
+  const bucket = str('bucket') ?? 'gatehouse-demo';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) fail(`--bucket: "${bucket}" is not a valid bucket name`);
+  const url = (str('url') ?? config.publicUrl).replace(/\/+$/, '');
+  const credentials = demoCredentials(config.dataDir);
+  const { provisionDemo } = await import('./demo/provision.js');
+  let result;
+  try {
+    result = await provisionDemo({
+      url,
+      region: config.region,
+      credentials,
+      name: str('name') ?? 'Gatehouse Demo',
+      bucket,
+      websiteHostSuffix: config.websiteHostSuffix,
+      ...(page === undefined ? {} : { page }),
+      say: (line) => process.stderr.write(`  ${line}\n`),
+    });
+  } catch (err) {
+    const e = err as { name?: string; message?: string; code?: string };
+    if (e.code === 'ECONNREFUSED' || e.name === 'TypeError') fail(`no Gatehouse answers at ${url}: start it with \`gatehouse serve\` (or npm start) first`);
+    fail(`${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
+  }
+  process.stdout.write(
+    `\nThe walkthrough's setup is ready.\n\n` +
+      `  Web app          ${result.websiteUrl}\n` +
+      `                   (or ${result.websitePathUrl} where *.localhost names do not resolve)\n` +
+      `  User pool        ${result.userPoolId}\n  App client       ${result.clientId}\n` +
+      `  Identity pool    ${result.identityPoolId}\n  Region           ${result.region}\n` +
+      `  Auth role        ${result.authRoleArn}\n  Bucket           ${result.bucket}\n\n` +
+      `Verification codes arrive by email when GATEHOUSE_SMTP_URL is set; otherwise read them with\n` +
+      `\`gatehouse outbox\` or at ${url}/_gatehouse/outbox.\n`,
+  );
+}
+
+function demoCredentials(dataDir: string): { accessKeyId: string; secretAccessKey: string } {
+  const env = process.env;
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+  if (env.GATEHOUSE_ROOT_ACCESS_KEY_ID && env.GATEHOUSE_ROOT_SECRET_ACCESS_KEY) {
+    return { accessKeyId: env.GATEHOUSE_ROOT_ACCESS_KEY_ID, secretAccessKey: env.GATEHOUSE_ROOT_SECRET_ACCESS_KEY };
+  }
+  const file = path.join(dataDir, 'root-credentials.json');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+  } catch {
+    return fail(`no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to Gatehouse's root key (none found in ${file})`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -116,6 +224,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case 'outbox':
       return outbox(rest);
+    case 'demo':
+      return demo(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

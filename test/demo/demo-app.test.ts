@@ -1,0 +1,127 @@
+/**
+ * The walkthrough end to end in a real browser: `gatehouse demo` provisions the pools, roles
+ * and website bucket through the official SDK; Chromium loads Gatehouse's demo app from the
+ * website endpoint and goes through the whole journey with the official browser SDKs,
+ * reading the verification code from mail received over SMTP.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionDemo, type DemoResult } from '../../src/demo/provision.js';
+import { launchChromium } from '../support/browser.js';
+import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
+import { startSmtp, type TestSmtp } from '../support/smtp.js';
+
+const ARTIFACTS = path.resolve('test-artifacts');
+
+let smtp: TestSmtp;
+let server: TestServer;
+let browser: Browser;
+let demo: DemoResult;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url });
+  demo = await provisionDemo({
+    url: server.url,
+    region: REGION,
+    credentials: server.credentials,
+    name: 'Gatehouse Demo',
+    bucket: 'demo-site',
+    websiteHostSuffix: server.gatehouse.config.websiteHostSuffix,
+    say: () => undefined,
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await smtp?.close();
+});
+
+async function codeFromMail(to: string): Promise<string> {
+  const mail = await smtp.waitFor(to);
+  const code = /\b(\d{6})\b/.exec(mail.text)?.[1];
+  if (code === undefined) throw new Error(`no code in mail: ${mail.text}`);
+  return code;
+}
+
+async function expectToast(page: Page, text: RegExp): Promise<void> {
+  await page.locator('#toast').filter({ hasText: text }).waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+describe('the demo web app in Chromium', () => {
+  it('registers, verifies by emailed code, logs in, gets credentials, lists the bucket, survives a reload, logs out', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+
+    expect(demo.websiteUrl).toBe(`http://demo-site.s3-website.localhost:${new URL(server.url).port}/`);
+    await page.goto(demo.websiteUrl);
+    await page.locator('#auth').waitFor({ state: 'visible' });
+
+    await page.click('#tab-register');
+    await page.fill('#register-email', 'ada@example.com');
+    await page.fill('#register-username', 'ada');
+    await page.fill('#register-password', 'Correct-Horse-9');
+    await page.fill('#register-confirm', 'Correct-Horse-9');
+    await page.click('#register-button');
+    await page.locator('#verify').waitFor({ state: 'visible' });
+    expect(await page.textContent('#verify-destination')).toMatch(/^a\*\*\*@e\*\*\*/);
+
+    await page.fill('#verify-code', await codeFromMail('ada@example.com'));
+    await page.click('#verify-button');
+    await expectToast(page, /Email verified/);
+
+    await page.fill('#login-username', 'ada');
+    await page.fill('#login-password', 'Correct-Horse-9');
+    await page.click('#login-button');
+    await page.locator('#home').waitFor({ state: 'visible' });
+    expect(await page.textContent('#fact-username')).toBe('ada');
+    expect(await page.textContent('#fact-email')).toBe('ada@example.com ✓');
+
+    await page.locator('body[data-credentials="ready"]').waitFor({ timeout: 15_000 });
+    expect(await page.textContent('#cred-access-key')).toMatch(/^ASIA[A-Z0-9]{16}$/);
+    expect(await page.textContent('#cred-identity')).toMatch(new RegExp(`^${REGION}:[0-9a-f-]{36}$`));
+
+    expect(await page.inputValue('#bucket-name')).toBe('demo-site');
+    await page.click('#list-button');
+    await page.locator('#objects').waitFor({ state: 'visible' });
+    const keys = await page.locator('#objects tbody tr td:first-child').allTextContents();
+    expect(keys).toEqual(expect.arrayContaining(['index.html', 'app.js', 'config.js', 'script/aws-sdk.min.js']));
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-logged-in.png'), fullPage: true });
+
+    // The session lives in the browser's storage: a reload restores it without a password.
+    await page.reload();
+    await page.locator('#home').waitFor({ state: 'visible' });
+    await expectToast(page, /session was restored/);
+    await page.locator('body[data-credentials="ready"]').waitFor({ timeout: 15_000 });
+
+    await page.click('#logout-button');
+    await page.locator('#auth').waitFor({ state: 'visible' });
+    await page.reload();
+    await page.locator('#auth').waitFor({ state: 'visible' });
+    expect(await page.isVisible('#home')).toBe(false);
+
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows AWS\'s message for a wrong password', async () => {
+    const page = await browser.newPage();
+    await page.goto(demo.websiteUrl);
+    await page.locator('#auth').waitFor({ state: 'visible' });
+    await page.fill('#login-username', 'ada');
+    await page.fill('#login-password', 'Wrong-Password-1');
+    await page.click('#login-button');
+    await expectToast(page, /^Incorrect username or password\.$/);
+    await page.close();
+  });
+});

@@ -60,6 +60,9 @@ describe('the demo web app in Chromium', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
+    page.on('response', (r) => {
+      if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`);
+    });
 
     expect(demo.websiteUrl).toBe(`http://demo-site.s3-website.localhost:${new URL(server.url).port}/`);
     await page.goto(demo.websiteUrl);

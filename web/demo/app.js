@@ -126,6 +126,7 @@
 
   function signedIn(user, session) {
     current = user;
+    $('toast').hidden = true;
     var claims = session.getIdToken().decodePayload();
     $('fact-username').textContent = claims['cognito:username'];
     $('fact-email').textContent = claims.email + (claims.email_verified ? ' ✓' : '');

@@ -82,6 +82,8 @@ async function serve(args: string[]): Promise<void> {
     { event: 'ready', url, region: c.region, accountId: c.accountId, dataDir: c.dataDir, mail: c.smtpUrl === undefined ? 'outbox' : 'smtp', version: VERSION },
     `gatehouse ready at ${url}`,
   );
+  // The ready line is how scripts learn the URL (and a picked port); say it even when quiet.
+  if (!gatehouse.log.isLevelEnabled('info')) process.stderr.write(`gatehouse ready at ${url}\n`);
   const stop = (signal: string): void => {
     gatehouse.log.info({ event: 'shutdown', signal }, 'shutting down');
     gatehouse.close().then(

@@ -44,19 +44,22 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
       GATEHOUSE_LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   // The port is free-picked; the ready log line says which.
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    const watch = (c: Buffer): void => {
       buf += c.toString();
-      const m = /"url":"(http:[^"]+)"/.exec(buf);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      const m = /"url":"(http:[^"]+)"|gatehouse ready at (http:\S+)/.exec(buf);
+      if (m) resolve((m[1] ?? m[2])!);
+    };
+    child.stdout!.on('data', watch);
+    child.stderr!.on('data', watch);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${buf.slice(-2000)}`)));
   });
   child.stdout!.resume();
+  child.stderr!.pipe(process.stderr);
   const pid = child.pid!;
   const stat = (): number[] => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
   const status = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;

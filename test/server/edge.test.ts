@@ -2,6 +2,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../support/cli.js';
 import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
+import { errorOf } from '../support/errors.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,15 +16,6 @@ function sts(credentials = server.credentials): STSClient {
   return new STSClient({ endpoint: server.url, region: REGION, credentials });
 }
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('the edge, through official clients', () => {
   it('answers a SigV4-signed Query request from SDK v3 as the root user', async () => {

@@ -15,6 +15,7 @@ import {
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { REGION, type TestServer } from '../../support/gatehouse.js';
+export { errorOf, type CaughtError } from '../../support/errors.js';
 
 export const PASSWORD = 'Corr3ct-Horse!';
 
@@ -69,15 +70,6 @@ export async function confirmedUser(server: TestServer, pool: Pool, username: st
   return out.UserSub!;
 }
 
-export async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A raw, unsigned JSON 1.1 call, for input no SDK would send. */
 export async function raw(server: TestServer, op: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

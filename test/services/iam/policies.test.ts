@@ -29,6 +29,7 @@ import AWS from 'aws-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boto3 } from '../../support/cli.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
+import { errorOf } from '../../support/errors.js';
 
 const ACCT = '000000000000';
 let server: TestServer;
@@ -43,15 +44,6 @@ afterAll(async () => {
 
 const doc = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('AWS-managed policies', () => {
   it('ship with AWS\'s ids, versions and documents', async () => {

@@ -24,6 +24,7 @@ import AWS from 'aws-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../../support/cli.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
+import { errorOf } from '../../support/errors.js';
 
 let server: TestServer;
 let iam: IAMClient;
@@ -40,15 +41,6 @@ const trust = (principal: object = { AWS: `arn:aws:iam::${ACCT}:root` }) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
 const s3Read = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::bucket/*' }] });
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('roles', () => {
   it('creates a role with an AROA id, an ARN with its path, and the trust policy URL-encoded', async () => {

@@ -4,28 +4,17 @@
  * signed by the SDK's own signer (@smithy/signature-v4) for hand-made edge cases, and the
  * aws-chunked encoder AWS documents for STREAMING-* uploads.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '../../support/sha256.js';
+export { Sha256 };
 import { REGION, type TestServer } from '../../support/gatehouse.js';
+export { errorOf, type CaughtError } from '../../support/errors.js';
 
-/** The SDK signer's hash interface over node:crypto. */
-export class Sha256 {
-  readonly #h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    const key = secret === undefined || typeof secret === 'string' ? secret : secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength);
-    this.#h = key === undefined ? createHash('sha256') : createHmac('sha256', key);
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#h.update(typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.#h.digest()));
-  }
-}
 
 /** Resolves every name to loopback, so `bucket.s3.localhost` reaches the test server. */
 export const loopbackLookup: LookupFunction = (_hostname, options, callback) => {
@@ -159,15 +148,6 @@ export function signingKeyFor(secret: string, date: string, region = REGION): Bu
   return h(h(h(h(`AWS4${secret}`, date), region), 's3'), 'aws4_request');
 }
 
-export async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined; raw: unknown }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode, raw: err };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A request with a chosen Host header (website endpoints), sent to the loopback server. */
 export function hostRequest(

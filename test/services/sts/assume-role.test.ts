@@ -13,6 +13,7 @@ import AWS from 'aws-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../../support/cli.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
+import { errorOf } from '../../support/errors.js';
 
 const ACCT = '000000000000';
 let server: TestServer;
@@ -26,15 +27,6 @@ const denyGetRole = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: '
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 const asCreds = (c: Credentials | undefined): Creds => ({ accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! });
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   server = await startServer();

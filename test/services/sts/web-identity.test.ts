@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebIdentityTokenError } from '../../../src/services/sts/index.js';
 import { awsCli, boto3 } from '../../support/cli.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
+import { errorOf } from '../../support/errors.js';
 
 const ACCT = '000000000000';
 let server: TestServer;
@@ -38,15 +39,6 @@ async function token(claims: Record<string, unknown>, opts: { key?: CryptoKey; e
     .sign(opts.key ?? signingKey);
 }
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');

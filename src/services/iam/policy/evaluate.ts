@@ -13,6 +13,9 @@
  * 5. That allow is then limited by the permissions boundary and by session policies: each, when
  *    present, must allow too, or the result is an ImplicitDeny naming the one that did not.
  *
+ * A NotPrincipal statement applies to every caller it does not exempt; exempting a role session
+ * takes its session ARN, its role ARN and its account, as AWS checks each in turn.
+ *
  * Role assumption (`requireResourceAllow`) additionally needs the trust policy to allow: a
  * trust policy that names the caller (or `*`) suffices; one that names only the account needs
  * the caller's identity policies to allow `sts:AssumeRole` on the role as well.
@@ -73,6 +76,35 @@ function principalVia(p: CompiledPrincipal, rp: RequestPrincipal): Via {
       if (rp.roleArn !== undefined && p.aws.includes(rp.roleArn)) return Via.Role;
       if (rp.accountId !== undefined && p.aws.includes(`arn:aws:iam::${rp.accountId}:root`)) return Via.Account;
       return Via.None;
+  }
+}
+
+/**
+ * Whether a NotPrincipal element exempts the caller. AWS checks each identity a request carries
+ * in turn (the account, then the role, then the role session), so a caller is exempt only when
+ * every one of them is listed: a role session needs its session ARN, its role ARN and its
+ * account. And a NotPrincipal with Deny never exempts a principal that has a permissions
+ * boundary, whatever it lists (IAM User Guide, "Permissions boundaries for IAM entities").
+ */
+function exemptByNotPrincipal(p: CompiledPrincipal, rp: RequestPrincipal, hasBoundary: boolean): boolean {
+  if (p.everyone) return true;
+  switch (rp.kind) {
+    case 'anonymous':
+      return false;
+    case 'federated':
+      return rp.provider !== undefined && p.federated.includes(rp.provider);
+    case 'root':
+      return rp.arn !== undefined && p.aws.includes(rp.arn);
+    default:
+      return (
+        !hasBoundary &&
+        rp.accountId !== undefined &&
+        p.aws.includes(`arn:aws:iam::${rp.accountId}:root`) &&
+        rp.roleArn !== undefined &&
+        p.aws.includes(rp.roleArn) &&
+        rp.arn !== undefined &&
+        p.aws.includes(rp.arn)
+      );
   }
 }
 
@@ -152,8 +184,9 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
   for (const policy of input.resourcePolicies ?? []) {
     for (const st of policy.policy.statements) {
       if (st.principal === undefined) continue;
-      let via = principalVia(st.principal, principal);
-      if (st.notPrincipal) via = via === Via.None ? Via.Everyone : Via.None;
+      const via = st.notPrincipal
+        ? exemptByNotPrincipal(st.principal, principal, input.boundary !== undefined) ? Via.None : Via.Everyone
+        : principalVia(st.principal, principal);
       if (via === Via.None || !applies(st, action, resource, ctx)) continue;
       if (st.effect === 'Deny') return { decision: 'ExplicitDeny', statement: statementLabel({ policy, statement: st }), policyType: 'resource-based' };
       if (via === Via.Everyone || via === Via.Self) direct ??= { policy, statement: st };

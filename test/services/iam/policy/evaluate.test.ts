@@ -155,13 +155,101 @@ describe('resource-based policies', () => {
     expect(decide({ principal: anonymous, identity: [allowS3] }).decision).toBe('ImplicitDeny');
   });
 
-  it('NotPrincipal with Deny denies everyone but the named role session', () => {
-    const p = policy('bucket-policy', [
-      { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' },
-      { Effect: 'Deny', NotPrincipal: { AWS: [SESSION_ARN, ROLE_ARN] }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' },
+});
+
+describe('NotPrincipal with Deny (IAM User Guide, "NotPrincipal" and "Permissions boundaries")', () => {
+  // The guide's example: everyone but one role session is denied; the session is exempt only
+  // when its session ARN, its role ARN and its account are all listed, as AWS checks each.
+  const ACCOUNT_ARN = `arn:aws:iam::${ACCT}:root`;
+  const bucketPolicy = (exempt: string[]) =>
+    policy('bucket-policy', [
+      { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' },
+      { Sid: 'OnlyAudit', Effect: 'Deny', NotPrincipal: { AWS: exempt }, Action: 's3:*', Resource: 'arn:aws:s3:::bucket/*' },
     ], 'resource');
-    expect(decide({ resourcePolicies: [p] }).decision).toBe('Allow');
-    expect(decide({ principal: anonymous, resourcePolicies: [p] }).decision).toBe('ExplicitDeny');
+  const boundary = policy('arn:aws:iam::111122223333:policy/Boundary', [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }]);
+  const rows: [name: string, exempt: string[], principal: RequestPrincipal, withBoundary: boolean, expected: string][] = [
+    ['session, role and account listed: the session is exempt', [SESSION_ARN, ROLE_ARN, ACCOUNT_ARN], session, false, 'Allow'],
+    ['the account missing: the session is denied', [SESSION_ARN, ROLE_ARN], session, false, 'ExplicitDeny'],
+    ['the role missing: the session is denied', [SESSION_ARN, ACCOUNT_ARN], session, false, 'ExplicitDeny'],
+    ['the session missing: the session is denied', [ROLE_ARN, ACCOUNT_ARN], session, false, 'ExplicitDeny'],
+    ['only the account listed: its role sessions are still denied', [ACCOUNT_ARN], session, false, 'ExplicitDeny'],
+    ['only the account listed: the account (root) is exempt', [ACCOUNT_ARN], root, false, 'Allow'],
+    ['another session of the same role is denied', [`arn:aws:sts::${ACCT}:assumed-role/AppRole/bob`, ROLE_ARN, ACCOUNT_ARN], session, false, 'ExplicitDeny'],
+    ['anonymous callers are denied', [SESSION_ARN, ROLE_ARN, ACCOUNT_ARN], anonymous, false, 'ExplicitDeny'],
+    ['a principal with a permissions boundary is denied whatever is listed', [SESSION_ARN, ROLE_ARN, ACCOUNT_ARN], session, true, 'ExplicitDeny'],
+  ];
+  it.each(rows)('%s', (_name, exempt, principal, withBoundary, expected) => {
+    const r = decide({ principal, resourcePolicies: [bucketPolicy(exempt)], ...(withBoundary ? { boundary } : {}) });
+    expect(r.decision).toBe(expected);
+    if (expected === 'ExplicitDeny') expect(r).toMatchObject({ statement: 'bucket-policy#OnlyAudit', policyType: 'resource-based' });
+  });
+
+  it('NotPrincipal "*" exempts everyone', () => {
+    expect(decide({ principal: anonymous, resourcePolicies: [bucketPolicy(['*'])] }).decision).toBe('Allow');
+  });
+});
+
+describe('resource-based policies with permissions boundaries (same account)', () => {
+  const boundary = policy('arn:aws:iam::111122223333:policy/Boundary', [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }]);
+  const grant = (principal: string) => policy('bucket-policy', [{ Sid: 'Grant', Effect: 'Allow', Principal: { AWS: principal }, Action: 's3:*', Resource: 'arn:aws:s3:::bucket/*' }], 'resource');
+
+  it('a grant to the role ARN is limited by the boundary', () => {
+    expect(decide({ resourcePolicies: [grant(ROLE_ARN)], boundary })).toEqual({ decision: 'ImplicitDeny', statement: undefined, policyType: 'permissions boundary' });
+    expect(decide({ resourcePolicies: [grant(ROLE_ARN)] }).decision).toBe('Allow');
+  });
+
+  it('a grant to the role session ARN is not', () => {
+    expect(decide({ resourcePolicies: [grant(SESSION_ARN)], boundary })).toEqual({ decision: 'Allow', statement: 'bucket-policy#Grant', policyType: 'resource-based' });
+  });
+
+  it('an explicit Deny in the boundary still wins over a grant to the session', () => {
+    const denying = policy('arn:aws:iam::111122223333:policy/Boundary', [{ Sid: 'NoS3', Effect: 'Deny', Action: 's3:*', Resource: '*' }]);
+    expect(decide({ resourcePolicies: [grant(SESSION_ARN)], boundary: denying })).toMatchObject({ decision: 'ExplicitDeny', policyType: 'permissions boundary' });
+  });
+});
+
+describe('policy variables and wildcards in decisions', () => {
+  const home = policy('role/AppRole/home', [{ Sid: 'Home', Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::bucket/home/${aws:username}/*' }]);
+
+  it('${aws:username} does not exist for role sessions, so the statement matches nothing', () => {
+    expect(decide({ identity: [home], resource: 'arn:aws:s3:::bucket/home/alice/x' }).decision).toBe('ImplicitDeny');
+    expect(decide({ identity: [home], resource: 'arn:aws:s3:::bucket/home/${aws:username}/x' }).decision).toBe('ImplicitDeny');
+    expect(decide({ identity: [home], resource: 'arn:aws:s3:::bucket/home//x' }).decision).toBe('ImplicitDeny');
+  });
+
+  it('a default value stands in for an absent key', () => {
+    const withDefault = policy('role/AppRole/home', [{ Effect: 'Allow', Action: 's3:*', Resource: "arn:aws:s3:::bucket/home/${aws:username, 'shared'}/*" }]);
+    expect(decide({ identity: [withDefault], resource: 'arn:aws:s3:::bucket/home/shared/x' }).decision).toBe('Allow');
+    expect(decide({ identity: [withDefault], resource: 'arn:aws:s3:::bucket/home/alice/x' }).decision).toBe('ImplicitDeny');
+  });
+
+  it('a ForAllValues Allow on an absent key allows (the guide warns of it); ForAnyValue does not', () => {
+    const forAll = policy('p', [{ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['environment'] } } }]);
+    const forAny = policy('p', [{ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['environment'] } } }]);
+    expect(decide({ identity: [forAll] }).decision).toBe('Allow');
+    expect(decide({ identity: [forAny] }).decision).toBe('ImplicitDeny');
+    expect(decide({ identity: [forAll] }, { 'aws:TagKeys': ['environment', 'owner'] }).decision).toBe('ImplicitDeny');
+  });
+
+  it('…IfExists makes an absent key true: the guide\'s instance-type Allow, and the same as a Deny', () => {
+    const allow = policy('p', [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringLikeIfExists: { 'ec2:InstanceType': ['t1.*', 't2.*', 'm3.*'] } } }]);
+    const run = (p: LabeledPolicy, ctx: Record<string, string>) => decide({ identity: [p], action: 'ec2:RunInstances', resource: '*' }, ctx).decision;
+    expect(run(allow, {})).toBe('Allow');
+    expect(run(allow, { 'ec2:InstanceType': 't2.micro' })).toBe('Allow');
+    expect(run(allow, { 'ec2:InstanceType': 'c5.large' })).toBe('ImplicitDeny');
+    const deny = policy('p', [
+      { Effect: 'Allow', Action: 'ec2:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'ec2:*', Resource: '*', Condition: { StringNotLikeIfExists: { 'ec2:InstanceType': ['t1.*', 't2.*', 'm3.*'] } } },
+    ]);
+    expect(run(deny, {})).toBe('ExplicitDeny');
+    expect(run(deny, { 'ec2:InstanceType': 't2.micro' })).toBe('Allow');
+    expect(run(deny, { 'ec2:InstanceType': 'c5.large' })).toBe('ExplicitDeny');
+  });
+
+  it('condition keys match whatever their case; values keep theirs', () => {
+    const p = policy('p', [{ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { StringEquals: { 'AWS:PRINCIPALTAG/Team': 'Red' } } }]);
+    expect(decide({ identity: [p] }, { 'aws:PrincipalTag/team': 'Red' }).decision).toBe('Allow');
+    expect(decide({ identity: [p] }, { 'aws:PrincipalTag/team': 'red' }).decision).toBe('ImplicitDeny');
   });
 });
 

@@ -79,9 +79,10 @@ export class RoleSessions {
   async checkSessionPolicies(req: SessionRequest): Promise<number | undefined> {
     if (req.policy !== undefined) {
       try {
-        this.iam.policies.compile(req.policy, 'session', { jsonErrorMessage: 'The policy is not in the valid JSON format.' });
+        this.iam.policies.compile(req.policy, 'session');
       } catch (err) {
-        if (err instanceof PolicyDocumentError) throw malformed(err.message);
+        // STS words a JSON error its own way; everything else is IAM's wording.
+        if (err instanceof PolicyDocumentError) throw malformed(err.reason === 'json' ? 'The policy is not in the valid JSON format.' : err.message);
         throw err;
       }
     }

@@ -4,7 +4,7 @@
  * @module
  */
 import { PolicyDocumentError } from './errors.js';
-import { parsePolicy, type ParseOptions } from './parse.js';
+import { parsePolicy } from './parse.js';
 import type { CompiledPolicy, PolicyKind } from './types.js';
 
 export class PolicyCache {
@@ -13,12 +13,12 @@ export class PolicyCache {
   constructor(private readonly max = 10_000) {}
 
   /** Compiles (or returns the cached compilation); throws PolicyDocumentError if invalid. */
-  compile(document: string, kind: PolicyKind, opts?: ParseOptions): CompiledPolicy {
+  compile(document: string, kind: PolicyKind): CompiledPolicy {
     const key = kind + '\u0000' + document;
     let hit = this.#entries.get(key);
     if (hit === undefined) {
       try {
-        hit = parsePolicy(document, kind, opts);
+        hit = parsePolicy(document, kind);
       } catch (err) {
         if (!(err instanceof PolicyDocumentError)) throw err;
         hit = err;

@@ -8,5 +8,5 @@ export { PolicyCache } from './cache.js';
 export { Context, lowerKeys, type ContextKeys, type ContextValue } from './context.js';
 export { PolicyDocumentError, type PolicyErrorReason } from './errors.js';
 export { evaluate, type EvaluationInput, type RequestPrincipal } from './evaluate.js';
-export { invalidPrincipalMessage, parsePolicy, type ParseOptions } from './parse.js';
+export { invalidPrincipalMessage, parsePolicy } from './parse.js';
 export type { CompiledPolicy, ConditionContext, Decision, EvaluationResult, LabeledPolicy, PolicyKind, PolicyType } from './types.js';

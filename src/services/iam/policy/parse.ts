@@ -156,21 +156,13 @@ function compilePrincipal(p: Json | undefined, validate: boolean): CompiledPrinc
   };
 }
 
-export interface ParseOptions {
-  /**
-   * For STS session policies AWS words a JSON error differently ("The policy is not in the
-   * valid JSON format."); everything else is IAM's wording.
-   */
-  jsonErrorMessage?: string;
-}
-
 /** Validates and compiles a policy document; throws PolicyDocumentError with AWS's message. */
-export function parsePolicy(document: string, kind: PolicyKind, opts: ParseOptions = {}): CompiledPolicy {
+export function parsePolicy(document: string, kind: PolicyKind): CompiledPolicy {
   let doc: Json;
   try {
     doc = JSON.parse(document) as Json;
   } catch {
-    fail(opts.jsonErrorMessage ?? SYNTAX, 'json');
+    fail(SYNTAX, 'json');
   }
   const statements = checkSyntax(doc);
   const top = doc as Obj;

@@ -117,12 +117,14 @@ export class WebIdentityVerifier {
     }
     const key = oidcUrlKey(iss);
     const provider = key === undefined ? undefined : await this.iam.oidcProvider(key);
-    if (provider === undefined) throw invalidToken(`No OpenIDConnect provider found in your account for ${iss}`);
+    // The provider is known without its scheme; a token must still name the scheme it was
+    // registered with, or an `http://` issuer could stand in for an `https://` one.
+    if (provider === undefined || !sameScheme(iss, provider.url)) throw invalidToken(`No OpenIDConnect provider found in your account for ${iss}`);
     return this.#verifyOidc(token, unverified, provider, iss, now);
   }
 
   async #verifyOidc(token: string, unverified: JWTPayload, provider: OidcProviderRecord, iss: string, now: number): Promise<VerifiedWebIdentity> {
-    const keys = await this.#keys(iss, now);
+    const keys = await this.#keys(provider, now);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, { issuer: iss, currentDate: new Date(now) }));
@@ -150,22 +152,30 @@ export class WebIdentityVerifier {
     };
   }
 
-  /** The issuer's JWK set, from OIDC discovery; refreshed after the TTL. */
-  async #keys(iss: string, now: number): Promise<Jwks['keys']> {
-    const hit = this.#jwks.get(iss);
+  /**
+   * The provider's JWK set, from OIDC discovery at its registered URL; refreshed after the TTL.
+   * Kept per provider (not per spelling of a token's `iss`), so unsigned callers cannot make
+   * Gatehouse fetch again, or grow this map, by varying how they write the issuer.
+   */
+  async #keys(provider: OidcProviderRecord, now: number): Promise<Jwks['keys']> {
+    const hit = this.#jwks.get(provider.urlKey);
     if (hit !== undefined && now - hit.fetched < this.discoveryTtlMs) return hit.keys;
-    let jwksUri: string;
+    let jwksUri: URL;
     try {
-      const res = await fetch(`${iss.replace(/\/+$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${provider.url}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
       if (!res.ok) throw new Error(`discovery answered ${res.status}`);
       const doc = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
       if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
-      jwksUri = doc.jwks_uri;
+      jwksUri = new URL(doc.jwks_uri);
     } catch {
       throw invalidToken(KEY_RETRIEVAL_FAILED);
     }
-    const keys = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
-    this.#jwks.set(iss, { keys, fetched: now });
+    const keys = createRemoteJWKSet(jwksUri, { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    this.#jwks.set(provider.urlKey, { keys, fetched: now });
     return keys;
   }
+}
+
+function sameScheme(a: string, b: string): boolean {
+  return a.slice(0, a.indexOf(':')).toLowerCase() === b.slice(0, b.indexOf(':')).toLowerCase();
 }

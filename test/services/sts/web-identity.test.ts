@@ -28,6 +28,8 @@ let providerKey: string;
 let signingKey: CryptoKey;
 let otherKey: CryptoKey;
 let publicJwk: JWK;
+/** Discovery documents the issuer has served. */
+let discoveries = 0;
 
 async function token(claims: Record<string, unknown>, opts: { key?: CryptoKey; exp?: number; iss?: string } = {}): Promise<string> {
   const now = Math.floor(server.gatehouse.clock.now() / 1000);
@@ -47,6 +49,7 @@ beforeAll(async () => {
   otherKey = (await generateKeyPair('RS256')).privateKey;
   issuer = http.createServer((req, res) => {
     if (req.url === '/.well-known/openid-configuration') {
+      discoveries++;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: iss, jwks_uri: `${iss}/jwks.json` }));
     } else if (req.url === '/jwks.json') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ ...publicJwk, kid: 'k1', alg: 'RS256', use: 'sig' }] }));
@@ -129,6 +132,24 @@ describe('AssumeRoleWithWebIdentity with an IAM OIDC provider', () => {
       status: 400,
     });
     expect((await errorOf(send('not-a-jwt-at-all'))).name).toBe('InvalidIdentityTokenException');
+  });
+
+  it('refuses a token that names the provider with another scheme', async () => {
+    const https = iss.replace(/^http:/, 'https:');
+    expect(await errorOf(send(await token({ sub: 'user-1', aud: 'my-client' }, { iss: https })))).toEqual({
+      name: 'InvalidIdentityTokenException',
+      message: `No OpenIDConnect provider found in your account for ${https}`,
+      status: 400,
+    });
+  });
+
+  it('fetches the provider\'s keys once however a token spells the issuer', async () => {
+    await send(await token({ sub: 'user-1', aud: 'my-client' }));
+    const before = discoveries;
+    for (const spelling of [`${iss}/`, `${iss}//`, `${iss}///`]) {
+      expect((await send(await token({ sub: 'user-1', aud: 'my-client' }, { iss: spelling }))).Provider).toBe(spelling);
+    }
+    expect(discoveries).toBe(before);
   });
 
   it('refuses when the trust policy does not match: AccessDenied 403', async () => {

@@ -8,6 +8,7 @@
 import { PolicyCache } from './policy/index.js';
 import { AWS_MANAGED_POLICIES } from './managed-policies/index.js';
 import { oidcProviderArn, parsePolicyArn, parseRoleArn, roleArn } from './ids.js';
+import type { Sql } from '../../store/database.js';
 import type { IamRepository, RoleRow, Tag } from './repository.js';
 
 export interface RoleRecord {
@@ -87,15 +88,15 @@ export class IamDirectory {
     return r !== undefined && r.path === p.path && r.name === p.name ? r : undefined;
   }
 
-  /** An AWS-managed or customer-managed policy by ARN, with its default version's document. */
-  async managedPolicy(arn: string): Promise<ManagedPolicyRecord | undefined> {
+  /** An AWS-managed or customer-managed policy by ARN, with its default version's document (read through `sql` inside a transaction). */
+  async managedPolicy(arn: string, sql?: Sql): Promise<ManagedPolicyRecord | undefined> {
     const aws = AWS_MANAGED_POLICIES.get(arn);
     if (aws !== undefined) return { arn, name: aws.PolicyName, document: aws.Document, awsManaged: true };
     const p = parsePolicyArn(arn);
     if (p === undefined || p.account !== this.accountId) return undefined;
-    const row = await this.repo.getPolicyByName(p.name);
+    const row = await this.repo.getPolicyByName(p.name, sql);
     if (row === undefined || row.path !== p.path || row.name !== p.name) return undefined;
-    const v = await this.repo.getVersion(row.policy_id, row.default_version);
+    const v = await this.repo.getVersion(row.policy_id, row.default_version, sql);
     return v === undefined ? undefined : { arn, name: row.name, document: v.document, awsManaged: false };
   }
 

@@ -6,6 +6,7 @@
  * Thumbprints are stored and returned; keys are verified through the issuer's JWKS instead.
  * @module
  */
+import type { Sql } from '../../store/database.js';
 import type { OperationHandlers } from '../types.js';
 import type { Operations } from './api.generated.js';
 import { checkTags, mergeTags, paginate, QUOTAS, removeTags } from './common.js';
@@ -25,10 +26,15 @@ export function oidcOperations(dir: IamDirectory): Handlers {
     return arn.slice(prefix.length);
   }
 
-  async function mustProvider(arn: string): Promise<OidcProviderRow> {
-    const row = await repo.getOidcProvider(keyOf(arn));
+  async function mustProvider(arn: string, sql?: Sql): Promise<OidcProviderRow> {
+    const row = await repo.getOidcProvider(keyOf(arn), sql);
     if (row === undefined) throw noSuchEntity(`OpenIDConnect Provider not found for arn ${arn}`);
     return row;
+  }
+
+  /** Reads, checks and rewrites a provider in one transaction (concurrent edits of its lists cannot interleave). */
+  function changeProvider(arn: string, fn: (row: OidcProviderRow, tx: Sql) => Promise<void>): Promise<void> {
+    return repo.transaction(async (tx) => fn(await mustProvider(arn, tx), tx));
   }
 
   function checkThumbprints(list: readonly string[]): void {
@@ -80,19 +86,20 @@ export function oidcOperations(dir: IamDirectory): Handlers {
     },
 
     async AddClientIDToOpenIDConnectProvider(input) {
-      const row = await mustProvider(input.OpenIDConnectProviderArn);
-      const ids = JSON.parse(row.client_ids) as string[];
-      if (!ids.includes(input.ClientID)) {
+      await changeProvider(input.OpenIDConnectProviderArn, async (row, tx) => {
+        const ids = JSON.parse(row.client_ids) as string[];
+        if (ids.includes(input.ClientID)) return;
         if (ids.length >= QUOTAS.clientIdsPerProvider) throw limitExceeded(`Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: ${QUOTAS.clientIdsPerProvider}`);
         ids.push(input.ClientID);
-        await repo.updateOidcProvider(row.url_key, { client_ids: JSON.stringify(ids) });
-      }
+        await repo.updateOidcProvider(row.url_key, { client_ids: JSON.stringify(ids) }, tx);
+      });
     },
 
     async RemoveClientIDFromOpenIDConnectProvider(input) {
-      const row = await mustProvider(input.OpenIDConnectProviderArn);
-      const ids = (JSON.parse(row.client_ids) as string[]).filter((id) => id !== input.ClientID);
-      await repo.updateOidcProvider(row.url_key, { client_ids: JSON.stringify(ids) });
+      await changeProvider(input.OpenIDConnectProviderArn, async (row, tx) => {
+        const ids = (JSON.parse(row.client_ids) as string[]).filter((id) => id !== input.ClientID);
+        await repo.updateOidcProvider(row.url_key, { client_ids: JSON.stringify(ids) }, tx);
+      });
     },
 
     async UpdateOpenIDConnectProviderThumbprint(input) {
@@ -102,13 +109,15 @@ export function oidcOperations(dir: IamDirectory): Handlers {
     },
 
     async TagOpenIDConnectProvider(input) {
-      const row = await mustProvider(input.OpenIDConnectProviderArn);
-      await repo.updateOidcProvider(row.url_key, { tags: JSON.stringify(mergeTags(JSON.parse(row.tags) as Tag[], input.Tags)) });
+      await changeProvider(input.OpenIDConnectProviderArn, (row, tx) =>
+        repo.updateOidcProvider(row.url_key, { tags: JSON.stringify(mergeTags(JSON.parse(row.tags) as Tag[], input.Tags)) }, tx),
+      );
     },
 
     async UntagOpenIDConnectProvider(input) {
-      const row = await mustProvider(input.OpenIDConnectProviderArn);
-      await repo.updateOidcProvider(row.url_key, { tags: JSON.stringify(removeTags(JSON.parse(row.tags) as Tag[], input.TagKeys)) });
+      await changeProvider(input.OpenIDConnectProviderArn, (row, tx) =>
+        repo.updateOidcProvider(row.url_key, { tags: JSON.stringify(removeTags(JSON.parse(row.tags) as Tag[], input.TagKeys)) }, tx),
+      );
     },
 
     async ListOpenIDConnectProviderTags(input) {

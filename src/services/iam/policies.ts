@@ -4,6 +4,7 @@
  * sorted by name, with AWS's Scope/OnlyAttached/PathPrefix filters and Marker pagination.
  * @module
  */
+import type { Sql } from '../../store/database.js';
 import type { OperationHandlers } from '../types.js';
 import type { Operations, Policy, PolicyVersion } from './api.generated.js';
 import { alreadyExists, checkTags, compileOrThrow, mergeTags, paginate, policySize, QUOTAS, removeTags } from './common.js';
@@ -25,13 +26,13 @@ export function policyOperations(dir: IamDirectory): Handlers {
   const repo = dir.repo;
 
   /** The policy an ARN names: InvalidInput for a malformed ARN, NoSuchEntity if absent. */
-  async function resolve(arn: string): Promise<Resolved> {
+  async function resolve(arn: string, sql?: Sql): Promise<Resolved> {
     const parsed = parsePolicyArn(arn);
     if (parsed === undefined) throw invalidArn(arn);
     const aws = AWS_MANAGED_POLICIES.get(arn);
     if (aws !== undefined) return { aws, local: undefined, arn };
     if (parsed.account === dir.accountId) {
-      const row = await repo.getPolicyByName(parsed.name);
+      const row = await repo.getPolicyByName(parsed.name, sql);
       if (row !== undefined && row.path === parsed.path && row.name === parsed.name) return { aws: undefined, local: row, arn };
     }
     throw policyNotFound(arn);
@@ -77,6 +78,14 @@ export function policyOperations(dir: IamDirectory): Handlers {
   function localOnly(r: Resolved, operation: string, ctxArn: string): PolicyRow {
     if (r.local === undefined) throw awsManagedReadOnly(ctxArn, operation, r.arn);
     return r.local;
+  }
+
+  /**
+   * A customer-managed policy read, checked and changed in one transaction, so that concurrent
+   * writes (tags, versions, deletion, attachment) cannot interleave. `fn` uses only `tx`.
+   */
+  function changePolicy<T>(arn: string, operation: string, callerArn: string, fn: (p: PolicyRow, tx: Sql) => Promise<T>): Promise<T> {
+    return repo.transaction(async (tx) => fn(localOnly(await resolve(arn, tx), operation, callerArn), tx));
   }
 
   return {
@@ -133,12 +142,13 @@ export function policyOperations(dir: IamDirectory): Handlers {
     },
 
     async DeletePolicy(input, ctx) {
-      const p = localOnly(await resolve(input.PolicyArn), 'iam:DeletePolicy', ctx.principal!.arn);
-      if ((await repo.attachmentCount(input.PolicyArn)) > 0 || (await repo.boundaryCount(input.PolicyArn)) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
-      if ((await repo.listVersions(p.policy_id)).length > 1) {
-        throw deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
-      }
-      await repo.deletePolicy(p.policy_id);
+      await changePolicy(input.PolicyArn, 'iam:DeletePolicy', ctx.principal!.arn, async (p, tx) => {
+        if ((await repo.attachmentCount(input.PolicyArn, tx)) > 0 || (await repo.boundaryCount(input.PolicyArn, tx)) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+        if ((await repo.listVersions(p.policy_id, tx)).length > 1) {
+          throw deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
+        }
+        await repo.deletePolicy(p.policy_id, tx);
+      });
       dir.changed({ policyArn: input.PolicyArn });
     },
 
@@ -181,15 +191,17 @@ export function policyOperations(dir: IamDirectory): Handlers {
     },
 
     async DeletePolicyVersion(input, ctx) {
-      const p = localOnly(await resolve(input.PolicyArn), 'iam:DeletePolicyVersion', ctx.principal!.arn);
-      if (input.VersionId === p.default_version) throw deleteConflict('Cannot delete the default version of a policy.');
-      if (!(await repo.deleteVersion(p.policy_id, input.VersionId))) throw noSuchEntity(`Policy ${input.PolicyArn} version ${input.VersionId} does not exist or is not attachable.`);
+      await changePolicy(input.PolicyArn, 'iam:DeletePolicyVersion', ctx.principal!.arn, async (p, tx) => {
+        if (input.VersionId === p.default_version) throw deleteConflict('Cannot delete the default version of a policy.');
+        if (!(await repo.deleteVersion(p.policy_id, input.VersionId, tx))) throw noSuchEntity(`Policy ${input.PolicyArn} version ${input.VersionId} does not exist or is not attachable.`);
+      });
     },
 
     async SetDefaultPolicyVersion(input, ctx) {
-      const p = localOnly(await resolve(input.PolicyArn), 'iam:SetDefaultPolicyVersion', ctx.principal!.arn);
-      if ((await repo.getVersion(p.policy_id, input.VersionId)) === undefined) throw noSuchEntity(`Policy ${input.PolicyArn} version ${input.VersionId} does not exist or is not attachable.`);
-      await repo.setDefaultVersion(p.policy_id, input.VersionId, wholeSeconds(ctx.now()));
+      await changePolicy(input.PolicyArn, 'iam:SetDefaultPolicyVersion', ctx.principal!.arn, async (p, tx) => {
+        if ((await repo.getVersion(p.policy_id, input.VersionId, tx)) === undefined) throw noSuchEntity(`Policy ${input.PolicyArn} version ${input.VersionId} does not exist or is not attachable.`);
+        await repo.setDefaultVersion(p.policy_id, input.VersionId, wholeSeconds(ctx.now()), tx);
+      });
       dir.changed({ policyArn: input.PolicyArn });
     },
 
@@ -202,13 +214,15 @@ export function policyOperations(dir: IamDirectory): Handlers {
     },
 
     async TagPolicy(input, ctx) {
-      const p = localOnly(await resolve(input.PolicyArn), 'iam:TagPolicy', ctx.principal!.arn);
-      await repo.updatePolicyTags(p.policy_id, JSON.stringify(mergeTags(JSON.parse(p.tags) as Tag[], input.Tags)));
+      await changePolicy(input.PolicyArn, 'iam:TagPolicy', ctx.principal!.arn, (p, tx) =>
+        repo.updatePolicyTags(p.policy_id, JSON.stringify(mergeTags(JSON.parse(p.tags) as Tag[], input.Tags)), tx),
+      );
     },
 
     async UntagPolicy(input, ctx) {
-      const p = localOnly(await resolve(input.PolicyArn), 'iam:UntagPolicy', ctx.principal!.arn);
-      await repo.updatePolicyTags(p.policy_id, JSON.stringify(removeTags(JSON.parse(p.tags) as Tag[], input.TagKeys)));
+      await changePolicy(input.PolicyArn, 'iam:UntagPolicy', ctx.principal!.arn, (p, tx) =>
+        repo.updatePolicyTags(p.policy_id, JSON.stringify(removeTags(JSON.parse(p.tags) as Tag[], input.TagKeys)), tx),
+      );
     },
 
     async ListPolicyTags(input) {

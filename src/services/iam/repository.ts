@@ -1,7 +1,9 @@
 /**
  * IAM's storage: roles, inline role policies, customer-managed policies and their versions,
  * attachments, OIDC providers. Portable SQL over the Database seam; every multi-statement
- * change runs in one transaction so a failure leaves nothing half-written.
+ * change runs in one transaction so a failure leaves nothing half-written. Methods take an
+ * optional `sql` so that handlers can read, check and write in one `transaction` (inside one,
+ * only its `tx` may be used: statements on the database itself wait for it to end).
  * @module
  */
 import type { Database, Sql } from '../../store/database.js';
@@ -87,8 +89,8 @@ export class IamRepository {
     return sql.get<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM iam_roles WHERE name_key = ?`, [name.toLowerCase()]);
   }
 
-  getRoleById(roleId: string): Promise<RoleRow | undefined> {
-    return this.db.get<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM iam_roles WHERE role_id = ?`, [roleId]);
+  getRoleById(roleId: string, sql: Sql = this.db): Promise<RoleRow | undefined> {
+    return sql.get<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM iam_roles WHERE role_id = ?`, [roleId]);
   }
 
   /** Roles ordered by name, after `afterKey` (exclusive), at most `limit`. */
@@ -99,10 +101,14 @@ export class IamRepository {
     );
   }
 
-  async updateRole(roleId: string, fields: Partial<Pick<RoleRow, 'trust_policy' | 'description' | 'max_session_duration' | 'boundary_arn' | 'tags' | 'last_used_at' | 'last_used_region'>>): Promise<void> {
+  async updateRole(
+    roleId: string,
+    fields: Partial<Pick<RoleRow, 'trust_policy' | 'description' | 'max_session_duration' | 'boundary_arn' | 'tags' | 'last_used_at' | 'last_used_region'>>,
+    sql: Sql = this.db,
+  ): Promise<void> {
     const keys = Object.keys(fields) as (keyof typeof fields)[];
     if (keys.length === 0) return;
-    await this.db.run(`UPDATE iam_roles SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE role_id = ?`, [...keys.map((k) => fields[k] ?? null), roleId]);
+    await sql.run(`UPDATE iam_roles SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE role_id = ?`, [...keys.map((k) => fields[k] ?? null), roleId]);
   }
 
   /** Deletes a role with no policies; returns what blocks the deletion, if anything. */
@@ -117,8 +123,8 @@ export class IamRepository {
 
   // Inline role policies
 
-  async putRolePolicy(roleId: string, name: string, document: string): Promise<void> {
-    await this.db.run(
+  async putRolePolicy(roleId: string, name: string, document: string, sql: Sql = this.db): Promise<void> {
+    await sql.run(
       'INSERT INTO iam_role_policies (role_id, name, name_key, document) VALUES (?, ?, ?, ?) ON CONFLICT (role_id, name_key) DO UPDATE SET name = excluded.name, document = excluded.document',
       [roleId, name, name.toLowerCase(), document],
     );
@@ -128,8 +134,8 @@ export class IamRepository {
     return this.db.get<RolePolicyRow>('SELECT role_id, name, document FROM iam_role_policies WHERE role_id = ? AND name_key = ?', [roleId, name.toLowerCase()]);
   }
 
-  listRolePolicies(roleId: string): Promise<RolePolicyRow[]> {
-    return this.db.all<RolePolicyRow>('SELECT role_id, name, document FROM iam_role_policies WHERE role_id = ? ORDER BY name_key', [roleId]);
+  listRolePolicies(roleId: string, sql: Sql = this.db): Promise<RolePolicyRow[]> {
+    return sql.all<RolePolicyRow>('SELECT role_id, name, document FROM iam_role_policies WHERE role_id = ? ORDER BY name_key', [roleId]);
   }
 
   async countRolePolicies(roleId: string): Promise<number> {
@@ -143,25 +149,25 @@ export class IamRepository {
 
   // Attachments
 
-  async attach(roleId: string, policyArn: string): Promise<void> {
-    await this.db.run('INSERT INTO iam_role_attachments (role_id, policy_arn) VALUES (?, ?) ON CONFLICT (role_id, policy_arn) DO NOTHING', [roleId, policyArn]);
+  async attach(roleId: string, policyArn: string, sql: Sql = this.db): Promise<void> {
+    await sql.run('INSERT INTO iam_role_attachments (role_id, policy_arn) VALUES (?, ?) ON CONFLICT (role_id, policy_arn) DO NOTHING', [roleId, policyArn]);
   }
 
   async detach(roleId: string, policyArn: string): Promise<boolean> {
     return (await this.db.run('DELETE FROM iam_role_attachments WHERE role_id = ? AND policy_arn = ?', [roleId, policyArn])).changes === 1;
   }
 
-  async attachedArns(roleId: string): Promise<string[]> {
-    return (await this.db.all<{ policy_arn: string }>('SELECT policy_arn FROM iam_role_attachments WHERE role_id = ? ORDER BY policy_arn', [roleId])).map((r) => r.policy_arn);
+  async attachedArns(roleId: string, sql: Sql = this.db): Promise<string[]> {
+    return (await sql.all<{ policy_arn: string }>('SELECT policy_arn FROM iam_role_attachments WHERE role_id = ? ORDER BY policy_arn', [roleId])).map((r) => r.policy_arn);
   }
 
-  async attachmentCount(policyArn: string): Promise<number> {
-    const r = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM iam_role_attachments WHERE policy_arn = ?', [policyArn]);
+  async attachmentCount(policyArn: string, sql: Sql = this.db): Promise<number> {
+    const r = await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM iam_role_attachments WHERE policy_arn = ?', [policyArn]);
     return Number(r?.n ?? 0);
   }
 
-  async boundaryCount(policyArn: string): Promise<number> {
-    const r = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM iam_roles WHERE boundary_arn = ?', [policyArn]);
+  async boundaryCount(policyArn: string, sql: Sql = this.db): Promise<number> {
+    const r = await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM iam_roles WHERE boundary_arn = ?', [policyArn]);
     return Number(r?.n ?? 0);
   }
 
@@ -194,16 +200,16 @@ export class IamRepository {
     return this.db.all<PolicyRow>(`SELECT ${POLICY_COLUMNS} FROM iam_policies WHERE substr(path, 1, ?) = ? ORDER BY name_key`, [pathPrefix.length, pathPrefix]);
   }
 
-  async updatePolicyTags(policyId: string, tags: string): Promise<void> {
-    await this.db.run('UPDATE iam_policies SET tags = ? WHERE policy_id = ?', [tags, policyId]);
+  async updatePolicyTags(policyId: string, tags: string, sql: Sql = this.db): Promise<void> {
+    await sql.run('UPDATE iam_policies SET tags = ? WHERE policy_id = ?', [tags, policyId]);
   }
 
-  getVersion(policyId: string, versionId: string): Promise<PolicyVersionRow | undefined> {
-    return this.db.get<PolicyVersionRow>('SELECT policy_id, version_id, version_num, document, created_at FROM iam_policy_versions WHERE policy_id = ? AND version_id = ?', [policyId, versionId]);
+  getVersion(policyId: string, versionId: string, sql: Sql = this.db): Promise<PolicyVersionRow | undefined> {
+    return sql.get<PolicyVersionRow>('SELECT policy_id, version_id, version_num, document, created_at FROM iam_policy_versions WHERE policy_id = ? AND version_id = ?', [policyId, versionId]);
   }
 
-  listVersions(policyId: string): Promise<PolicyVersionRow[]> {
-    return this.db.all<PolicyVersionRow>('SELECT policy_id, version_id, version_num, document, created_at FROM iam_policy_versions WHERE policy_id = ? ORDER BY version_num DESC', [policyId]);
+  listVersions(policyId: string, sql: Sql = this.db): Promise<PolicyVersionRow[]> {
+    return sql.all<PolicyVersionRow>('SELECT policy_id, version_id, version_num, document, created_at FROM iam_policy_versions WHERE policy_id = ? ORDER BY version_num DESC', [policyId]);
   }
 
   /** Adds a version unless the policy already has `max`; returns its id, or undefined at the limit. */
@@ -220,19 +226,18 @@ export class IamRepository {
     });
   }
 
-  async setDefaultVersion(policyId: string, versionId: string, now: number): Promise<void> {
-    await this.db.run('UPDATE iam_policies SET default_version = ?, updated_at = ? WHERE policy_id = ?', [versionId, now, policyId]);
+  async setDefaultVersion(policyId: string, versionId: string, now: number, sql: Sql = this.db): Promise<void> {
+    await sql.run('UPDATE iam_policies SET default_version = ?, updated_at = ? WHERE policy_id = ?', [versionId, now, policyId]);
   }
 
-  async deleteVersion(policyId: string, versionId: string): Promise<boolean> {
-    return (await this.db.run('DELETE FROM iam_policy_versions WHERE policy_id = ? AND version_id = ?', [policyId, versionId])).changes === 1;
+  async deleteVersion(policyId: string, versionId: string, sql: Sql = this.db): Promise<boolean> {
+    return (await sql.run('DELETE FROM iam_policy_versions WHERE policy_id = ? AND version_id = ?', [policyId, versionId])).changes === 1;
   }
 
-  async deletePolicy(policyId: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.run('DELETE FROM iam_policy_versions WHERE policy_id = ?', [policyId]);
-      await tx.run('DELETE FROM iam_policies WHERE policy_id = ?', [policyId]);
-    });
+  /** Deletes a policy and its versions; run it inside the transaction that checked it is unused. */
+  async deletePolicy(policyId: string, tx: Sql): Promise<void> {
+    await tx.run('DELETE FROM iam_policy_versions WHERE policy_id = ?', [policyId]);
+    await tx.run('DELETE FROM iam_policies WHERE policy_id = ?', [policyId]);
   }
 
   // OIDC providers
@@ -245,18 +250,18 @@ export class IamRepository {
     return res.changes === 1;
   }
 
-  getOidcProvider(urlKey: string): Promise<OidcProviderRow | undefined> {
-    return this.db.get<OidcProviderRow>('SELECT url_key, url, client_ids, thumbprints, tags, created_at FROM iam_oidc_providers WHERE url_key = ?', [urlKey]);
+  getOidcProvider(urlKey: string, sql: Sql = this.db): Promise<OidcProviderRow | undefined> {
+    return sql.get<OidcProviderRow>('SELECT url_key, url, client_ids, thumbprints, tags, created_at FROM iam_oidc_providers WHERE url_key = ?', [urlKey]);
   }
 
   listOidcProviders(): Promise<OidcProviderRow[]> {
     return this.db.all<OidcProviderRow>('SELECT url_key, url, client_ids, thumbprints, tags, created_at FROM iam_oidc_providers ORDER BY url_key');
   }
 
-  async updateOidcProvider(urlKey: string, fields: Partial<Pick<OidcProviderRow, 'client_ids' | 'thumbprints' | 'tags'>>): Promise<void> {
+  async updateOidcProvider(urlKey: string, fields: Partial<Pick<OidcProviderRow, 'client_ids' | 'thumbprints' | 'tags'>>, sql: Sql = this.db): Promise<void> {
     const keys = Object.keys(fields) as (keyof typeof fields)[];
     if (keys.length === 0) return;
-    await this.db.run(`UPDATE iam_oidc_providers SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE url_key = ?`, [...keys.map((k) => fields[k] ?? null), urlKey]);
+    await sql.run(`UPDATE iam_oidc_providers SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE url_key = ?`, [...keys.map((k) => fields[k] ?? null), urlKey]);
   }
 
   async deleteOidcProvider(urlKey: string): Promise<boolean> {

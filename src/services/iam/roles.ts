@@ -4,6 +4,7 @@
  * role may do tells the directory, so the authorizer's cache drops it.
  * @module
  */
+import type { Sql } from '../../store/database.js';
 import type { OperationHandlers } from '../types.js';
 import type { Operations, Role } from './api.generated.js';
 import { checkTags, compileOrThrow, decodeMarker, encodeMarker, mergeTags, paginate, policySize, QUOTAS, removeTags, validateTrustPolicy, alreadyExists } from './common.js';
@@ -38,16 +39,29 @@ function roleShape(r: RoleRecord, row: RoleRow | undefined, view: 'create' | 'ge
 export function roleOperations(dir: IamDirectory): Handlers {
   const repo = dir.repo;
 
-  async function mustRole(name: string): Promise<RoleRow> {
-    const r = await repo.getRole(name);
+  async function mustRole(name: string, sql?: Sql): Promise<RoleRow> {
+    const r = await repo.getRole(name, sql);
     if (r === undefined) throw noSuchRole(name);
     return r;
   }
 
   /** A managed policy that can be attached (or used as a boundary); throws AWS's errors otherwise. */
-  async function attachable(arn: string): Promise<void> {
+  async function attachable(arn: string, sql?: Sql): Promise<void> {
     if (parsePolicyArn(arn) === undefined) throw invalidArn(arn);
-    if ((await dir.managedPolicy(arn)) === undefined) throw notAttachable(arn);
+    if ((await dir.managedPolicy(arn, sql)) === undefined) throw notAttachable(arn);
+  }
+
+  /**
+   * Reads the role, checks and writes in one transaction, so that concurrent changes to the
+   * same role (tags, quotas) cannot interleave, then tells the directory. `fn` uses only `tx`.
+   */
+  async function changeRole(name: string, fn: (row: RoleRow, tx: Sql) => Promise<void>): Promise<void> {
+    const roleId = await repo.transaction(async (tx) => {
+      const row = await mustRole(name, tx);
+      await fn(row, tx);
+      return row.role_id;
+    });
+    dir.changed({ roleId });
   }
 
   return {
@@ -120,13 +134,13 @@ export function roleOperations(dir: IamDirectory): Handlers {
     },
 
     async PutRolePolicy(input) {
-      const row = await mustRole(input.RoleName);
-      compileOrThrow(dir, input.PolicyDocument, 'identity');
-      const others = (await repo.listRolePolicies(row.role_id)).filter((p) => p.name.toLowerCase() !== input.PolicyName.toLowerCase());
-      const total = others.reduce((n, p) => n + policySize(p.document), policySize(input.PolicyDocument));
-      if (total > QUOTAS.inlinePoliciesPerRoleSize) throw limitExceeded(`Maximum policy size of ${QUOTAS.inlinePoliciesPerRoleSize} bytes exceeded for role ${row.name}`);
-      await repo.putRolePolicy(row.role_id, input.PolicyName, input.PolicyDocument);
-      dir.changed({ roleId: row.role_id });
+      await changeRole(input.RoleName, async (row, tx) => {
+        compileOrThrow(dir, input.PolicyDocument, 'identity');
+        const others = (await repo.listRolePolicies(row.role_id, tx)).filter((p) => p.name.toLowerCase() !== input.PolicyName.toLowerCase());
+        const total = others.reduce((n, p) => n + policySize(p.document), policySize(input.PolicyDocument));
+        if (total > QUOTAS.inlinePoliciesPerRoleSize) throw limitExceeded(`Maximum policy size of ${QUOTAS.inlinePoliciesPerRoleSize} bytes exceeded for role ${row.name}`);
+        await repo.putRolePolicy(row.role_id, input.PolicyName, input.PolicyDocument, tx);
+      });
     },
 
     async GetRolePolicy(input) {
@@ -149,14 +163,17 @@ export function roleOperations(dir: IamDirectory): Handlers {
     },
 
     async AttachRolePolicy(input) {
-      await attachable(input.PolicyArn);
-      const row = await mustRole(input.RoleName);
-      const attached = await repo.attachedArns(row.role_id);
-      if (!attached.includes(input.PolicyArn)) {
+      // In one transaction with the attachment, so a policy deleted meanwhile is not attached.
+      const roleId = await repo.transaction(async (tx) => {
+        await attachable(input.PolicyArn, tx);
+        const row = await mustRole(input.RoleName, tx);
+        const attached = await repo.attachedArns(row.role_id, tx);
+        if (attached.includes(input.PolicyArn)) return undefined;
         if (attached.length >= QUOTAS.managedPoliciesPerRole) throw limitExceeded(`Cannot exceed quota for PoliciesPerRole: ${QUOTAS.managedPoliciesPerRole}`);
-        await repo.attach(row.role_id, input.PolicyArn);
-        dir.changed({ roleId: row.role_id });
-      }
+        await repo.attach(row.role_id, input.PolicyArn, tx);
+        return row.role_id;
+      });
+      if (roleId !== undefined) dir.changed({ roleId });
     },
 
     async DetachRolePolicy(input) {
@@ -178,10 +195,10 @@ export function roleOperations(dir: IamDirectory): Handlers {
     },
 
     async PutRolePermissionsBoundary(input) {
-      const row = await mustRole(input.RoleName);
-      await attachable(input.PermissionsBoundary);
-      await repo.updateRole(row.role_id, { boundary_arn: input.PermissionsBoundary });
-      dir.changed({ roleId: row.role_id });
+      await changeRole(input.RoleName, async (row, tx) => {
+        await attachable(input.PermissionsBoundary, tx);
+        await repo.updateRole(row.role_id, { boundary_arn: input.PermissionsBoundary }, tx);
+      });
     },
 
     async DeleteRolePermissionsBoundary(input) {
@@ -191,15 +208,11 @@ export function roleOperations(dir: IamDirectory): Handlers {
     },
 
     async TagRole(input) {
-      const row = await mustRole(input.RoleName);
-      await repo.updateRole(row.role_id, { tags: JSON.stringify(mergeTags(dir.toRole(row).tags, input.Tags)) });
-      dir.changed({ roleId: row.role_id });
+      await changeRole(input.RoleName, (row, tx) => repo.updateRole(row.role_id, { tags: JSON.stringify(mergeTags(dir.toRole(row).tags, input.Tags)) }, tx));
     },
 
     async UntagRole(input) {
-      const row = await mustRole(input.RoleName);
-      await repo.updateRole(row.role_id, { tags: JSON.stringify(removeTags(dir.toRole(row).tags, input.TagKeys)) });
-      dir.changed({ roleId: row.role_id });
+      await changeRole(input.RoleName, (row, tx) => repo.updateRole(row.role_id, { tags: JSON.stringify(removeTags(dir.toRole(row).tags, input.TagKeys)) }, tx));
     },
 
     async ListRoleTags(input) {

@@ -37,6 +37,9 @@ export interface GatehouseOptions {
   clock?: AdjustableClock;
 }
 
+/** See `server.timeout` below. */
+const SOCKET_IDLE_MS = 120_000;
+
 /** Every component's schema, migrated at start-up in this order. */
 const SCHEMAS: readonly Schema[] = [mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema];
 
@@ -62,12 +65,12 @@ export class Gatehouse {
     this.clock = options.clock ?? new AdjustableClock();
     this.log = createLogger(this.config.logLevel, options.logDestination);
 
-    fs.mkdirSync(this.config.dataDir, { recursive: true, mode: 0o700 });
+    prepareDataDir(this.config.dataDir);
     const secrets = new SecretBox(loadMasterKey(this.config.dataDir));
     const root = loadRootCredentials(this.config);
     this.rootCreated = root.created;
 
-    this.#db = new SqliteDatabase(path.join(this.config.dataDir, 'gatehouse.db'));
+    this.#db = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')));
     migrateSqlite(this.#db, SCHEMAS);
 
     const mailer = new DefaultMailer(this.#db, this.log, this.config.mailFrom, this.config.smtpUrl, () => this.clock.now());
@@ -108,7 +111,20 @@ export class Gatehouse {
 
     const services: EdgeServices = { json, query, routes, s3, website };
     this.#edge = new Edge(this.config, { config: this.config, clock: this.clock, credentials, authorizer: this.platform.authorizer }, services, this.log);
-    this.#server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, this.#edge.listener);
+    this.#server = http.createServer(
+      {
+        // Longer than the 60 s idle timeout of common proxies and load balancers in front of it.
+        keepAliveTimeout: 65_000,
+        // The request line and headers must arrive within a minute (slow-header clients).
+        headersTimeout: 60_000,
+        // No cap on a whole request: an S3 upload of gigabytes over a slow link is legitimate.
+        // A stalled one is ended by the idle timeout below instead.
+        requestTimeout: 0,
+      },
+      this.#edge.listener,
+    );
+    // A connection with no traffic either way for this long is closed (a stalled body or download).
+    this.#server.timeout = SOCKET_IDLE_MS;
   }
 
   static create(options: GatehouseOptions): Gatehouse {
@@ -136,10 +152,22 @@ export class Gatehouse {
     return this.config.publicUrl;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking connections, lets requests in flight finish (for at most `graceMs`, then
+   * cuts what is left), closes keep-alive connections as they go idle, then the store.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    const server = this.#server;
     await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
+      // Connections that finish their request while we wait are idle then: close them too.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        resolve();
+      });
+      server.closeIdleConnections();
     });
     this.platform.mailer.close();
     this.#s3.close();
@@ -147,4 +175,24 @@ export class Gatehouse {
     // Log lines are written in batches: wait for the last ones before the process may exit.
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));
   }
+}
+
+/**
+ * The data dir holds the master key, root credentials and the database: only its owner may
+ * enter it (0700), also when it already existed with looser permissions.
+ */
+function prepareDataDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((fs.statSync(dir).mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+}
+
+/**
+ * Creates (or narrows) a file as owner-only (0600) and returns its path. The database holds
+ * sealed secrets, verifiers and code hashes; SQLite gives its -wal and -shm files the
+ * database file's permissions.
+ */
+function privateFile(file: string): string {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  return file;
 }

@@ -15,7 +15,7 @@ import { encodeQueryError, parseForm } from '../protocols/query.js';
 import type { ApiService } from '../services/types.js';
 import { newRequestId, runApiRequest, type ApiDeps } from './api.js';
 import { answerApiPreflight, apiCorsHeaders, isPreflight } from './cors.js';
-import { BodyTooLarge, readBody, send, type EdgeRequest, type HttpHandler, type RawRoute } from './request.js';
+import { BodyTooLarge, isLoopback, readBody, send, type EdgeRequest, type HttpHandler, type RawRoute } from './request.js';
 
 /** API request bodies are small; larger ones are refused before they are buffered. */
 const API_BODY_LIMIT = 1024 * 1024;
@@ -35,6 +35,7 @@ export interface EdgeServices {
 
 export class Edge {
   readonly #queryByAction = new Map<string, ApiService>();
+  readonly #publicUrlIsTls: boolean;
 
   constructor(
     private readonly config: Config,
@@ -42,6 +43,7 @@ export class Edge {
     private readonly services: EdgeServices,
     private readonly log: Logger,
   ) {
+    this.#publicUrlIsTls = config.publicUrl.startsWith('https:');
     for (const svc of services.query.values()) {
       for (const op of Object.keys(svc.model.operations)) if (!this.#queryByAction.has(op)) this.#queryByAction.set(op, svc);
     }
@@ -64,6 +66,7 @@ export class Edge {
     const q = url.indexOf('?');
     const hostHeader = (req.headers.host ?? '').toLowerCase();
     const host = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d+$/, '');
+    const sourceIp = normalizeIp(req.socket.remoteAddress ?? '');
     return {
       req,
       res,
@@ -72,8 +75,8 @@ export class Edge {
       path: q < 0 ? url : url.slice(0, q),
       query: q < 0 ? '' : url.slice(q + 1),
       host,
-      sourceIp: normalizeIp(req.socket.remoteAddress ?? ''),
-      secure: (req.socket as TLSSocket).encrypted === true || req.headers['x-forwarded-proto'] === 'https',
+      sourceIp,
+      secure: (req.socket as TLSSocket).encrypted === true || forwardedOverTls(sourceIp, req.headers['x-forwarded-proto'], this.#publicUrlIsTls),
       started: process.hrtime.bigint(),
       log: this.log,
       operation: 'unknown',
@@ -188,6 +191,17 @@ export class Edge {
       'request',
     );
   }
+}
+
+/**
+ * Whether a request reached the proxy in front of Gatehouse over TLS (`aws:SecureTransport`).
+ * Anyone can send `X-Forwarded-Proto`, so it is believed only from a proxy: a peer on this
+ * host, or any peer when the configured public URL is https (clients reach Gatehouse only
+ * through a TLS-terminating proxy then).
+ */
+export function forwardedOverTls(sourceIp: string, header: string | string[] | undefined, publicUrlIsTls: boolean): boolean {
+  if (header !== 'https') return false;
+  return publicUrlIsTls || isLoopback(sourceIp);
 }
 
 function normalizeIp(ip: string): string {

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Mailer } from '../mail/mailer.js';
 import type { RootCredentials } from './credentials.js';
-import { send, type EdgeRequest, type RawRoute } from './request.js';
+import { isLoopback, send, type EdgeRequest, type RawRoute } from './request.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -21,8 +21,13 @@ export function healthRoute(version: string): RawRoute {
   };
 }
 
-function isLoopback(ip: string): boolean {
-  return ip === '127.0.0.1' || ip === '::1' || ip.startsWith('127.');
+/**
+ * A client on this host, connected directly. A reverse proxy on this host also connects from
+ * loopback, on behalf of anyone: a request carrying forwarding headers is not trusted as local.
+ */
+function isLocalClient(r: EdgeRequest): boolean {
+  const h = r.req.headers;
+  return isLoopback(r.sourceIp) && h['x-forwarded-for'] === undefined && h.forwarded === undefined && h['x-real-ip'] === undefined;
 }
 
 function equal(a: string, b: string): boolean {
@@ -32,11 +37,11 @@ function equal(a: string, b: string): boolean {
 }
 
 /**
- * The outbox holds verification codes, so it answers loopback clients, or anyone presenting
- * the root access key id and secret as HTTP Basic credentials.
+ * The outbox holds verification codes, so it answers clients on this host (not proxied), or
+ * anyone presenting the root access key id and secret as HTTP Basic credentials.
  */
 function mayReadOutbox(r: EdgeRequest, root: RootCredentials): boolean {
-  if (isLoopback(r.sourceIp)) return true;
+  if (isLocalClient(r)) return true;
   const auth = r.req.headers.authorization;
   if (auth?.startsWith('Basic ') !== true) return false;
   const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');

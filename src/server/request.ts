@@ -46,6 +46,11 @@ export function send(res: ServerResponse, status: number, headers: Record<string
   res.end(payload);
 }
 
+/** The peer address is this host's (IPv4-mapped addresses already unwrapped). */
+export function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.');
+}
+
 export class BodyTooLarge extends Error {}
 
 /** Reads a small request body whole (API services); S3 streams instead. */

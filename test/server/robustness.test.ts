@@ -1,0 +1,177 @@
+/**
+ * The edge under bad and unusual HTTP: what node:http's parser refuses (no Host, conflicting
+ * lengths, oversized headers) is refused and the server carries on; HEAD; CORS on API answers
+ * and errors; an exception inside any API service becomes that service's AWS-shaped 500 with a
+ * log line and nothing of the exception in the response; who is believed about TLS and about
+ * being local.
+ */
+import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forwardedOverTls } from '../../src/server/edge.js';
+import type { ApiService } from '../../src/services/types.js';
+import { errorOf } from '../support/errors.js';
+import { REGION, ROOT, startServer, type TestServer } from '../support/gatehouse.js';
+
+let server: TestServer;
+let port: number;
+beforeAll(async () => {
+  server = await startServer();
+  port = Number(new URL(server.url).port);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+/** Writes raw bytes and returns what the server answers before it closes (or 2 s pass). */
+function raw(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    const done = (): void => {
+      socket.destroy();
+      resolve(out);
+    };
+    socket.setTimeout(2000, done);
+    socket.on('data', (c: Buffer) => (out += c.toString('latin1')));
+    socket.on('end', done);
+    socket.on('close', done);
+    socket.on('error', reject);
+    socket.write(request);
+  });
+}
+
+const statusOf = (response: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+
+describe('what the HTTP parser refuses', () => {
+  it.each([
+    ['a request without Host', 400, 'GET /_gatehouse/health HTTP/1.1\r\n\r\n'],
+    ['two different Content-Lengths', 400, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'],
+    ['Content-Length with Transfer-Encoding: chunked', 400, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['headers over 16 KiB', 431, `GET /_gatehouse/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
+    ['a malformed request line', 400, 'GET\r\n\r\n'],
+  ])('%s: %i, and the server carries on', async (_name, status, request) => {
+    expect(statusOf(await raw(request))).toBe(status);
+    expect((await fetch(`${server.url}/_gatehouse/health`)).status).toBe(200);
+  });
+
+  it('answers a Query request that repeats a header with the first Host and no crash', async () => {
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const res = await raw(`POST / HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    // Unsigned, so refused as AWS refuses it; what matters is an AWS-shaped answer.
+    expect(statusOf(res)).toBe(403);
+    expect(res).toContain('<Code>MissingAuthenticationToken</Code>');
+  });
+});
+
+describe('HEAD', () => {
+  it('answers with the headers of GET and no body', async () => {
+    const res = await raw('HEAD /_gatehouse/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(statusOf(res)).toBe(200);
+    const [head, body] = res.split('\r\n\r\n');
+    expect(head).toMatch(/content-length: \d+/i);
+    expect(body).toBe('');
+  });
+});
+
+describe('CORS on API answers', () => {
+  it('a browser may read successes and errors of the JSON and Query services', async () => {
+    const origin = { origin: 'http://app.example' };
+    const json = await fetch(server.url, { method: 'POST', headers: { ...origin, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' }, body: '{}' });
+    expect(json.status).toBe(400);
+    expect(json.headers.get('access-control-allow-origin')).toBe('*');
+    expect(json.headers.get('access-control-expose-headers')).toContain('x-amzn-ErrorType');
+    const query = await fetch(server.url, { method: 'POST', headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=GetCallerIdentity&Version=2011-06-15' });
+    expect(query.status).toBe(403);
+    expect(query.headers.get('access-control-allow-origin')).toBe('*');
+    const unknown = await fetch(server.url, { method: 'POST', headers: { ...origin, 'x-amz-target': 'Nope.Op' }, body: '{}' });
+    expect(unknown.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('answers without CORS headers when the request has no Origin', async () => {
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=GetCallerIdentity&Version=2011-06-15' });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('an exception inside a service', () => {
+  const SECRET = 'boom: /srv/gatehouse/secret-path.ts:42';
+
+  /** Makes one operation of `service` throw a plain Error for the duration of `fn`. */
+  async function failing(service: ApiService, operation: string, fn: () => Promise<void>): Promise<void> {
+    const ops = service.operations as Record<string, unknown>;
+    const original = ops[operation];
+    ops[operation] = () => {
+      throw new Error(SECRET);
+    };
+    try {
+      await fn();
+    } finally {
+      ops[operation] = original;
+    }
+  }
+
+  function loggedFor(operation: string): Record<string, unknown> | undefined {
+    return server.logs().find((l) => l.msg === 'unhandled error' && l.operation === operation);
+  }
+
+  it.each([
+    ['IAM', 'iam', 'GetRole', 'ServiceFailureException', 'ServiceFailure'],
+    ['STS', 'sts', 'GetCallerIdentity', 'InternalFailure', 'InternalFailure'],
+    ['Cognito User Pools', 'cognito-idp', 'ListUserPools', 'InternalErrorException', 'InternalErrorException'],
+  ])('%s answers its internal error (500), logs the exception, and shows none of it', async (_name, which, operation, sdkName, code) => {
+    const gatehouse = server.gatehouse;
+    const service = which === 'iam' ? gatehouse.iam.service : which === 'sts' ? gatehouse.sts.service : gatehouse.cognitoIdp.service;
+    const config = { endpoint: server.url, region: REGION, credentials: ROOT };
+    await failing(service, operation, async () => {
+      const call =
+        which === 'iam'
+          ? new IAMClient(config).send(new GetRoleCommand({ RoleName: 'x' }))
+          : which === 'sts'
+            ? new STSClient(config).send(new GetCallerIdentityCommand({}))
+            : new CognitoIdentityProviderClient(config).send(new ListUserPoolsCommand({ MaxResults: 1 }));
+      expect(await errorOf(call)).toEqual({ name: sdkName, message: 'An internal error occurred.', status: 500 });
+    });
+    const line = loggedFor(`${which}.${operation}`);
+    expect(line).toMatchObject({ level: 'error', err: { message: SECRET } });
+    expect(String((line?.err as { stack?: string }).stack)).toContain('Error: boom');
+    expect(code).toBe(service.internalErrorCode);
+  });
+
+  it('the response body carries the code, a generic message and the request id, nothing more', async () => {
+    const body = 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fr&RoleSessionName=session&WebIdentityToken=' + 'x'.repeat(20);
+    await failing(server.gatehouse.sts.service, 'AssumeRoleWithWebIdentity', async () => {
+      const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      const id = res.headers.get('x-amzn-requestid');
+      expect(text).toBe(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>An internal error occurred.</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
+      );
+    });
+  });
+});
+
+describe('who is believed', () => {
+  it('X-Forwarded-Proto only from a proxy on this host, or with an https public URL', () => {
+    expect(forwardedOverTls('127.0.0.1', 'https', false)).toBe(true);
+    expect(forwardedOverTls('::1', 'https', false)).toBe(true);
+    expect(forwardedOverTls('203.0.113.9', 'https', false)).toBe(false);
+    expect(forwardedOverTls('203.0.113.9', 'https', true)).toBe(true);
+    expect(forwardedOverTls('127.0.0.1', 'http', true)).toBe(false);
+    expect(forwardedOverTls('127.0.0.1', undefined, true)).toBe(false);
+  });
+
+  it('the outbox does not take a proxied request for a local one', async () => {
+    const proxied = { 'x-forwarded-for': '203.0.113.9' };
+    expect((await fetch(`${server.url}/_gatehouse/outbox`, { headers: proxied })).status).toBe(401);
+    expect((await fetch(`${server.url}/_gatehouse/outbox`, { headers: { forwarded: 'for=203.0.113.9' } })).status).toBe(401);
+    const basic = `Basic ${Buffer.from(`${ROOT.accessKeyId}:${ROOT.secretAccessKey}`).toString('base64')}`;
+    expect((await fetch(`${server.url}/_gatehouse/outbox`, { headers: { ...proxied, authorization: basic } })).status).toBe(200);
+    const wrong = `Basic ${Buffer.from(`${ROOT.accessKeyId}:not-the-secret`).toString('base64')}`;
+    expect((await fetch(`${server.url}/_gatehouse/outbox`, { headers: { ...proxied, authorization: wrong } })).status).toBe(401);
+    expect((await fetch(`${server.url}/_gatehouse/outbox`)).status).toBe(200);
+  });
+});

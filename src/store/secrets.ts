@@ -36,9 +36,12 @@ export class SecretBox {
     if (version !== VERSION || iv === undefined || body === undefined || tag === undefined) {
       throw new Error('sealed value has an unknown format');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    // The full 16-byte tag, always: GCM would otherwise accept a tag cut to 4 bytes.
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    const authTag = Buffer.from(tag, 'base64url');
+    if (authTag.length !== 16) throw new Error('sealed value has a truncated authentication tag');
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
   }
 

@@ -15,6 +15,7 @@ const HELP = `gatehouse ${VERSION}: AWS-compatible Cognito, IAM, STS and S3 on o
 Usage:
   gatehouse serve [flags]          start the server
   gatehouse outbox [--to ADDRESS]  print messages kept in the outbox of a running server
+                                   (gatehouse outbox --help for its options)
   gatehouse demo [--page FILE]     set up the walkthrough's pools, roles and website bucket on a
                                    running server and deploy the demo app (or a page written for AWS)
   gatehouse --version | --help
@@ -60,6 +61,9 @@ async function serve(args: string[]): Promise<void> {
     gatehouse = Gatehouse.create({ config: loadConfig(process.env, overrides) });
   } catch (err) {
     if (err instanceof ConfigError) fail(`bad configuration: ${err.message}`);
+    // The data dir cannot be created, entered or written (EACCES, ENOTDIR, EROFS, …).
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code === 'string' && typeof e.syscall === 'string') fail(`GATEHOUSE_DATA_DIR: ${e.message}`);
     throw err;
   }
   let url: string;
@@ -95,20 +99,61 @@ async function serve(args: string[]): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-async function outbox(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { to: { type: 'string' }, url: { type: 'string' }, limit: { type: 'string' } }, strict: true });
-  const config = loadConfig();
-  const base = values.url ?? config.publicUrl;
-  const q = new URLSearchParams();
-  if (values.to !== undefined) q.set('to', values.to);
-  if (values.limit !== undefined) q.set('limit', values.limit);
-  let res: Response;
+const OUTBOX_HELP = `Usage: gatehouse outbox [--to ADDRESS] [--limit N] [--url URL]
+
+Prints the messages a running Gatehouse kept in its outbox (mail when no SMTP server is set,
+and every SMS), oldest first. --url defaults to GATEHOUSE_PUBLIC_URL or http://127.0.0.1:4566.
+The outbox answers clients on the server's host; elsewhere this sends the root credentials
+(GATEHOUSE_ROOT_ACCESS_KEY_ID/…SECRET…, or <data dir>/root-credentials.json) as HTTP Basic.
+`;
+
+/** The root key, when this machine has it: for the outbox's HTTP Basic check. */
+function rootCredentials(dataDir: string): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const env = process.env;
+  if (env.GATEHOUSE_ROOT_ACCESS_KEY_ID && env.GATEHOUSE_ROOT_SECRET_ACCESS_KEY) {
+    return { accessKeyId: env.GATEHOUSE_ROOT_ACCESS_KEY_ID, secretAccessKey: env.GATEHOUSE_ROOT_SECRET_ACCESS_KEY };
+  }
   try {
-    res = await fetch(`${base}/_gatehouse/outbox?${q.toString()}`);
+    const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'root-credentials.json'), 'utf8')) as { accessKeyId?: unknown; secretAccessKey?: unknown };
+    if (typeof saved.accessKeyId === 'string' && typeof saved.secretAccessKey === 'string') return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey };
+  } catch {
+    // No readable credentials file: the outbox may still answer a local client.
+  }
+  return undefined;
+}
+
+async function outbox(args: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { to: { type: 'string' }, url: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${OUTBOX_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(OUTBOX_HELP);
+    return;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`bad configuration: ${err.message}`);
+    throw err;
+  }
+  const base = (typeof values.url === 'string' ? values.url : config.publicUrl).replace(/\/+$/, '');
+  const q = new URLSearchParams();
+  if (typeof values.to === 'string') q.set('to', values.to);
+  if (typeof values.limit === 'string') q.set('limit', values.limit);
+  const root = rootCredentials(config.dataDir);
+  const headers: Record<string, string> = root === undefined ? {} : { authorization: `Basic ${Buffer.from(`${root.accessKeyId}:${root.secretAccessKey}`).toString('base64')}` };
+  let res: Response;
+  let body: { messages?: { createdAt: string; channel: string; to: string; subject?: string; text: string }[]; message?: string };
+  try {
+    res = await fetch(`${base}/_gatehouse/outbox?${q.toString()}`, { headers });
+    body = (await res.json()) as typeof body;
   } catch {
     fail(`no Gatehouse answers at ${base} (set --url or GATEHOUSE_PUBLIC_URL)`);
   }
-  const body = (await res.json()) as { messages?: { createdAt: string; channel: string; to: string; subject?: string; text: string }[]; message?: string };
   if (!res.ok) fail(body.message ?? `HTTP ${res.status}`);
   for (const m of (body.messages ?? []).reverse()) {
     process.stdout.write(`--- ${m.createdAt} ${m.channel} to ${m.to}${m.subject === undefined ? '' : `: ${m.subject}`}\n${m.text}\n\n`);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { rootArn, type Principal } from '../principal.js';
 import { SigV4Failure, constantTimeEqualHex } from '../protocols/sigv4.js';
 
@@ -85,14 +85,23 @@ export function loadRootCredentials(config: Config): RootCredentials & { created
     return { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey, created: false, source: 'environment' };
   }
   const file = path.join(config.dataDir, 'root-credentials.json');
+  let text: string | undefined;
   try {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RootCredentials>;
-    if (typeof saved.accessKeyId !== 'string' || typeof saved.secretAccessKey !== 'string') {
-      throw new Error(`${file} is not a root credentials file; delete it to generate new credentials`);
-    }
-    return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey, created: false, source: 'data-dir' };
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (text !== undefined) {
+    let saved: Partial<RootCredentials> | undefined;
+    try {
+      saved = JSON.parse(text) as Partial<RootCredentials>;
+    } catch {
+      saved = undefined;
+    }
+    if (typeof saved?.accessKeyId !== 'string' || typeof saved.secretAccessKey !== 'string') {
+      throw new ConfigError('GATEHOUSE_DATA_DIR', `${file} is not a root credentials file; delete it to generate new credentials`);
+    }
+    return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey, created: false, source: 'data-dir' };
   }
   const creds = { accessKeyId: newAccessKeyId('AKIA'), secretAccessKey: newSecretAccessKey() };
   fs.writeFileSync(file, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600, flag: 'wx' });

@@ -8,6 +8,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../config.js';
 
 const VERSION = 'v1';
 
@@ -63,7 +64,7 @@ export function loadMasterKey(dataDir: string): Buffer {
   const file = path.join(dataDir, 'master.key');
   try {
     const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+    if (key.length !== 32) throw new ConfigError('GATEHOUSE_DATA_DIR', `${file} does not hold a 32-byte base64 key`);
     return key;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

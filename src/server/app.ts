@@ -58,7 +58,7 @@ export class Gatehouse {
   readonly #db: SqliteDatabase;
   readonly #server: http.Server;
   readonly #edge: Edge;
-  readonly #s3: { close(): void };
+  readonly #s3: { close(): Promise<void> };
 
   private constructor(options: GatehouseOptions) {
     this.config = { ...options.config };
@@ -170,7 +170,7 @@ export class Gatehouse {
       server.closeIdleConnections();
     });
     this.platform.mailer.close();
-    this.#s3.close();
+    await this.#s3.close();
     await this.#db.close();
     // Log lines are written in batches: wait for the last ones before the process may exit.
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));

@@ -14,6 +14,7 @@ import type { S3Auth } from './auth.js';
 import { decide, denied, resourceArn, type Decision } from './authorize.js';
 import type { S3Route } from './router.js';
 import type { BlobStore } from './storage/blobs.js';
+import type { Md5Hashers } from './storage/md5.js';
 import type { BucketRow, S3Store } from './store.js';
 
 export interface S3Deps {
@@ -21,6 +22,7 @@ export interface S3Deps {
   clock: Clock;
   store: S3Store;
   blobs: BlobStore;
+  md5: Md5Hashers;
   authorizer: Authorizer;
   /** The account's canonical user id (64 hex), as S3 names owners. */
   ownerId: string;

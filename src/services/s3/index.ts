@@ -22,6 +22,7 @@ import * as multipart from './operations/multipart.js';
 import * as objects from './operations/objects.js';
 import { route, type S3Route } from './router.js';
 import { BlobStore } from './storage/blobs.js';
+import { Md5Hashers } from './storage/md5.js';
 import { S3Store, s3Schema } from './store.js';
 import { DeleteBucketWebsite, GetBucketWebsite, PutBucketWebsite, WebsiteHandler } from './website.js';
 
@@ -96,15 +97,17 @@ export class S3Service implements HttpHandler {
       clock: platform.clock,
       store: new S3Store(platform.db),
       blobs: new BlobStore(path.join(platform.config.dataDir, 's3')),
+      md5: new Md5Hashers(),
       // Read through the platform on each call, so the IAM engine (or a test's stand-in) can replace it.
       authorizer: { authorize: (r) => platform.authorizer.authorize(r) },
       ownerId: canonicalUserId(platform.config.accountId),
     };
   }
 
-  /** Releases what the blob store holds open. */
-  close(): void {
+  /** Releases what the blob store holds open and stops the hashing workers. */
+  async close(): Promise<void> {
     this.deps.blobs.close();
+    await this.deps.md5.close();
   }
 
   async handle(edge: EdgeRequest): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -133,6 +134,22 @@ describe('S3 writes are all-or-nothing', () => {
     expect(await got.Body!.transformToString()).toBe('original');
     expect(blobFiles(server.dataDir).length).toBe(before);
     expect(fs.readdirSync(path.join(server.dataDir, 's3', 'tmp'))).toEqual([]);
+  });
+
+  it('a large body (hashed off the event loop) gets its MD5 as ETag, and a wrong Content-MD5 keeps the old object', async () => {
+    const s3 = s3Client(server);
+    const body = randomBytes(9 * 1024 * 1024 + 333);
+    const md5 = createHash('md5').update(body);
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: 'large', Body: body }));
+    expect(put.ETag).toBe(`"${md5.copy().digest('hex')}"`);
+    const before = blobFiles(server.dataDir).length;
+    const other = Buffer.from(body);
+    other[other.length - 1] ^= 1;
+    const err = await errorOf(s3.send(new PutObjectCommand({ Bucket: 'keys', Key: 'large', Body: other, ContentMD5: md5.digest('base64') })));
+    expect(err.name).toBe('BadDigest');
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'keys', Key: 'large' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    expect(blobFiles(server.dataDir).length).toBe(before);
   });
 
   it('a restart discards temporary files a crash left and keeps every committed object', async () => {

@@ -119,23 +119,26 @@ export async function UploadPartCopy(call: S3Call): Promise<void> {
   }
   if (end - start + 1 > MAX_PUT_BYTES) throw S3Errors.entityTooLarge(end - start + 1, MAX_PUT_BYTES);
   const alg = upload.checksum_algorithm as ChecksumAlgorithm | null;
-  const md5 = createHash('md5');
+  const md5 = call.deps.md5.create(end - start + 1);
   const sum = alg === null ? undefined : newChecksum(alg);
   const w = call.deps.blobs.writer();
+  let etag: string;
   try {
     if (src.size > 0) {
       for await (const c of call.deps.blobs.stream(src.blob, start, end) as AsyncIterable<Buffer>) {
-        md5.update(c);
+        const hashed = md5.update(c);
         sum?.update(c);
         await w.write(c);
+        await hashed;
       }
     }
+    etag = (await md5.digest()).toString('hex');
     await w.commit();
   } catch (err) {
+    md5.discard();
     await w.abort();
     throw err;
   }
-  const etag = md5.digest('hex');
   const checksum = sum?.digest() ?? null;
   const lastModified = lastModifiedNow(call.now);
   const replaced = await call.deps.store.putPart({ upload_id: upload.upload_id, part_number: partNumber, blob: w.id, size: w.size, etag, checksum_value: checksum, last_modified: lastModified });

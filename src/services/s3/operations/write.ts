@@ -5,7 +5,6 @@
  * object headers S3 stores with an object (Content-Type, user metadata, …).
  * @module
  */
-import { createHash } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import { type S3Call, header } from '../context.js';
 import { S3Errors } from '../errors.js';
@@ -104,7 +103,7 @@ export async function receiveObject(call: S3Call, required?: ChecksumAlgorithm):
   if (body.length > MAX_PUT_BYTES) throw S3Errors.entityTooLarge(body.length, MAX_PUT_BYTES);
   const expectedMd5 = contentMd5(call);
   const expected = expectedChecksum(call, required);
-  const md5 = createHash('md5');
+  const md5 = call.deps.md5.create(body.length);
   const checksum: Checksum | undefined = expected === undefined ? undefined : newChecksum(expected.algorithm);
   const writer = call.deps.blobs.writer();
   try {
@@ -121,17 +120,18 @@ export async function receiveObject(call: S3Call, required?: ChecksumAlgorithm):
       } else {
         all = await readPlainBody(req, payload, body.length);
       }
-      md5.update(all);
+      await md5.update(all);
       checksum?.update(all);
       await writer.write(all);
     } else {
       for await (const c of body) {
-        md5.update(c);
+        const hashed = md5.update(c);
         checksum?.update(c);
         await writer.write(c);
+        await hashed;
       }
     }
-    const digest = md5.digest();
+    const digest = await md5.digest();
     if (expectedMd5 !== undefined && !digest.equals(expectedMd5)) throw S3Errors.badDigestMd5(expectedMd5.toString('base64'), digest.toString('base64'));
     let sum: Received['checksum'];
     if (expected !== undefined && checksum !== undefined) {
@@ -148,6 +148,7 @@ export async function receiveObject(call: S3Call, required?: ChecksumAlgorithm):
     await writer.commit();
     return { blob: writer.id, size: writer.size, md5: digest, checksum: sum };
   } catch (err) {
+    md5.discard();
     await writer.abort();
     throw err;
   }

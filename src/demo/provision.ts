@@ -82,7 +82,8 @@ function contentType(key: string): string {
   return CONTENT_TYPES[path.extname(key).toLowerCase()] ?? 'application/octet-stream';
 }
 
-function trustPolicy(identityPoolId: string, amr: 'authenticated' | 'unauthenticated'): string {
+/** The trust policy the Cognito console writes for an identity pool's authenticated or guest role. */
+export function cognitoIdentityTrustPolicy(identityPoolId: string, amr: 'authenticated' | 'unauthenticated'): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -215,11 +216,11 @@ async function ensureRole(iam: IAMClient, name: string, identityPoolId: string, 
   try {
     arn = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role!.Arn!;
     // The identity pool may be new: trust it, not an old one.
-    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trustPolicy(identityPoolId, amr) }));
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, amr) }));
     say(`using role ${name}`);
   } catch (err) {
     if ((err as { name?: string }).name !== 'NoSuchEntityException' && (err as { name?: string }).name !== 'NoSuchEntity') throw err;
-    arn = (await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trustPolicy(identityPoolId, amr), Path: '/' }))).Role!.Arn!;
+    arn = (await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, amr), Path: '/' }))).Role!.Arn!;
     say(`created role ${name}`);
   }
   await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: `oneClick_${name}`, PolicyDocument: consolePolicy(amr) }));

@@ -10,8 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionDemo, type DemoResult } from '../../src/demo/provision.js';
 import { launchChromium } from '../support/browser.js';
-import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
-import { startSmtp, type TestSmtp } from '../support/smtp.js';
+import { closeAll, REGION, startServerWithSmtp, type TestServer } from '../support/gatehouse.js';
+import type { TestSmtp } from '../support/smtp.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 
@@ -21,8 +21,7 @@ let browser: Browser;
 let demo: DemoResult;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url });
+  ({ server, smtp } = await startServerWithSmtp());
   demo = await provisionDemo({
     url: server.url,
     region: REGION,
@@ -35,11 +34,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await smtp?.close();
-});
+afterAll(() => closeAll(browser, server, smtp));
 
 async function codeFromMail(to: string): Promise<string> {
   const mail = await smtp.waitFor(to);

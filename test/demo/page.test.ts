@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePage } from '../../src/demo/page.js';
 import { provisionDemo, type DemoResult } from '../../src/demo/provision.js';
 import { launchChromium } from '../support/browser.js';
-import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
-import { startSmtp, type TestSmtp } from '../support/smtp.js';
+import { closeAll, REGION, startServerWithSmtp, type TestServer } from '../support/gatehouse.js';
+import type { TestSmtp } from '../support/smtp.js';
 
 const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/aws-era-page.html');
 
@@ -21,8 +21,7 @@ let browser: Browser;
 let demo: DemoResult;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url });
+  ({ server, smtp } = await startServerWithSmtp());
   demo = await provisionDemo({
     url: server.url,
     region: REGION,
@@ -36,11 +35,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await smtp?.close();
-});
+afterAll(() => closeAll(browser, server, smtp));
 
 describe('preparePage', () => {
   const ids = { userPoolId: 'us-east-1_AbCdEfGhI', clientId: 'c'.repeat(26), region: 'us-east-1', identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', endpoint: 'http://127.0.0.1:4566' };

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../support/gatehouse.js';
-import { startSmtp, type TestSmtp } from '../support/smtp.js';
+import { closeAll, startServer, startServerWithSmtp, type TestServer } from '../support/gatehouse.js';
+import type { TestSmtp } from '../support/smtp.js';
 
 let smtp: TestSmtp;
 let server: TestServer;
 beforeAll(async () => {
-  smtp = await startSmtp();
-  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_MAIL_FROM: 'Gatehouse <no-reply@gatehouse.test>' });
+  ({ server, smtp } = await startServerWithSmtp({ GATEHOUSE_MAIL_FROM: 'Gatehouse <no-reply@gatehouse.test>' }));
 });
-afterAll(async () => {
-  await server.close();
-  await smtp.close();
-});
+afterAll(() => closeAll(server, smtp));
 
 describe('mail delivery', () => {
   it('delivers email over real SMTP when configured, and keeps none in the outbox', async () => {

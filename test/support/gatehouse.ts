@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { Gatehouse } from '../../src/server/app.js';
+import { startSmtp, type TestSmtp } from './smtp.js';
 
 export const ROOT = { accessKeyId: 'AKIAGATEHOUSETEST001', secretAccessKey: 'gatehouse-test-root-secret-key-0000000000' };
 export const REGION = 'us-east-1';
@@ -57,4 +58,16 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A server whose mail goes over SMTP to a test SMTP server started for it. */
+export async function startServerWithSmtp(env: Record<string, string> = {}): Promise<{ server: TestServer; smtp: TestSmtp }> {
+  const smtp = await startSmtp();
+  const server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url, ...env });
+  return { server, smtp };
+}
+
+/** Closes in order what a beforeAll managed to start (it may have failed half-way). */
+export async function closeAll(...things: readonly ({ close(): Promise<void> } | undefined)[]): Promise<void> {
+  for (const t of things) await t?.close();
 }

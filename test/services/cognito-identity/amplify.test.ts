@@ -13,6 +13,7 @@ import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
+import { cognitoIdentityTrustPolicy } from '../../../src/demo/provision.js';
 
 const ACCT = '000000000000';
 const PASSWORD = 'Corr3ct-Horse!';
@@ -20,19 +21,6 @@ let server: TestServer;
 let identityPoolId: string;
 let userPoolId: string;
 
-function trust(pool: string, amr: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: 'cognito-identity.amazonaws.com' },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': pool }, 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': amr } },
-      },
-    ],
-  });
-}
 
 beforeAll(async () => {
   server = await startServer();
@@ -48,8 +36,8 @@ beforeAll(async () => {
   identityPoolId = (await identity.send(
     new CreateIdentityPoolCommand({ IdentityPoolName: 'amplify', AllowUnauthenticatedIdentities: true, CognitoIdentityProviders: [{ ProviderName: `cognito-idp.${REGION}.amazonaws.com/${userPoolId}`, ClientId: clientId }] }),
   )).IdentityPoolId!;
-  const auth = await iam.send(new CreateRoleCommand({ RoleName: 'AmplifyAuth', AssumeRolePolicyDocument: trust(identityPoolId, 'authenticated') }));
-  const unauth = await iam.send(new CreateRoleCommand({ RoleName: 'AmplifyGuest', AssumeRolePolicyDocument: trust(identityPoolId, 'unauthenticated') }));
+  const auth = await iam.send(new CreateRoleCommand({ RoleName: 'AmplifyAuth', AssumeRolePolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, 'authenticated') }));
+  const unauth = await iam.send(new CreateRoleCommand({ RoleName: 'AmplifyGuest', AssumeRolePolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, 'unauthenticated') }));
   await identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId, Roles: { authenticated: auth.Role!.Arn!, unauthenticated: unauth.Role!.Arn! } }));
   Amplify.configure({
     Auth: {

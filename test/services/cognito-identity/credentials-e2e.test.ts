@@ -25,6 +25,7 @@ import { awsCli, boto3 } from '../../support/cli.js';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
 import { startIssuer, type TestIssuer } from './harness.js';
 import { errorOf } from './support.js';
+import { cognitoIdentityTrustPolicy } from '../../../src/demo/provision.js';
 
 const ACCT = '000000000000';
 const CI = 'cognito-identity.amazonaws.com';
@@ -39,19 +40,6 @@ let oidcKey: string;
 
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 
-function trust(pool: string, amr: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: CI },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': pool }, 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': amr } },
-      },
-    ],
-  });
-}
 
 async function role(name: string, trustPolicy: string, policy?: object): Promise<string> {
   const r = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trustPolicy }));
@@ -92,8 +80,8 @@ beforeAll(async () => {
       OpenIdConnectProviderARNs: [provider.OpenIDConnectProviderArn!],
     }),
   )).IdentityPoolId!;
-  const auth = await role('Cognito_MSNIdentityPoolAuth_Role', trust(poolId, 'authenticated'), ALLOW_DESCRIBE_OWN_POOL);
-  const unauth = await role('Cognito_MSNIdentityPoolUnauth_Role', trust(poolId, 'unauthenticated'));
+  const auth = await role('Cognito_MSNIdentityPoolAuth_Role', cognitoIdentityTrustPolicy(poolId, 'authenticated'), ALLOW_DESCRIBE_OWN_POOL);
+  const unauth = await role('Cognito_MSNIdentityPoolUnauth_Role', cognitoIdentityTrustPolicy(poolId, 'unauthenticated'));
   await admin.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: poolId, Roles: { authenticated: auth, unauthenticated: unauth } }));
 });
 afterAll(async () => {
@@ -136,13 +124,13 @@ describe('credentials from the real STS', () => {
 
   it('a role whose trust policy does not admit the pool: InvalidIdentityPoolConfigurationException', async () => {
     const pool = (await admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'mistrusted', AllowUnauthenticatedIdentities: true }))).IdentityPoolId!;
-    const wrong = await role('TrustsAnotherPool', trust('us-east-1:00000000-0000-0000-0000-000000000000', 'unauthenticated'));
+    const wrong = await role('TrustsAnotherPool', cognitoIdentityTrustPolicy('us-east-1:00000000-0000-0000-0000-000000000000', 'unauthenticated'));
     await admin.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: pool, Roles: { unauthenticated: wrong } }));
     const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: pool }));
     const e = await errorOf(app.send(new GetCredentialsForIdentityCommand({ IdentityId })));
     expect(e).toMatchObject({ name: 'InvalidIdentityPoolConfigurationException', status: 400, message: 'Invalid identity pool configuration. Check assigned IAM roles for this pool.' });
     // A trust policy for authenticated users only does not admit guests either.
-    const authOnly = await role('AuthOnlyForGuests', trust(pool, 'authenticated'));
+    const authOnly = await role('AuthOnlyForGuests', cognitoIdentityTrustPolicy(pool, 'authenticated'));
     await admin.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: pool, Roles: { unauthenticated: authOnly } }));
     expect((await errorOf(app.send(new GetCredentialsForIdentityCommand({ IdentityId })))).name).toBe('InvalidIdentityPoolConfigurationException');
     // A role that does not exist.
@@ -152,7 +140,7 @@ describe('credentials from the real STS', () => {
 
   it('a role with no permissions: credentials are issued, then AccessDenied on use', async () => {
     const pool = (await admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'powerless', AllowUnauthenticatedIdentities: true }))).IdentityPoolId!;
-    await admin.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: pool, Roles: { unauthenticated: await role('Powerless', trust(pool, 'unauthenticated')) } }));
+    await admin.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: pool, Roles: { unauthenticated: await role('Powerless', cognitoIdentityTrustPolicy(pool, 'unauthenticated')) } }));
     const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: pool }));
     const c = creds(await app.send(new GetCredentialsForIdentityCommand({ IdentityId })));
     const e = await errorOf(identityWith(c).send(new ListIdentityPoolsCommand({ MaxResults: 10 })));
@@ -164,7 +152,7 @@ describe('credentials from the real STS', () => {
 
   it('a Deny overrides an Allow', async () => {
     const pool = (await admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'denied', AllowUnauthenticatedIdentities: true }))).IdentityPoolId!;
-    const arn = await role('AllowButDeny', trust(pool, 'unauthenticated'), {
+    const arn = await role('AllowButDeny', cognitoIdentityTrustPolicy(pool, 'unauthenticated'), {
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Action: 'cognito-identity:*', Resource: '*' },

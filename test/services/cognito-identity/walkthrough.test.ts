@@ -28,6 +28,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGION, startServer, type TestServer } from '../../support/gatehouse.js';
 import { errorOf } from './support.js';
+import { cognitoIdentityTrustPolicy } from '../../../src/demo/provision.js';
 
 const ACCT = '000000000000';
 const PASSWORD = 'Corr3ct-Horse!';
@@ -43,19 +44,6 @@ let otherPoolClientId: string;
 let identityPoolId: string;
 let loginKey: string;
 
-function trust(pool: string, amr: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: 'cognito-identity.amazonaws.com' },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': pool }, 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': amr } },
-      },
-    ],
-  });
-}
 
 async function createUserPool(name: string): Promise<{ poolId: string; clientId: string }> {
   const pool = await idp.send(new CreateUserPoolCommand({ PoolName: name, AutoVerifiedAttributes: ['email'], Schema: [{ Name: 'email', Required: true, Mutable: true }] }));
@@ -93,8 +81,8 @@ beforeAll(async () => {
   identityPoolId = (await identity.send(
     new CreateIdentityPoolCommand({ IdentityPoolName: 'MSNIdentityPool', AllowUnauthenticatedIdentities: true, CognitoIdentityProviders: [{ ProviderName: loginKey, ClientId: clientId }] }),
   )).IdentityPoolId!;
-  const auth = await iam.send(new CreateRoleCommand({ RoleName: 'Cognito_MSNIdentityPoolAuth_Role', AssumeRolePolicyDocument: trust(identityPoolId, 'authenticated') }));
-  const unauth = await iam.send(new CreateRoleCommand({ RoleName: 'Cognito_MSNIdentityPoolUnauth_Role', AssumeRolePolicyDocument: trust(identityPoolId, 'unauthenticated') }));
+  const auth = await iam.send(new CreateRoleCommand({ RoleName: 'Cognito_MSNIdentityPoolAuth_Role', AssumeRolePolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, 'authenticated') }));
+  const unauth = await iam.send(new CreateRoleCommand({ RoleName: 'Cognito_MSNIdentityPoolUnauth_Role', AssumeRolePolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, 'unauthenticated') }));
   await identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId, Roles: { authenticated: auth.Role!.Arn!, unauthenticated: unauth.Role!.Arn! } }));
   for (const u of ['msnuser', 'seconduser', 'revokeduser', 'admin1']) await user(userPoolId, clientId, u);
   await user(otherUserPoolId, otherPoolClientId, 'elsewhere');
@@ -154,7 +142,7 @@ describe('the walkthrough page: User Pool login, then Identity Pool credentials'
   });
 
   it('groups with roles: Token role mapping gives the preferred role', async () => {
-    const groupRole = await iam.send(new CreateRoleCommand({ RoleName: 'MSN_Admins', AssumeRolePolicyDocument: trust(identityPoolId, 'authenticated') }));
+    const groupRole = await iam.send(new CreateRoleCommand({ RoleName: 'MSN_Admins', AssumeRolePolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, 'authenticated') }));
     await idp.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: 'admins', RoleArn: groupRole.Role!.Arn!, Precedence: 1 }));
     await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: 'admin1', GroupName: 'admins' }));
     const roles = await identity.send(new SetIdentityPoolRolesCommand({
@@ -279,7 +267,7 @@ describe("the walkthrough's last step: List S3 Objects with the credentials", ()
   });
 
   it('a per-identity prefix through ${cognito-identity.amazonaws.com:sub}', async () => {
-    const prefixRole = await iam.send(new CreateRoleCommand({ RoleName: 'MSN_PerUser', AssumeRolePolicyDocument: trust(identityPoolId, 'authenticated') }));
+    const prefixRole = await iam.send(new CreateRoleCommand({ RoleName: 'MSN_PerUser', AssumeRolePolicyDocument: cognitoIdentityTrustPolicy(identityPoolId, 'authenticated') }));
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: 'MSN_PerUser',

@@ -26,23 +26,18 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCognitoIdpService, TokenVerificationError, type UserPoolTokenVerifier } from '../../../src/services/cognito-idp/index.js';
-import { startServer, type TestServer } from '../../support/gatehouse.js';
-import { startSmtp, type TestSmtp } from '../../support/smtp.js';
-import { anonymous, confirmedUser, createPool, errorOf, idp, PASSWORD, type Pool } from './support.js';
+import { closeAll, type TestServer } from '../../support/gatehouse.js';
+import type { TestSmtp } from '../../support/smtp.js';
+import { anonymous, confirmedUser, errorOf, idp, PASSWORD, createPool, startPoolServer, type Pool } from './support.js';
 
 let server: TestServer;
 let smtp: TestSmtp;
 let pool: Pool;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url });
-  pool = await createPool(server);
+  ({ server, smtp, pool } = await startPoolServer());
 });
-afterAll(async () => {
-  await server.close();
-  await smtp.close();
-});
+afterAll(() => closeAll(server, smtp));
 
 const ROLE = (name: string) => `arn:aws:iam::000000000000:role/${name}`;
 

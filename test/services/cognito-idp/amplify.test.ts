@@ -5,24 +5,19 @@
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, getCurrentUser, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../support/gatehouse.js';
-import { startSmtp, type TestSmtp } from '../../support/smtp.js';
-import { codeIn, createPool, PASSWORD, type Pool } from './support.js';
+import { closeAll, type TestServer } from '../../support/gatehouse.js';
+import type { TestSmtp } from '../../support/smtp.js';
+import { codeIn, PASSWORD, startPoolServer, type Pool } from './support.js';
 
 let server: TestServer;
 let smtp: TestSmtp;
 let pool: Pool;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url });
-  pool = await createPool(server);
+  ({ server, smtp, pool } = await startPoolServer());
   Amplify.configure({ Auth: { Cognito: { userPoolId: pool.poolId, userPoolClientId: pool.clientId, userPoolEndpoint: server.url } } });
 });
-afterAll(async () => {
-  await server.close();
-  await smtp.close();
-});
+afterAll(() => closeAll(server, smtp));
 
 describe('Amplify JS v6', () => {
   it('signs up, confirms, signs in over SRP, refreshes and signs out', async () => {

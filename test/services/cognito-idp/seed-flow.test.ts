@@ -7,23 +7,18 @@
 import { AdminGetUserCommand, GetUserCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthenticationDetails, CognitoUser, CognitoUserAttribute, CognitoUserPool, CognitoUserSession, type ISignUpResult } from 'amazon-cognito-identity-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../support/gatehouse.js';
-import { startSmtp, type TestSmtp } from '../../support/smtp.js';
-import { anonymous, codeIn, createPool, errorOf, idp, jwtVerifier, PASSWORD, type Pool } from './support.js';
+import { closeAll, type TestServer } from '../../support/gatehouse.js';
+import type { TestSmtp } from '../../support/smtp.js';
+import { anonymous, codeIn, errorOf, idp, jwtVerifier, PASSWORD, startPoolServer, type Pool } from './support.js';
 
 let server: TestServer;
 let smtp: TestSmtp;
 let pool: Pool;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url });
-  pool = await createPool(server);
+  ({ server, smtp, pool } = await startPoolServer());
 });
-afterAll(async () => {
-  await server.close();
-  await smtp.close();
-});
+afterAll(() => closeAll(server, smtp));
 
 function userPool(): CognitoUserPool {
   return new CognitoUserPool({ UserPoolId: pool.poolId, ClientId: pool.clientId, endpoint: server.url });

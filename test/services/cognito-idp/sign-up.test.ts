@@ -16,23 +16,18 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../support/gatehouse.js';
-import { startSmtp, type TestSmtp } from '../../support/smtp.js';
-import { anonymous, codeIn, confirmedUser, createPool, errorOf, idp, PASSWORD, type Pool } from './support.js';
+import { closeAll, startServer, type TestServer } from '../../support/gatehouse.js';
+import type { TestSmtp } from '../../support/smtp.js';
+import { anonymous, codeIn, confirmedUser, errorOf, idp, PASSWORD, createPool, startPoolServer, type Pool } from './support.js';
 
 let server: TestServer;
 let smtp: TestSmtp;
 let pool: Pool;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  server = await startServer({ GATEHOUSE_SMTP_URL: smtp.url });
-  pool = await createPool(server, { VerificationMessageTemplate: { EmailMessage: 'Hello! Your code: {####}', EmailSubject: 'Confirm your account' } });
+  ({ server, smtp, pool } = await startPoolServer({ VerificationMessageTemplate: { EmailMessage: 'Hello! Your code: {####}', EmailSubject: 'Confirm your account' } }));
 });
-afterAll(async () => {
-  await server.close();
-  await smtp.close();
-});
+afterAll(() => closeAll(server, smtp));
 
 const signUp = (p: Pool, Username: string, Password = PASSWORD, email = `${Username}@example.com`, extra: Record<string, unknown> = {}) =>
   anonymous(server).send(new SignUpCommand({ ClientId: p.clientId, Username, Password, UserAttributes: [{ Name: 'email', Value: email }], ...extra }));

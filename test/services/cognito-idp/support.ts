@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { REGION, type TestServer } from '../../support/gatehouse.js';
+import { REGION, startServerWithSmtp, type TestServer } from '../../support/gatehouse.js';
+import type { TestSmtp } from '../../support/smtp.js';
 export { errorOf, type CaughtError } from '../../support/errors.js';
 
 export const PASSWORD = 'Corr3ct-Horse!';
@@ -108,4 +109,10 @@ export function jwtVerifier(server: TestServer, poolId: string, audience: string
     },
     { jwksCache },
   );
+}
+
+/** A server mailing over SMTP to a test server, with a seed-style pool and client. */
+export async function startPoolServer(pool: Partial<CreateUserPoolCommandInput> = {}): Promise<{ server: TestServer; smtp: TestSmtp; pool: Pool }> {
+  const { server, smtp } = await startServerWithSmtp();
+  return { server, smtp, pool: await createPool(server, pool) };
 }

@@ -1,7 +1,8 @@
 /**
  * A fast Cognito SRP client for load generation: the same math as amazon-cognito-identity-js
  * (so the server cannot tell the difference), with the exponentiations in OpenSSL and g^x
- * cached per user, so that the client is not what limits a benchmark.
+ * cached per user, so that the client is not what limits a benchmark. Written apart from the
+ * server's srp.ts on purpose: a client sharing the server's helpers could not catch their mistakes.
  */
 import { createDiffieHellman, createHash, createHmac, getDiffieHellman, randomBytes } from 'node:crypto';
 

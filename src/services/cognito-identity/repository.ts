@@ -5,7 +5,7 @@
  * provider and subject" is the primary key's job.
  * @module
  */
-import type { Sql } from '../../store/database.js';
+import type { Sql, SqlValue } from '../../store/database.js';
 import type { CognitoIdentityProvider, RoleMapping } from './api.generated.js';
 
 export interface PoolProviders {
@@ -102,20 +102,23 @@ export async function insertPool(db: Sql, p: PoolRecord): Promise<void> {
   await db.run(
     `INSERT INTO cognito_identity_pools (id, name, allow_unauthenticated, allow_classic_flow, developer_provider, providers, tags, roles, role_mappings, principal_tags, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      p.id,
-      p.name,
-      p.allowUnauthenticated ? 1 : 0,
-      p.allowClassicFlow === undefined ? null : p.allowClassicFlow ? 1 : 0,
-      p.developerProvider ?? null,
-      JSON.stringify(p.providers),
-      JSON.stringify(p.tags),
-      JSON.stringify(p.roles),
-      JSON.stringify(p.roleMappings),
-      JSON.stringify(p.principalTags),
-      p.createdAt,
-    ],
+    [p.id, ...mutableColumns(p), p.createdAt],
   );
+}
+
+/** The mutable columns, name to principal_tags, in table order. */
+function mutableColumns(p: PoolRecord): SqlValue[] {
+  return [
+    p.name,
+    p.allowUnauthenticated ? 1 : 0,
+    p.allowClassicFlow === undefined ? null : p.allowClassicFlow ? 1 : 0,
+    p.developerProvider ?? null,
+    JSON.stringify(p.providers),
+    JSON.stringify(p.tags),
+    JSON.stringify(p.roles),
+    JSON.stringify(p.roleMappings),
+    JSON.stringify(p.principalTags),
+  ];
 }
 
 /** Rewrites every mutable column of an existing pool. */
@@ -123,18 +126,7 @@ export async function savePool(db: Sql, p: PoolRecord): Promise<void> {
   await db.run(
     `UPDATE cognito_identity_pools SET name = ?, allow_unauthenticated = ?, allow_classic_flow = ?, developer_provider = ?, providers = ?, tags = ?, roles = ?, role_mappings = ?, principal_tags = ?
      WHERE id = ?`,
-    [
-      p.name,
-      p.allowUnauthenticated ? 1 : 0,
-      p.allowClassicFlow === undefined ? null : p.allowClassicFlow ? 1 : 0,
-      p.developerProvider ?? null,
-      JSON.stringify(p.providers),
-      JSON.stringify(p.tags),
-      JSON.stringify(p.roles),
-      JSON.stringify(p.roleMappings),
-      JSON.stringify(p.principalTags),
-      p.id,
-    ],
+    [...mutableColumns(p), p.id],
   );
 }
 

@@ -255,6 +255,28 @@ function diskSpeed(dir: string, size: number, block: Buffer): { writeMBs: number
   return { writeMBs: size / MiB / (writeMs / 1000), readMBs: size / MiB / (readMs / 1000) };
 }
 
+/**
+ * What the file system alone charges for one small durable object, as the server writes it:
+ * create a temporary file, write 4 KiB, fsync, close, rename into place. CPU (user + kernel) per
+ * file, in this process; creating an inode is far dearer on some file systems than on others, and
+ * it is part of every PUT's server CPU.
+ */
+function smallFileCost(dir: string, count = 500): number {
+  const tmp = fs.mkdtempSync(path.join(dir, 'file-cost-'));
+  const data = Buffer.alloc(SMALL, 'x');
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < count; i++) {
+    const fd = fs.openSync(path.join(tmp, `t${i}`), 'wx', 0o600);
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(path.join(tmp, `t${i}`), path.join(tmp, `f${i}`));
+  }
+  const c = process.cpuUsage(c0);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return (c.user + c.system) / 1000 / count;
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -333,6 +355,7 @@ async function main(): Promise<void> {
     }
     const peak = server.peakRssMiB();
     const diskAfter = diskSpeed(server.dataDir, LARGE, block);
+    const fileCostMs = ONLY.has('put') ? smallFileCost(server.dataDir) : undefined;
     const disk = diskBefore === undefined ? diskAfter : { writeMBs: (diskBefore.writeMBs + diskAfter.writeMBs) / 2, readMBs: (diskBefore.readMBs + diskAfter.readMBs) / 2 };
 
     console.log(`\nGatehouse S3 benchmark — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), concurrency ${CONCURRENCY}`);
@@ -343,6 +366,9 @@ async function main(): Promise<void> {
     const targets: Record<string, string> = { 'PUT 4 KiB': '≤ 0.4 ms', 'GET 4 KiB': '≤ 0.2 ms', 'ListObjectsV2 1,000 keys': '≤ 20 ms' };
     for (const r of results) {
       console.log(`| ${r.name} | ${fmt(r.ops)} | ${fmt(r.ops / (r.wallMs / 1000))} | ${fmt(r.cpuMs / r.ops, 3)} (${fmt(r.sysMs / r.ops, 3)}) [${fmt(r.minCpuPerOp, 3)}–${fmt(r.maxCpuPerOp, 3)}] | ${fmt(r.ops / (r.cpuMs / 1000))} | ${targets[r.name] ?? ''} |`);
+    }
+    if (fileCostMs !== undefined) {
+      console.log(`\nFor reference, the file system's own CPU cost for one small durable file here (create, write 4 KiB, fsync, close, rename; node, synchronous): ${fmt(fileCostMs, 3)} ms.`);
     }
     console.log('\n| large object | MB/s | server CPU s (of which kernel) | vs disk |');
     console.log('|---|---:|---:|---:|');

@@ -146,6 +146,9 @@ async function* decodeChunked(req: IncomingMessage, p: ChunkedPayload, trailers:
         remaining -= n;
         total += n;
         i += n;
+        // Stop at the first byte past the declared length: the raw body is bounded only by a
+        // Content-Length nobody checked, and small bodies are gathered in memory.
+        if (length !== undefined && total > length) throw S3Errors.incompleteBody();
         yield slice;
         if (remaining === 0) {
           st.state = 'data-crlf';

@@ -61,6 +61,29 @@ describe('aws-chunked bodies: the AWS documentation example', () => {
   });
 });
 
+describe('aws-chunked bodies: bounded by the declared decoded length', () => {
+  it('stops reading at the first byte past x-amz-decoded-content-length (IncompleteBody), not at the end of the body', async () => {
+    // 10 bytes declared, a 32-byte chunk sent, and more body behind it that must never be pulled.
+    let pulledMore = false;
+    async function* source(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`20\r\n${'x'.repeat(32)}\r\n`, 'latin1');
+      pulledMore = true;
+      yield Buffer.from('0\r\n\r\n', 'latin1');
+    }
+    // The generator itself, not a Readable: a Readable would read ahead and hide when it is pulled.
+    const req = Object.assign(source(), { headers: { 'x-amz-decoded-content-length': '10' } }) as unknown as IncomingMessage;
+    const body = openBody(req, { kind: 'chunked', signed: false, trailer: false, seedSignature: '', signingKey: Buffer.alloc(32), amzDate: '', scope: '' });
+    let yielded = 0;
+    await expect(
+      (async () => {
+        for await (const c of body) yielded += c.length;
+      })(),
+    ).rejects.toMatchObject({ code: 'IncompleteBody' });
+    expect(yielded).toBe(0);
+    expect(pulledMore).toBe(false);
+  });
+});
+
 async function chunkedPut(
   key: string,
   data: Buffer,

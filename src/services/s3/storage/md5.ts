@@ -24,7 +24,7 @@ const MAX_SPARE = 16;
 export interface Md5 {
   /** Feeds bytes; `chunk` may be reused at once. Await the result: it is the backpressure. */
   update(chunk: Uint8Array): void | Promise<void>;
-  /** The 16-byte digest of everything fed. */
+  /** The 16-byte digest of everything fed; the same promise when asked again. */
   digest(): Promise<Buffer>;
   /** Forgets an abandoned hash (safe after digest). */
   discard(): void;
@@ -32,11 +32,12 @@ export interface Md5 {
 
 class InlineMd5 implements Md5 {
   readonly #hash: Hash = createHash('md5');
+  #digest: Promise<Buffer> | undefined;
   update(chunk: Uint8Array): void {
     this.#hash.update(chunk);
   }
   digest(): Promise<Buffer> {
-    return Promise.resolve(this.#hash.digest());
+    return (this.#digest ??= Promise.resolve(this.#hash.digest()));
   }
   discard(): void {}
 }
@@ -131,6 +132,7 @@ class OffloadedMd5 implements Md5 {
   #memory: ArrayBuffer;
   #batch: Uint8Array;
   #used = 0;
+  #digest: Promise<Buffer> | undefined;
   readonly #job: Job = { inFlight: 0, drained: undefined, resolveDigest: undefined, rejectDigest: undefined, failed: undefined };
 
   constructor(
@@ -145,13 +147,19 @@ class OffloadedMd5 implements Md5 {
 
   update(chunk: Uint8Array): void | Promise<void> {
     if (this.#job.failed !== undefined) throw this.#job.failed;
+    if (this.#digest !== undefined) throw new Error('MD5 update after digest');
     let offset = 0;
     while (offset < chunk.length) {
       const n = Math.min(chunk.length - offset, BATCH_BYTES - this.#used);
       this.#batch.set(chunk.subarray(offset, offset + n), this.#used);
       this.#used += n;
       offset += n;
-      if (this.#used === BATCH_BYTES) this.#send();
+      if (this.#used === BATCH_BYTES) {
+        this.#send(this.#memory, this.#used);
+        this.#memory = batchFrom(this.spare);
+        this.#batch = new Uint8Array(this.#memory);
+        this.#used = 0;
+      }
     }
     if (this.#job.inFlight < MAX_IN_FLIGHT) return;
     return new Promise<void>((resolve) => {
@@ -159,19 +167,19 @@ class OffloadedMd5 implements Md5 {
     });
   }
 
-  #send(): void {
-    const bytes = this.#memory;
-    const length = this.#used;
-    this.#memory = batchFrom(this.spare);
-    this.#batch = new Uint8Array(this.#memory);
-    this.#used = 0;
+  #send(bytes: ArrayBuffer, length: number): void {
     this.#job.inFlight += length;
     this.owner.worker.postMessage({ op: 'update', id: this.id, bytes, length }, [bytes]);
   }
 
   digest(): Promise<Buffer> {
+    return (this.#digest ??= this.#finish());
+  }
+
+  /** Sends the last batch, or returns its memory to the spares: either way this hash gives it up, once. */
+  #finish(): Promise<Buffer> {
     if (this.#job.failed !== undefined) return Promise.reject(this.#job.failed);
-    if (this.#used > 0) this.#send();
+    if (this.#used > 0) this.#send(this.#memory, this.#used);
     else if (this.spare.length < MAX_SPARE) this.spare.push(this.#memory);
     return new Promise<Buffer>((resolve, reject) => {
       this.#job.resolveDigest = resolve;

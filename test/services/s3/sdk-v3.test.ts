@@ -154,6 +154,15 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     );
     expect(over).toMatchObject({ ContentType: 'text/csv', ContentDisposition: 'inline', CacheControl: 'no-cache', ContentLanguage: 'fr', ContentEncoding: 'identity' });
     expect(over.ExpiresString ?? over.Expires?.toUTCString()).toContain('2030');
+    // ISO-8859-1 goes through; beyond it (an en dash, a newline) S3 answers InvalidArgument naming the parameter.
+    const latin1 = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', ResponseContentDisposition: 'attachment; filename="café.txt"' }));
+    expect(latin1.ContentDisposition).toBe('attachment; filename="café.txt"');
+    for (const value of ['attachment; filename="1976–2016.md"', 'inline\r\nx-injected: 1']) {
+      const bad = await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', ResponseContentDisposition: value })));
+      expect(bad).toMatchObject({ name: 'InvalidArgument', status: 400, message: 'Header value cannot be represented using ISO-8859-1.' });
+      // (XML parsing turns the CR LF into LF, so the value is compared on its first line.)
+      expect(bad.raw).toMatchObject({ ArgumentName: 'response-content-disposition', ArgumentValue: expect.stringContaining(value.split('\r')[0]!) });
+    }
   });
 
   it('copies objects, keeping or replacing metadata, and refuses a copy onto itself', async () => {

@@ -78,6 +78,9 @@ const OVERRIDES: readonly (readonly [string, string])[] = [
   ['response-content-encoding', 'content-encoding'],
 ];
 
+/** What node:http accepts in a header value: tab, visible ASCII and space, and ISO-8859-1's upper half. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** Loads the object and decides s3:GetObject; a missing key is NoSuchKey only for callers who may list the bucket. */
 async function readableObject(call: S3Call): Promise<ObjectRow> {
   const bucket = bucketOf(call);
@@ -102,6 +105,8 @@ async function getOrHead(call: S3Call, head: boolean): Promise<void> {
     const v = q.get(param);
     if (v === undefined) continue;
     if (call.auth.principal === undefined) throw S3Errors.invalidRequest('Request specific response headers cannot be used for anonymous GET requests.');
+    // HTTP header values are ISO-8859-1: S3 refuses the rest (a UTF-8 file name), where writing it would throw.
+    if (!HEADER_VALUE.test(v)) throw S3Errors.invalidArgument('Header value cannot be represented using ISO-8859-1.', param, v);
     h[name] = v;
   }
   const partNumber = q.get('partNumber');

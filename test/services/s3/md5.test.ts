@@ -99,6 +99,20 @@ describe('Md5Hashers', () => {
     expect(inline.digest()).toBe(inline.digest());
   });
 
+  it('hashes bodies that end on a batch boundary, and a discarded half-filled batch does not leak into later hashes', async () => {
+    hashers = new Md5Hashers(1);
+    const whole = randomBytes(OFFLOAD_BYTES);
+    const h = hashers.create(whole.length);
+    for (let off = 0; off < whole.length; off += 1024 * 1024) await h.update(whole.subarray(off, off + 1024 * 1024));
+    expect((await h.digest()).toString('hex')).toBe(md5(whole));
+    const dropped = hashers.create(OFFLOAD_BYTES);
+    await dropped.update(Buffer.alloc(1000, 0xaa));
+    dropped.discard();
+    const next = hashers.create(OFFLOAD_BYTES);
+    await next.update(Buffer.from('short'));
+    expect((await next.digest()).toString('hex')).toBe(md5(Buffer.from('short')));
+  });
+
   it('hashes inline once closed', async () => {
     hashers = new Md5Hashers(1);
     await hashers.close();

@@ -129,8 +129,9 @@ function batchFrom(spare: ArrayBuffer[]): ArrayBuffer {
 }
 
 class OffloadedMd5 implements Md5 {
-  #memory: ArrayBuffer;
-  #batch: Uint8Array;
+  /** The batch being filled, taken on the first byte: a request that declares 5 GiB and sends nothing holds none. */
+  #memory: ArrayBuffer | undefined;
+  #batch = new Uint8Array(0);
   #used = 0;
   #digest: Promise<Buffer> | undefined;
   readonly #job: Job = { inFlight: 0, drained: undefined, resolveDigest: undefined, rejectDigest: undefined, failed: undefined };
@@ -140,8 +141,6 @@ class OffloadedMd5 implements Md5 {
     private readonly id: number,
     private readonly spare: ArrayBuffer[],
   ) {
-    this.#memory = batchFrom(spare);
-    this.#batch = new Uint8Array(this.#memory);
     owner.jobs.set(id, this.#job);
   }
 
@@ -150,16 +149,15 @@ class OffloadedMd5 implements Md5 {
     if (this.#digest !== undefined) throw new Error('MD5 update after digest');
     let offset = 0;
     while (offset < chunk.length) {
+      if (this.#memory === undefined) {
+        this.#memory = batchFrom(this.spare);
+        this.#batch = new Uint8Array(this.#memory);
+      }
       const n = Math.min(chunk.length - offset, BATCH_BYTES - this.#used);
       this.#batch.set(chunk.subarray(offset, offset + n), this.#used);
       this.#used += n;
       offset += n;
-      if (this.#used === BATCH_BYTES) {
-        this.#send(this.#memory, this.#used);
-        this.#memory = batchFrom(this.spare);
-        this.#batch = new Uint8Array(this.#memory);
-        this.#used = 0;
-      }
+      if (this.#used === BATCH_BYTES) this.#send();
     }
     if (this.#job.inFlight < MAX_IN_FLIGHT) return;
     return new Promise<void>((resolve) => {
@@ -167,9 +165,20 @@ class OffloadedMd5 implements Md5 {
     });
   }
 
-  #send(bytes: ArrayBuffer, length: number): void {
+  /** Hands the batch over (transferred); the next byte takes another. */
+  #send(): void {
+    const bytes = this.#memory!;
+    const length = this.#used;
+    this.#memory = undefined;
+    this.#used = 0;
     this.#job.inFlight += length;
     this.owner.worker.postMessage({ op: 'update', id: this.id, bytes, length }, [bytes]);
+  }
+
+  /** Returns an unsent batch to the spares. */
+  #release(): void {
+    if (this.#memory !== undefined && this.spare.length < MAX_SPARE) this.spare.push(this.#memory);
+    this.#memory = undefined;
   }
 
   digest(): Promise<Buffer> {
@@ -179,8 +188,8 @@ class OffloadedMd5 implements Md5 {
   /** Sends the last batch, or returns its memory to the spares: either way this hash gives it up, once. */
   #finish(): Promise<Buffer> {
     if (this.#job.failed !== undefined) return Promise.reject(this.#job.failed);
-    if (this.#used > 0) this.#send(this.#memory, this.#used);
-    else if (this.spare.length < MAX_SPARE) this.spare.push(this.#memory);
+    if (this.#used > 0) this.#send();
+    else this.#release();
     return new Promise<Buffer>((resolve, reject) => {
       this.#job.resolveDigest = resolve;
       this.#job.rejectDigest = reject;
@@ -189,6 +198,7 @@ class OffloadedMd5 implements Md5 {
   }
 
   discard(): void {
+    this.#release();
     if (!this.owner.jobs.delete(this.id)) return;
     if (!this.owner.dead) this.owner.worker.postMessage({ op: 'discard', id: this.id });
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Database, Schema, Sql } from '../../store/database.js';
+import { S3Errors } from './errors.js';
 
 export const s3Schema: Schema = {
   component: 's3',
@@ -236,11 +237,12 @@ export class S3Store {
   }
 
   /**
-   * Inserts or replaces an object; returns the blob it replaced (to remove after commit).
+   * Inserts or replaces an object; returns the blob it replaced (to remove after commit), or
+   * false, writing nothing, when the bucket is gone (deleted while the body was arriving).
    * Without `tx`, writes that arrive together share one transaction (group commit): each
    * commit is a WAL write, and under load it is the largest part of a small PUT's store cost.
    */
-  putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined> {
+  putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined | false> {
     if (tx !== undefined) return this.#putOne(o, tx);
     return new Promise((resolve, reject) => {
       this.#pendingPuts.push({ o, resolve, reject });
@@ -248,13 +250,13 @@ export class S3Store {
     });
   }
 
-  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined) => void; reject: (err: unknown) => void }[] = [];
+  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined | false) => void; reject: (err: unknown) => void }[] = [];
 
   async #flushPuts(): Promise<void> {
     const batch = this.#pendingPuts.splice(0);
     try {
       const replaced = await this.db.transaction(async (tx) => {
-        const out: (string | undefined)[] = [];
+        const out: (string | undefined | false)[] = [];
         for (const b of batch) out.push(await this.#putOne(b.o, tx));
         return out;
       });
@@ -264,8 +266,13 @@ export class S3Store {
     }
   }
 
-  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined> {
-    const old = await s.get<{ blob: string }>('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?', [o.bucket, o.key]);
+  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined | false> {
+    // One statement for both questions: this is every PUT's path.
+    const found = await s.get<{ blob: string | null; bucket: number | null }>(
+      'SELECT (SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?) AS blob, (SELECT 1 FROM s3_buckets WHERE name = ?) AS bucket',
+      [o.bucket, o.key, o.bucket],
+    );
+    if (found?.bucket == null) return false;
     await s.run(
       `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
@@ -281,7 +288,7 @@ export class S3Store {
         o.checksum_value, o.checksum_type, o.parts_count, o.storage_class,
       ],
     );
-    return old !== undefined && old.blob !== o.blob ? old.blob : undefined;
+    return found.blob !== null && found.blob !== o.blob ? found.blob : undefined;
   }
 
   async setObjectAcl(bucket: string, key: string, acl: string): Promise<boolean> {
@@ -356,12 +363,16 @@ export class S3Store {
     return tx !== undefined ? run(tx) : this.db.transaction(run);
   }
 
-  /** Completes an upload atomically: the object row appears and the upload disappears together. */
+  /**
+   * Completes an upload atomically: the object row appears and the upload disappears together.
+   * Undefined when the upload is gone; throws NoSuchBucket (changing nothing) when the bucket is.
+   */
   completeUpload(uploadId: string, o: ObjectRow): Promise<{ replaced: string | undefined; parts: string[] } | undefined> {
     return this.db.transaction(async (tx) => {
       const parts = await this.deleteUpload(uploadId, tx);
       if (parts === undefined) return undefined;
       const replaced = await this.putObject(o, tx);
+      if (replaced === false) throw S3Errors.noSuchBucket(o.bucket);
       return { replaced, parts };
     });
   }

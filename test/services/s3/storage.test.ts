@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { Gatehouse } from '../../../src/server/app.js';
@@ -149,6 +150,30 @@ describe('S3 writes are all-or-nothing', () => {
     expect(err.name).toBe('BadDigest');
     const got = await s3.send(new GetObjectCommand({ Bucket: 'keys', Key: 'large' }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    expect(blobFiles(server.dataDir).length).toBe(before);
+  });
+
+  it('a PUT whose bucket is deleted while its body arrives is NoSuchBucket, and nothing of it survives into a new bucket of that name', async () => {
+    const s3 = s3Client(server);
+    await s3.send(new CreateBucketCommand({ Bucket: 'going' }));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const half = Buffer.alloc(2 * 1024 * 1024, 1);
+    async function* body(): AsyncGenerator<Buffer> {
+      yield half;
+      await gate;
+      yield half;
+    }
+    const before = blobFiles(server.dataDir).length;
+    const put = errorOf(s3.send(new PutObjectCommand({ Bucket: 'going', Key: 'late', Body: Readable.from(body()), ContentLength: half.length * 2 })));
+    // A temporary file means the first bytes were written: the request is past its bucket lookup.
+    const tmp = path.join(server.dataDir, 's3', 'tmp');
+    while (fs.readdirSync(tmp).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'going' }));
+    release();
+    expect(await put).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    await s3.send(new CreateBucketCommand({ Bucket: 'going' }));
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'going' }))).KeyCount).toBe(0);
     expect(blobFiles(server.dataDir).length).toBe(before);
   });
 

@@ -228,7 +228,13 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
     checksum_type: checksum === null ? null : upload.checksum_type,
     parts_count: parts.length,
   };
-  const done = await call.deps.store.completeUpload(upload.upload_id, row);
+  let done: Awaited<ReturnType<typeof call.deps.store.completeUpload>>;
+  try {
+    done = await call.deps.store.completeUpload(upload.upload_id, row);
+  } catch (err) {
+    await call.deps.blobs.remove([w.id]);
+    throw err;
+  }
   if (done === undefined) {
     await call.deps.blobs.remove([w.id]);
     throw S3Errors.noSuchUpload(upload.upload_id);

@@ -44,6 +44,16 @@ function checksumHeaders(row: Pick<ObjectRow, 'checksum_algorithm' | 'checksum_v
   return h;
 }
 
+/** Makes a written blob the object; a bucket deleted meanwhile is NoSuchBucket, and the blob goes. */
+async function putObjectRow(call: S3Call, row: ObjectRow): Promise<void> {
+  const replaced = await call.deps.store.putObject(row);
+  if (replaced === false) {
+    await call.deps.blobs.remove([row.blob]);
+    throw S3Errors.noSuchBucket(row.bucket);
+  }
+  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+}
+
 export async function PutObject(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
@@ -64,8 +74,7 @@ export async function PutObject(call: S3Call): Promise<void> {
     checksum_type: r.checksum === undefined ? null : 'FULL_OBJECT',
     parts_count: null,
   };
-  const replaced = await call.deps.store.putObject(row);
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await putObjectRow(call, row);
   sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row) });
 }
 
@@ -278,8 +287,7 @@ export async function CopyObject(call: S3Call): Promise<void> {
     checksum_type: src.checksum_type === 'COMPOSITE' ? null : src.checksum_type,
     parts_count: src.parts_count,
   };
-  const replaced = await call.deps.store.putObject(row);
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await putObjectRow(call, row);
   let sums = '';
   if (row.checksum_algorithm !== null && row.checksum_value !== null) {
     sums = el(`Checksum${row.checksum_algorithm}`, row.checksum_value) + el('ChecksumType', row.checksum_type ?? undefined);

@@ -12,7 +12,7 @@ import { openBody, readSmallBody } from '../streaming.js';
 import { checksumOf, headerFor, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { BucketRow, ObjectRow } from '../store.js';
 import { checkConditions, objectHeaders, parseRange, sendObject } from './serve.js';
-import { cannedAclFrom, expectedChecksum, receiveObject, storedHeadersFrom } from './write.js';
+import { cannedAclFrom, contentMd5, expectedChecksum, receiveObject, storedHeadersFrom } from './write.js';
 
 /** Seconds precision, as S3 keeps Last-Modified. */
 export function lastModifiedNow(now: number): number {
@@ -152,22 +152,16 @@ export async function DeleteObject(call: S3Call): Promise<void> {
 
 /** Verifies Content-MD5 / x-amz-checksum-* on a small body read whole (DeleteObjects, configuration PUTs). */
 export function checkSmallBodyDigests(call: S3Call, body: Buffer, trailers: Map<string, string>): void {
-  const md5 = header(call, 'content-md5');
+  const md5 = contentMd5(call);
   if (md5 !== undefined) {
-    const got = Buffer.from(md5, 'base64');
-    if (got.length !== 16) throw S3Errors.invalidDigest(md5);
-    const computed = checksumOfMd5(body);
-    if (!computed.equals(got)) throw S3Errors.badDigestMd5(md5, computed.toString('base64'));
+    const computed = createHash('md5').update(body).digest();
+    if (!computed.equals(md5)) throw S3Errors.badDigestMd5(md5.toString('base64'), computed.toString('base64'));
   }
   const expected = expectedChecksum(call, undefined);
   if (expected !== undefined) {
     const claimed = expected.fromTrailer ? trailers.get(headerFor(expected.algorithm)) : expected.value;
     if (claimed !== undefined && claimed !== checksumOf(expected.algorithm, body)) throw S3Errors.badDigestChecksum(expected.algorithm);
   }
-}
-
-function checksumOfMd5(body: Buffer): Buffer {
-  return createHash('md5').update(body).digest();
 }
 
 /** Reads a small XML request body with every payload and digest check, and parses it. */

@@ -79,7 +79,8 @@ export function expectedChecksum(call: S3Call, required: ChecksumAlgorithm | und
   return found;
 }
 
-function contentMd5(call: S3Call): Buffer | undefined {
+/** The Content-MD5 header, decoded; InvalidDigest unless it is 16 bytes in strict base64. */
+export function contentMd5(call: S3Call): Buffer | undefined {
   const v = header(call, 'content-md5');
   if (v === undefined) return undefined;
   const b = Buffer.from(v, 'base64');

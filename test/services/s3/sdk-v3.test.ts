@@ -282,6 +282,21 @@ describe('S3 multipart uploads through @aws-sdk/client-s3 and lib-storage', () =
     expect(Buffer.from(await mid.Body!.transformToByteArray()).equals(data.subarray(partSize - 5, partSize + 5))).toBe(true);
   });
 
+  it('pages through uploads with a delimiter: each common prefix once, and the markers move on', async () => {
+    for (const key of ['ups/a/1', 'ups/a/2', 'ups/a/2', 'ups/b', 'ups/c/1', 'ups/d']) await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-v3', Key: key }));
+    const seen: string[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const r = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'sdk-v3', Prefix: 'ups/', Delimiter: '/', MaxUploads: 1, KeyMarker, UploadIdMarker }));
+      seen.push(...(r.CommonPrefixes ?? []).map((p) => p.Prefix!), ...(r.Uploads ?? []).map((u) => u.Key!));
+      if (r.IsTruncated !== true) break;
+      KeyMarker = r.NextKeyMarker;
+      UploadIdMarker = r.NextUploadIdMarker;
+    }
+    expect(seen.sort()).toEqual(['ups/a/', 'ups/b', 'ups/c/', 'ups/d']);
+  });
+
   it('lists parts and uploads, copies a part, rejects small parts and bad order, aborts', async () => {
     const key = 'mp/manual.bin';
     const create = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-v3', Key: key, ContentType: 'text/x-parts', Metadata: { k: 'v' } }));

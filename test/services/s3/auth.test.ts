@@ -82,6 +82,24 @@ describe('aws-chunked bodies: bounded by the declared decoded length', () => {
     expect(yielded).toBe(0);
     expect(pulledMore).toBe(false);
   });
+
+  it('bounds the trailer section: endless trailer lines are refused, not gathered', async () => {
+    let sent = 0;
+    async function* source(): AsyncGenerator<Buffer> {
+      yield Buffer.from('3\r\nabc\r\n0\r\n', 'latin1');
+      // 1 MiB of trailer lines, and never the blank line that ends them.
+      for (; sent < 16_384; sent++) yield Buffer.from(`x-amz-meta-${sent}:${'v'.repeat(50)}\r\n`, 'latin1');
+    }
+    const req = Object.assign(source(), { headers: { 'x-amz-decoded-content-length': '3' } }) as unknown as IncomingMessage;
+    const body = openBody(req, { kind: 'chunked', signed: false, trailer: true, seedSignature: '', signingKey: Buffer.alloc(32), amzDate: '', scope: '' });
+    await expect(
+      (async () => {
+        for await (const _ of body);
+      })(),
+    ).rejects.toMatchObject({ code: 'InvalidRequest', message: 'Malformed aws-chunked body: trailer too long.' });
+    expect(sent).toBeLessThan(1000);
+    expect(body.trailers.size).toBeLessThan(1000);
+  });
 });
 
 async function chunkedPut(

@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { Gatehouse } from '../../../src/server/app.js';
@@ -90,9 +90,13 @@ print(json.dumps(keys))`,
     expect(all.some((p) => p.includes('passwd') || p.includes('outside') || p.includes('..'))).toBe(false);
   });
 
-  it('refuses a key over 1024 bytes with KeyTooLongError', async () => {
-    const e = await errorOf(s3Client(server).send(new PutObjectCommand({ Bucket: 'keys', Key: LONG_KEY + 'x', Body: 'x' })));
-    expect(e).toMatchObject({ name: 'KeyTooLongError', status: 400, message: 'Your key is too long' });
+  it('refuses a key over 1024 bytes with KeyTooLongError (PutObject, CopyObject, CreateMultipartUpload)', async () => {
+    const s3 = s3Client(server);
+    const tooLong = { name: 'KeyTooLongError', status: 400, message: 'Your key is too long' };
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: 'keys', Key: LONG_KEY + 'x', Body: 'x' })))).toMatchObject(tooLong);
+    await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: 'copy-me', Body: 'x' }));
+    expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'keys', Key: LONG_KEY + 'x', CopySource: 'keys/copy-me' })))).toMatchObject(tooLong);
+    expect(await errorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: 'keys', Key: LONG_KEY + 'x' })))).toMatchObject(tooLong);
   });
 
   it('removes the old file when an object is overwritten or deleted', async () => {

@@ -37,7 +37,6 @@ async function uploadOf(call: S3Call): Promise<UploadRow> {
 export async function CreateMultipartUpload(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
-  if (Buffer.byteLength(key) > 1024) throw S3Errors.keyTooLong(Buffer.byteLength(key));
   const headers = storedHeadersFrom(call);
   const acl = await aclForWrite(call, bucket, key);
   const algRaw = header(call, 'x-amz-checksum-algorithm');

@@ -154,6 +154,11 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     );
     expect(over).toMatchObject({ ContentType: 'text/csv', ContentDisposition: 'inline', CacheControl: 'no-cache', ContentLanguage: 'fr', ContentEncoding: 'identity' });
     expect(over.ExpiresString ?? over.Expires?.toUTCString()).toContain('2030');
+    // Part 1 of a single-part object is all of it, as a range; there is no part 2.
+    const whole = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', PartNumber: 1 }));
+    expect(whole).toMatchObject({ ContentRange: 'bytes 0-9/10', $metadata: { httpStatusCode: 206 } });
+    expect(await whole.Body!.transformToString()).toBe('0123456789');
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', PartNumber: 2 })))).toMatchObject({ name: 'InvalidPartNumber', status: 416 });
     // ISO-8859-1 goes through; beyond it (an en dash, a newline) S3 answers InvalidArgument naming the parameter.
     const latin1 = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', ResponseContentDisposition: 'attachment; filename="café.txt"' }));
     expect(latin1.ContentDisposition).toBe('attachment; filename="café.txt"');
@@ -327,6 +332,17 @@ describe('S3 multipart uploads through @aws-sdk/client-s3 and lib-storage', () =
     expect(done.ETag).toMatch(/-2"$/);
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-v3', Key: key }));
     expect(head).toMatchObject({ ContentLength: p1.length + 4, ContentType: 'text/x-parts', Metadata: { k: 'v' } });
+    // GET/HEAD ?partNumber serve that part's bytes as a range (how SDK multipart downloads read).
+    const part2 = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 2 }));
+    expect(part2).toMatchObject({ ContentLength: 4, ContentRange: `bytes ${p1.length}-${p1.length + 3}/${p1.length + 4}`, PartsCount: 2, $metadata: { httpStatusCode: 206 } });
+    expect(await part2.Body!.transformToString()).toBe('tail');
+    const part1 = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 1 }));
+    expect(part1).toMatchObject({ ContentLength: p1.length, ContentRange: `bytes 0-${p1.length - 1}/${p1.length + 4}`, PartsCount: 2 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 3 })))).toMatchObject({ name: 'InvalidPartNumber', status: 416 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 1, Range: 'bytes=0-1' })))).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    // A copy keeps the parts.
+    await s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'mp/copied.bin', CopySource: `sdk-v3/${key}` }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'mp/copied.bin', PartNumber: 2 }))).Body!.transformToString()).toBe('tail');
     expect(await errorOf(s3.send(new ListPartsCommand({ Bucket: 'sdk-v3', Key: key, UploadId: uploadId })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
 
     // Parts smaller than 5 MiB may only be last.

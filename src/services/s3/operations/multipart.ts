@@ -218,6 +218,7 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
     checksum_value: checksum,
     checksum_type: checksum === null ? null : upload.checksum_type,
     parts_count: parts.length,
+    part_sizes: JSON.stringify(parts.map((p) => p.size)),
   };
   let done: Awaited<ReturnType<typeof call.deps.store.completeUpload>>;
   try {

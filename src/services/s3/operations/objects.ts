@@ -73,6 +73,7 @@ export async function PutObject(call: S3Call): Promise<void> {
     checksum_value: r.checksum?.value ?? null,
     checksum_type: r.checksum === undefined ? null : 'FULL_OBJECT',
     parts_count: null,
+    part_sizes: null,
   };
   await putObjectRow(call, row);
   sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row) });
@@ -119,21 +120,43 @@ async function getOrHead(call: S3Call, head: boolean): Promise<void> {
     h[name] = v;
   }
   const partNumber = q.get('partNumber');
-  if (partNumber !== undefined && partNumber !== '1') {
+  const rangeHeader = header(call, 'range');
+  let partRange: { start: number; end: number } | undefined;
+  if (partNumber !== undefined) {
     if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
       throw S3Errors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', partNumber);
     }
-    throw new ServiceError('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416, { extra: { PartNumberRequested: partNumber, ActualPartCount: String(row.parts_count ?? 1) } });
+    if (rangeHeader !== undefined) throw S3Errors.invalidRequest('Cannot specify both Range header and partNumber query parameter');
+    partRange = partRangeOf(row, Number(partNumber));
   }
   if (checkConditions(call.edge.req.headers, row) === 304) {
     call.edge.res.writeHead(304, { etag: String(h.etag), 'last-modified': String(h['last-modified']) });
     call.edge.res.end();
     return;
   }
-  const range = parseRange(header(call, 'range'), row.size);
-  if (range === undefined && header(call, 'x-amz-checksum-mode') === 'ENABLED') Object.assign(h, checksumHeaders(row));
+  const range = partNumber !== undefined ? partRange : parseRange(rangeHeader, row.size);
+  // A part of a multipart object has no checksum of its own here; part 1 of a single-part object is all of it.
+  if ((partNumber !== undefined ? row.parts_count === null : range === undefined) && header(call, 'x-amz-checksum-mode') === 'ENABLED') Object.assign(h, checksumHeaders(row));
   if (row.parts_count !== null && partNumber !== undefined) h['x-amz-mp-parts-count'] = row.parts_count;
   sendObject(call.edge.res, call.deps.blobs, row, h, range, head);
+}
+
+/**
+ * The bytes of part `n` (S3 answers it as a range, 206): the whole of a single-part object for
+ * part 1, a multipart object's parts from their recorded sizes. Undefined for an empty part.
+ */
+function partRangeOf(row: ObjectRow, n: number): { start: number; end: number } | undefined {
+  let sizes: number[];
+  if (row.parts_count === null) sizes = [row.size];
+  else if (row.part_sizes !== null) sizes = JSON.parse(row.part_sizes) as number[];
+  else throw S3Errors.notImplemented('partNumber on a multipart object completed before part sizes were recorded (use Range)');
+  if (n > sizes.length) {
+    throw new ServiceError('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416, { extra: { PartNumberRequested: String(n), ActualPartCount: String(sizes.length) } });
+  }
+  let start = 0;
+  for (let i = 0; i < n - 1; i++) start += sizes[i]!;
+  const size = sizes[n - 1]!;
+  return size === 0 ? undefined : { start, end: start + size - 1 };
 }
 
 export function GetObject(call: S3Call): Promise<void> {
@@ -280,6 +303,7 @@ export async function CopyObject(call: S3Call): Promise<void> {
     checksum_value: src.checksum_type === 'COMPOSITE' ? null : src.checksum_value,
     checksum_type: src.checksum_type === 'COMPOSITE' ? null : src.checksum_type,
     parts_count: src.parts_count,
+    part_sizes: src.part_sizes,
   };
   await putObjectRow(call, row);
   let sums = '';

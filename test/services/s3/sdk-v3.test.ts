@@ -3,6 +3,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  paginateListObjectsV2,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
@@ -255,6 +256,18 @@ describe('S3 listing through @aws-sdk/client-s3', () => {
     expect(firstTwo.filter((k) => rest.includes(k))).toEqual([]);
     const marked = await s3.send(new ListObjectsCommand({ Bucket: 'listing', Marker: 'c' }));
     expect(marked.Contents?.[0]?.Key).toBe('z');
+  });
+
+  it('pages on with StartAfter and a token, both compared as UTF-8 (an emoji sorts after U+FF01)', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'listing-order' }));
+    for (const k of ['a\uFF01', 'a\u{1F600}', 'a\u{1F600}2']) await s3.send(new PutObjectCommand({ Bucket: 'listing-order', Key: k, Body: 'x' }));
+    const seen: string[] = [];
+    // The SDK's paginator sends StartAfter again with every ContinuationToken.
+    for await (const page of paginateListObjectsV2({ client: s3, pageSize: 1 }, { Bucket: 'listing-order', StartAfter: 'a\uFF01' })) {
+      for (const c of page.Contents ?? []) seen.push(c.Key!);
+      if (seen.length > 4) break;
+    }
+    expect(seen).toEqual(['a\u{1F600}', 'a\u{1F600}2']);
   });
 
   it('url-encodes keys when asked (EncodingType=url)', async () => {

@@ -146,7 +146,8 @@ export async function ListObjectsV2(call: S3Call): Promise<void> {
     const decoded = token === '' ? undefined : decodeToken(token);
     if (decoded === undefined) throw S3Errors.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
     after = resumeAfter(decoded, prefix, delimiter);
-    if (startAfter !== undefined && startAfter > after) after = startAfter;
+    // Keys order as UTF-8 bytes, which JavaScript's UTF-16 comparison disagrees with past U+FFFF.
+    if (startAfter !== undefined && Buffer.compare(Buffer.from(startAfter), Buffer.from(after)) > 0) after = startAfter;
   }
   const page = await listPage(call, prefix, delimiter, after, maxKeys);
   const owner = q.get('fetch-owner') === 'true' ? ownerXml(call) : undefined;

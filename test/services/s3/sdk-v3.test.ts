@@ -268,6 +268,10 @@ describe('S3 listing through @aws-sdk/client-s3', () => {
       if (seen.length > 4) break;
     }
     expect(seen).toEqual(['a\u{1F600}', 'a\u{1F600}2']);
+    // A marker inside a common prefix resumes past the whole prefix, whatever characters follow it.
+    for (const k of ['p/\uFF01x', 'p/\uFF01y', 'q']) await s3.send(new PutObjectCommand({ Bucket: 'listing-order', Key: k, Body: 'x' }));
+    const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'listing-order', Delimiter: '/', Marker: 'p/\uFF01x' }));
+    expect({ keys: v1.Contents?.map((c) => c.Key), prefixes: v1.CommonPrefixes?.map((p) => p.Prefix) }).toEqual({ keys: ['q'], prefixes: undefined });
   });
 
   it('url-encodes keys when asked (EncodingType=url)', async () => {

@@ -26,7 +26,7 @@ function resumeAfter(marker: string, prefix: string, delimiter: string): string 
   if (i < 0) return marker;
   const cp = marker.slice(0, i + delimiter.length);
   const end = prefixEnd(cp);
-  return end > marker ? end : marker;
+  return Buffer.compare(Buffer.from(end), Buffer.from(marker)) > 0 ? end : marker;
 }
 
 async function listPage(call: S3Call, prefix: string, delimiter: string, after: string, maxKeys: number): Promise<Page> {

@@ -169,10 +169,11 @@ describe('S3 writes are all-or-nothing', () => {
       yield half;
     }
     const before = blobFiles(server.dataDir).length;
-    const put = errorOf(s3.send(new PutObjectCommand({ Bucket: 'going', Key: 'late', Body: Readable.from(body()), ContentLength: half.length * 2 })));
-    // A temporary file means the first bytes were written: the request is past its bucket lookup.
     const tmp = path.join(server.dataDir, 's3', 'tmp');
-    while (fs.readdirSync(tmp).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const tmpBefore = new Set(fs.readdirSync(tmp));
+    const put = errorOf(s3.send(new PutObjectCommand({ Bucket: 'going', Key: 'late', Body: Readable.from(body()), ContentLength: half.length * 2 })));
+    // A new temporary file means the first bytes were written: the request is past its bucket lookup.
+    while (fs.readdirSync(tmp).every((f) => tmpBefore.has(f))) await new Promise((resolve) => setTimeout(resolve, 10));
     await s3.send(new DeleteBucketCommand({ Bucket: 'going' }));
     release();
     expect(await put).toMatchObject({ name: 'NoSuchBucket', status: 404 });

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config.js';
 import { Gatehouse } from '../../../src/server/app.js';
 import { boto3 } from '../../support/cli.js';
 import { ROOT, startServer, type TestServer } from '../../support/gatehouse.js';
-import { errorOf, s3Client } from './support.js';
+import { errorOf, s3Client, signedRequest } from './support.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -88,6 +88,17 @@ print(json.dumps(keys))`,
     };
     walk(server.dataDir);
     expect(all.some((p) => p.includes('passwd') || p.includes('outside') || p.includes('..'))).toBe(false);
+  });
+
+  it('keeps user metadata named like Object.prototype members (__proto__, constructor)', async () => {
+    const s3 = s3Client(server);
+    const Metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+    Metadata['__proto__'] = 'p';
+    Metadata['constructor'] = 'c';
+    await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: 'proto-meta', Body: 'x', Metadata }));
+    // The SDK's parser builds Metadata in a plain object, where `__proto__` cannot land: read the headers.
+    const head = await signedRequest(server, 'HEAD', '/keys/proto-meta');
+    expect([head.headers.get('x-amz-meta-__proto__'), head.headers.get('x-amz-meta-constructor')]).toEqual(['p', 'c']);
   });
 
   it('refuses a key over 1024 bytes with KeyTooLongError (PutObject, CopyObject, CreateMultipartUpload)', async () => {

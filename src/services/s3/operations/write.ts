@@ -172,7 +172,8 @@ export function storedHeadersFrom(call: S3Call): StoredHeaders {
     if (!name.startsWith('x-amz-meta-')) continue;
     const v = h[name];
     const value = Array.isArray(v) ? v.join(',') : (v ?? '');
-    metadata ??= {};
+    // Names are the client's: `__proto__` must be a key like any other.
+    metadata ??= Object.create(null) as Record<string, string>;
     const short = name.slice('x-amz-meta-'.length);
     metadata[short] = value;
     metaSize += Buffer.byteLength(short) + Buffer.byteLength(value);

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Database, Schema, Sql } from '../../store/database.js';
+import { S3Errors } from './errors.js';
 
 export const s3Schema: Schema = {
   component: 's3',
@@ -76,6 +77,11 @@ CREATE TABLE s3_parts (
 );
 `,
     },
+    {
+      version: 2,
+      description: 'part sizes of multipart objects, for GET ?partNumber',
+      sql: 'ALTER TABLE s3_objects ADD COLUMN part_sizes TEXT;',
+    },
   ],
 };
 
@@ -118,6 +124,8 @@ export interface ObjectRow {
   checksum_value: string | null;
   checksum_type: string | null;
   parts_count: number | null;
+  /** JSON list of a multipart object's part sizes, in order (null for single-part objects). */
+  part_sizes: string | null;
   storage_class: string;
 }
 
@@ -156,7 +164,7 @@ export interface PartRow {
 }
 
 const OBJECT_COLUMNS =
-  'bucket, key, blob, size, etag, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect, metadata, acl, checksum_algorithm, checksum_value, checksum_type, parts_count, storage_class';
+  'bucket, key, blob, size, etag, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect, metadata, acl, checksum_algorithm, checksum_value, checksum_type, parts_count, part_sizes, storage_class';
 const LIST_COLUMNS = 'key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type';
 
 /**
@@ -236,11 +244,12 @@ export class S3Store {
   }
 
   /**
-   * Inserts or replaces an object; returns the blob it replaced (to remove after commit).
+   * Inserts or replaces an object; returns the blob it replaced (to remove after commit), or
+   * false, writing nothing, when the bucket is gone (deleted while the body was arriving).
    * Without `tx`, writes that arrive together share one transaction (group commit): each
    * commit is a WAL write, and under load it is the largest part of a small PUT's store cost.
    */
-  putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined> {
+  putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined | false> {
     if (tx !== undefined) return this.#putOne(o, tx);
     return new Promise((resolve, reject) => {
       this.#pendingPuts.push({ o, resolve, reject });
@@ -248,13 +257,13 @@ export class S3Store {
     });
   }
 
-  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined) => void; reject: (err: unknown) => void }[] = [];
+  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined | false) => void; reject: (err: unknown) => void }[] = [];
 
   async #flushPuts(): Promise<void> {
     const batch = this.#pendingPuts.splice(0);
     try {
       const replaced = await this.db.transaction(async (tx) => {
-        const out: (string | undefined)[] = [];
+        const out: (string | undefined | false)[] = [];
         for (const b of batch) out.push(await this.#putOne(b.o, tx));
         return out;
       });
@@ -264,24 +273,29 @@ export class S3Store {
     }
   }
 
-  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined> {
-    const old = await s.get<{ blob: string }>('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?', [o.bucket, o.key]);
+  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined | false> {
+    // One statement for both questions: this is every PUT's path.
+    const found = await s.get<{ blob: string | null; bucket: number | null }>(
+      'SELECT (SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?) AS blob, (SELECT 1 FROM s3_buckets WHERE name = ?) AS bucket',
+      [o.bucket, o.key, o.bucket],
+    );
+    if (found?.bucket == null) return false;
     await s.run(
-      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
          last_modified = excluded.last_modified, content_type = excluded.content_type, content_encoding = excluded.content_encoding,
          content_disposition = excluded.content_disposition, content_language = excluded.content_language,
          cache_control = excluded.cache_control, expires = excluded.expires, website_redirect = excluded.website_redirect,
          metadata = excluded.metadata, acl = excluded.acl, checksum_algorithm = excluded.checksum_algorithm,
          checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count,
-         storage_class = excluded.storage_class`,
+         part_sizes = excluded.part_sizes, storage_class = excluded.storage_class`,
       [
         o.bucket, o.key, o.blob, o.size, o.etag, o.last_modified, o.content_type, o.content_encoding, o.content_disposition,
         o.content_language, o.cache_control, o.expires, o.website_redirect, o.metadata, o.acl, o.checksum_algorithm,
-        o.checksum_value, o.checksum_type, o.parts_count, o.storage_class,
+        o.checksum_value, o.checksum_type, o.parts_count, o.part_sizes, o.storage_class,
       ],
     );
-    return old !== undefined && old.blob !== o.blob ? old.blob : undefined;
+    return found.blob !== null && found.blob !== o.blob ? found.blob : undefined;
   }
 
   async setObjectAcl(bucket: string, key: string, acl: string): Promise<boolean> {
@@ -356,12 +370,16 @@ export class S3Store {
     return tx !== undefined ? run(tx) : this.db.transaction(run);
   }
 
-  /** Completes an upload atomically: the object row appears and the upload disappears together. */
+  /**
+   * Completes an upload atomically: the object row appears and the upload disappears together.
+   * Undefined when the upload is gone; throws NoSuchBucket (changing nothing) when the bucket is.
+   */
   completeUpload(uploadId: string, o: ObjectRow): Promise<{ replaced: string | undefined; parts: string[] } | undefined> {
     return this.db.transaction(async (tx) => {
       const parts = await this.deleteUpload(uploadId, tx);
       if (parts === undefined) return undefined;
       const replaced = await this.putObject(o, tx);
+      if (replaced === false) throw S3Errors.noSuchBucket(o.bucket);
       return { replaced, parts };
     });
   }

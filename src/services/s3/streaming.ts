@@ -69,6 +69,8 @@ async function* plain(req: IncomingMessage, payload: PayloadMode, length: number
 type ChunkedPayload = Extract<PayloadMode, { kind: 'chunked' }>;
 
 const MAX_LINE = 4096;
+/** The trailer section carries a checksum or two and a signature: a few hundred bytes. */
+const MAX_TRAILER = 16 * 1024;
 
 async function* decodeChunked(req: IncomingMessage, p: ChunkedPayload, trailers: Map<string, string>, length: number | undefined): AsyncGenerator<Buffer> {
   let prevSignature = p.seedSignature;
@@ -114,7 +116,10 @@ async function* decodeChunked(req: IncomingMessage, p: ChunkedPayload, trailers:
     }
   };
 
+  let trailerBytes = 0;
   const trailerLine = (text: string): void => {
+    trailerBytes += text.length + 2;
+    if (trailerBytes > MAX_TRAILER) throw malformedChunks('trailer too long');
     if (text === '') {
       if (p.signed) {
         if (trailerSignature === undefined) throw malformedChunks('trailer without x-amz-trailer-signature');
@@ -146,6 +151,9 @@ async function* decodeChunked(req: IncomingMessage, p: ChunkedPayload, trailers:
         remaining -= n;
         total += n;
         i += n;
+        // Stop at the first byte past the declared length: the raw body is bounded only by a
+        // Content-Length nobody checked, and small bodies are gathered in memory.
+        if (length !== undefined && total > length) throw S3Errors.incompleteBody();
         yield slice;
         if (remaining === 0) {
           st.state = 'data-crlf';

@@ -249,7 +249,9 @@ export class WebsiteHandler implements HttpHandler {
       const prefix = rule.Condition?.KeyPrefixEquals ?? '';
       const newKey = d.ReplaceKeyWith ?? (d.ReplaceKeyPrefixWith !== undefined ? d.ReplaceKeyPrefixWith + key.slice(prefix.length) : key);
       const host = d.HostName ?? hostHeader;
-      const path = d.HostName === undefined ? `${base}/${newKey}` : `/${newKey}`;
+      // The key is decoded; a Location is a URL (and node:http refuses a header beyond ISO-8859-1).
+      const encoded = newKey.split('/').map(encodeURIComponent).join('/');
+      const path = d.HostName === undefined ? `${base}/${encoded}` : `/${encoded}`;
       this.#redirect(edge, d.HttpRedirectCode !== undefined ? Number(d.HttpRedirectCode) : code, `${d.Protocol ?? scheme}://${host}${path}`);
     };
     for (const rule of rules) {

@@ -123,6 +123,18 @@ describe('S3 bucket policies', () => {
     const noPrincipal = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::pol/*' }] });
     expect(await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: 'pol', Policy: noPrincipal })))).toMatchObject({ name: 'MalformedPolicy', message: 'Missing required field Principal' });
     expect(await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: 'pol' })))).toMatchObject({ name: 'NoSuchBucketPolicy', status: 404 });
+    // Wildcards in the bucket part are matched as globs: `?` one character, `*` any run, and many
+    // stars that cannot match answer at once (a regular expression took seconds per star here).
+    const onResource = (resource: string): string => JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: resource }] });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'pol', Policy: onResource('arn:aws:s3:::p?l/*') }));
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'pol', Policy: onResource('arn:aws:s3:::*o*') }));
+    const long = 'p'.repeat(60);
+    await s3.send(new CreateBucketCommand({ Bucket: long }));
+    const started = Date.now();
+    const starry = await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: long, Policy: onResource(`arn:aws:s3:::${'*p'.repeat(7)}x`) })));
+    expect(starry).toMatchObject({ name: 'MalformedPolicy', message: 'Policy has invalid resource' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'pol' }));
 
     const scoped = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::pol/*' }] });
     await s3.send(new PutBucketPolicyCommand({ Bucket: 'pol', Policy: scoped }));

@@ -61,6 +61,47 @@ describe('aws-chunked bodies: the AWS documentation example', () => {
   });
 });
 
+describe('aws-chunked bodies: bounded by the declared decoded length', () => {
+  it('stops reading at the first byte past x-amz-decoded-content-length (IncompleteBody), not at the end of the body', async () => {
+    // 10 bytes declared, a 32-byte chunk sent, and more body behind it that must never be pulled.
+    let pulledMore = false;
+    async function* source(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`20\r\n${'x'.repeat(32)}\r\n`, 'latin1');
+      pulledMore = true;
+      yield Buffer.from('0\r\n\r\n', 'latin1');
+    }
+    // The generator itself, not a Readable: a Readable would read ahead and hide when it is pulled.
+    const req = Object.assign(source(), { headers: { 'x-amz-decoded-content-length': '10' } }) as unknown as IncomingMessage;
+    const body = openBody(req, { kind: 'chunked', signed: false, trailer: false, seedSignature: '', signingKey: Buffer.alloc(32), amzDate: '', scope: '' });
+    let yielded = 0;
+    await expect(
+      (async () => {
+        for await (const c of body) yielded += c.length;
+      })(),
+    ).rejects.toMatchObject({ code: 'IncompleteBody' });
+    expect(yielded).toBe(0);
+    expect(pulledMore).toBe(false);
+  });
+
+  it('bounds the trailer section: endless trailer lines are refused, not gathered', async () => {
+    let sent = 0;
+    async function* source(): AsyncGenerator<Buffer> {
+      yield Buffer.from('3\r\nabc\r\n0\r\n', 'latin1');
+      // 1 MiB of trailer lines, and never the blank line that ends them.
+      for (; sent < 16_384; sent++) yield Buffer.from(`x-amz-meta-${sent}:${'v'.repeat(50)}\r\n`, 'latin1');
+    }
+    const req = Object.assign(source(), { headers: { 'x-amz-decoded-content-length': '3' } }) as unknown as IncomingMessage;
+    const body = openBody(req, { kind: 'chunked', signed: false, trailer: true, seedSignature: '', signingKey: Buffer.alloc(32), amzDate: '', scope: '' });
+    await expect(
+      (async () => {
+        for await (const _ of body);
+      })(),
+    ).rejects.toMatchObject({ code: 'InvalidRequest', message: 'Malformed aws-chunked body: trailer too long.' });
+    expect(sent).toBeLessThan(1000);
+    expect(body.trailers.size).toBeLessThan(1000);
+  });
+});
+
 async function chunkedPut(
   key: string,
   data: Buffer,

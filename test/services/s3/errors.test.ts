@@ -54,6 +54,10 @@ describe('S3 bad input', () => {
     expectError(bad, 400, 'BadDigest');
     expect(bad.text).toContain('<Message>The Content-MD5 you specified did not match what we received.</Message>');
     expect((await call('PUT', '/errs/md5', { body: 'abc', headers: { 'content-md5': b64md5('abc') } })).status).toBe(200);
+    // XML bodies are held to the same strict base64: a value that decodes loosely to 16 bytes is still InvalidDigest.
+    const del = '<Delete><Object><Key>md5</Key></Object></Delete>';
+    expectError(await call('POST', '/errs', { query: { delete: '' }, body: del, headers: { 'content-md5': 'AAAAAAAAAAAAAAAAAAAAAA!!' } }), 400, 'InvalidDigest');
+    expectError(await call('POST', '/errs', { query: { delete: '' }, body: del, headers: { 'content-md5': b64md5('other') } }), 400, 'BadDigest');
     expectError(await call('PUT', '/errs/crc', { body: 'abc', headers: { 'x-amz-checksum-crc32': 'AAAAAA==' } }), 400, 'BadDigest');
     expectError(await call('PUT', '/errs/crc', { body: 'abc', headers: { 'x-amz-checksum-crc32': 'nonsense!' } }), 400, 'InvalidRequest');
     expectError(await call('PUT', '/errs/crc', { body: 'abc', headers: { 'x-amz-checksum-crc32': 'AAAAAA==', 'x-amz-checksum-sha1': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' } }), 400, 'InvalidRequest');

@@ -80,6 +80,39 @@ describe('Md5Hashers', () => {
     expect((await again.digest()).toString('hex')).toBe(md5(Buffer.from('abc')));
   });
 
+  it('answers a second digest with the first, and gives its batch to the spares once (no two hashes share memory)', async () => {
+    hashers = new Md5Hashers(1);
+    const empty = hashers.create(OFFLOAD_BYTES);
+    const first = empty.digest();
+    expect(empty.digest()).toBe(first);
+    expect((await first).toString('hex')).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(() => empty.update(Buffer.from('late'))).toThrow(/after digest/);
+    // Two hashes filling their first batch at the same time: each must have memory of its own.
+    const a = hashers.create(OFFLOAD_BYTES);
+    const b = hashers.create(OFFLOAD_BYTES);
+    await a.update(Buffer.from('first body'));
+    await b.update(Buffer.from('other body, longer'));
+    expect((await a.digest()).toString('hex')).toBe(md5(Buffer.from('first body')));
+    expect((await b.digest()).toString('hex')).toBe(md5(Buffer.from('other body, longer')));
+    const inline = hashers.create(10);
+    inline.update(Buffer.from('x'));
+    expect(inline.digest()).toBe(inline.digest());
+  });
+
+  it('hashes bodies that end on a batch boundary, and a discarded half-filled batch does not leak into later hashes', async () => {
+    hashers = new Md5Hashers(1);
+    const whole = randomBytes(OFFLOAD_BYTES);
+    const h = hashers.create(whole.length);
+    for (let off = 0; off < whole.length; off += 1024 * 1024) await h.update(whole.subarray(off, off + 1024 * 1024));
+    expect((await h.digest()).toString('hex')).toBe(md5(whole));
+    const dropped = hashers.create(OFFLOAD_BYTES);
+    await dropped.update(Buffer.alloc(1000, 0xaa));
+    dropped.discard();
+    const next = hashers.create(OFFLOAD_BYTES);
+    await next.update(Buffer.from('short'));
+    expect((await next.digest()).toString('hex')).toBe(md5(Buffer.from('short')));
+  });
+
   it('hashes inline once closed', async () => {
     hashers = new Md5Hashers(1);
     await hashers.close();

@@ -3,6 +3,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  paginateListObjectsV2,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
@@ -154,6 +155,20 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     );
     expect(over).toMatchObject({ ContentType: 'text/csv', ContentDisposition: 'inline', CacheControl: 'no-cache', ContentLanguage: 'fr', ContentEncoding: 'identity' });
     expect(over.ExpiresString ?? over.Expires?.toUTCString()).toContain('2030');
+    // Part 1 of a single-part object is all of it, as a range; there is no part 2.
+    const whole = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', PartNumber: 1 }));
+    expect(whole).toMatchObject({ ContentRange: 'bytes 0-9/10', $metadata: { httpStatusCode: 206 } });
+    expect(await whole.Body!.transformToString()).toBe('0123456789');
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', PartNumber: 2 })))).toMatchObject({ name: 'InvalidPartNumber', status: 416 });
+    // ISO-8859-1 goes through; beyond it (an en dash, a newline) S3 answers InvalidArgument naming the parameter.
+    const latin1 = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', ResponseContentDisposition: 'attachment; filename="café.txt"' }));
+    expect(latin1.ContentDisposition).toBe('attachment; filename="café.txt"');
+    for (const value of ['attachment; filename="1976–2016.md"', 'inline\r\nx-injected: 1']) {
+      const bad = await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'range.txt', ResponseContentDisposition: value })));
+      expect(bad).toMatchObject({ name: 'InvalidArgument', status: 400, message: 'Header value cannot be represented using ISO-8859-1.' });
+      // (XML parsing turns the CR LF into LF, so the value is compared on its first line.)
+      expect(bad.raw).toMatchObject({ ArgumentName: 'response-content-disposition', ArgumentValue: expect.stringContaining(value.split('\r')[0]!) });
+    }
   });
 
   it('copies objects, keeping or replacing metadata, and refuses a copy onto itself', async () => {
@@ -243,6 +258,22 @@ describe('S3 listing through @aws-sdk/client-s3', () => {
     expect(marked.Contents?.[0]?.Key).toBe('z');
   });
 
+  it('pages on with StartAfter and a token, both compared as UTF-8 (an emoji sorts after U+FF01)', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'listing-order' }));
+    for (const k of ['a\uFF01', 'a\u{1F600}', 'a\u{1F600}2']) await s3.send(new PutObjectCommand({ Bucket: 'listing-order', Key: k, Body: 'x' }));
+    const seen: string[] = [];
+    // The SDK's paginator sends StartAfter again with every ContinuationToken.
+    for await (const page of paginateListObjectsV2({ client: s3, pageSize: 1 }, { Bucket: 'listing-order', StartAfter: 'a\uFF01' })) {
+      for (const c of page.Contents ?? []) seen.push(c.Key!);
+      if (seen.length > 4) break;
+    }
+    expect(seen).toEqual(['a\u{1F600}', 'a\u{1F600}2']);
+    // A marker inside a common prefix resumes past the whole prefix, whatever characters follow it.
+    for (const k of ['p/\uFF01x', 'p/\uFF01y', 'q']) await s3.send(new PutObjectCommand({ Bucket: 'listing-order', Key: k, Body: 'x' }));
+    const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'listing-order', Delimiter: '/', Marker: 'p/\uFF01x' }));
+    expect({ keys: v1.Contents?.map((c) => c.Key), prefixes: v1.CommonPrefixes?.map((p) => p.Prefix) }).toEqual({ keys: ['q'], prefixes: undefined });
+  });
+
   it('url-encodes keys when asked (EncodingType=url)', async () => {
     const out = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', Prefix: 'a', EncodingType: 'url' }));
     // SDK v3 leaves the decoding to the caller.
@@ -271,6 +302,21 @@ describe('S3 multipart uploads through @aws-sdk/client-s3 and lib-storage', () =
     expect(md5(bytes)).toBe(md5(data));
     const mid = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'big/50mb.bin', Range: `bytes=${partSize - 5}-${partSize + 4}` }));
     expect(Buffer.from(await mid.Body!.transformToByteArray()).equals(data.subarray(partSize - 5, partSize + 5))).toBe(true);
+  });
+
+  it('pages through uploads with a delimiter: each common prefix once, and the markers move on', async () => {
+    for (const key of ['ups/a/1', 'ups/a/2', 'ups/a/2', 'ups/b', 'ups/c/1', 'ups/d']) await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-v3', Key: key }));
+    const seen: string[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const r = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'sdk-v3', Prefix: 'ups/', Delimiter: '/', MaxUploads: 1, KeyMarker, UploadIdMarker }));
+      seen.push(...(r.CommonPrefixes ?? []).map((p) => p.Prefix!), ...(r.Uploads ?? []).map((u) => u.Key!));
+      if (r.IsTruncated !== true) break;
+      KeyMarker = r.NextKeyMarker;
+      UploadIdMarker = r.NextUploadIdMarker;
+    }
+    expect(seen.sort()).toEqual(['ups/a/', 'ups/b', 'ups/c/', 'ups/d']);
   });
 
   it('lists parts and uploads, copies a part, rejects small parts and bad order, aborts', async () => {
@@ -303,6 +349,17 @@ describe('S3 multipart uploads through @aws-sdk/client-s3 and lib-storage', () =
     expect(done.ETag).toMatch(/-2"$/);
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-v3', Key: key }));
     expect(head).toMatchObject({ ContentLength: p1.length + 4, ContentType: 'text/x-parts', Metadata: { k: 'v' } });
+    // GET/HEAD ?partNumber serve that part's bytes as a range (how SDK multipart downloads read).
+    const part2 = await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 2 }));
+    expect(part2).toMatchObject({ ContentLength: 4, ContentRange: `bytes ${p1.length}-${p1.length + 3}/${p1.length + 4}`, PartsCount: 2, $metadata: { httpStatusCode: 206 } });
+    expect(await part2.Body!.transformToString()).toBe('tail');
+    const part1 = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 1 }));
+    expect(part1).toMatchObject({ ContentLength: p1.length, ContentRange: `bytes 0-${p1.length - 1}/${p1.length + 4}`, PartsCount: 2 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 3 })))).toMatchObject({ name: 'InvalidPartNumber', status: 416 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: key, PartNumber: 1, Range: 'bytes=0-1' })))).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    // A copy keeps the parts.
+    await s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'mp/copied.bin', CopySource: `sdk-v3/${key}` }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'sdk-v3', Key: 'mp/copied.bin', PartNumber: 2 }))).Body!.transformToString()).toBe('tail');
     expect(await errorOf(s3.send(new ListPartsCommand({ Bucket: 'sdk-v3', Key: key, UploadId: uploadId })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
 
     // Parts smaller than 5 MiB may only be last.

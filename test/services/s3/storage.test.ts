@@ -3,13 +3,14 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { Gatehouse } from '../../../src/server/app.js';
 import { boto3 } from '../../support/cli.js';
 import { ROOT, startServer, type TestServer } from '../../support/gatehouse.js';
-import { errorOf, s3Client } from './support.js';
+import { errorOf, s3Client, signedRequest } from './support.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -89,9 +90,24 @@ print(json.dumps(keys))`,
     expect(all.some((p) => p.includes('passwd') || p.includes('outside') || p.includes('..'))).toBe(false);
   });
 
-  it('refuses a key over 1024 bytes with KeyTooLongError', async () => {
-    const e = await errorOf(s3Client(server).send(new PutObjectCommand({ Bucket: 'keys', Key: LONG_KEY + 'x', Body: 'x' })));
-    expect(e).toMatchObject({ name: 'KeyTooLongError', status: 400, message: 'Your key is too long' });
+  it('keeps user metadata named like Object.prototype members (__proto__, constructor)', async () => {
+    const s3 = s3Client(server);
+    const Metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+    Metadata['__proto__'] = 'p';
+    Metadata['constructor'] = 'c';
+    await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: 'proto-meta', Body: 'x', Metadata }));
+    // The SDK's parser builds Metadata in a plain object, where `__proto__` cannot land: read the headers.
+    const head = await signedRequest(server, 'HEAD', '/keys/proto-meta');
+    expect([head.headers.get('x-amz-meta-__proto__'), head.headers.get('x-amz-meta-constructor')]).toEqual(['p', 'c']);
+  });
+
+  it('refuses a key over 1024 bytes with KeyTooLongError (PutObject, CopyObject, CreateMultipartUpload)', async () => {
+    const s3 = s3Client(server);
+    const tooLong = { name: 'KeyTooLongError', status: 400, message: 'Your key is too long' };
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: 'keys', Key: LONG_KEY + 'x', Body: 'x' })))).toMatchObject(tooLong);
+    await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: 'copy-me', Body: 'x' }));
+    expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'keys', Key: LONG_KEY + 'x', CopySource: 'keys/copy-me' })))).toMatchObject(tooLong);
+    expect(await errorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: 'keys', Key: LONG_KEY + 'x' })))).toMatchObject(tooLong);
   });
 
   it('removes the old file when an object is overwritten or deleted', async () => {
@@ -149,6 +165,31 @@ describe('S3 writes are all-or-nothing', () => {
     expect(err.name).toBe('BadDigest');
     const got = await s3.send(new GetObjectCommand({ Bucket: 'keys', Key: 'large' }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    expect(blobFiles(server.dataDir).length).toBe(before);
+  });
+
+  it('a PUT whose bucket is deleted while its body arrives is NoSuchBucket, and nothing of it survives into a new bucket of that name', async () => {
+    const s3 = s3Client(server);
+    await s3.send(new CreateBucketCommand({ Bucket: 'going' }));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const half = Buffer.alloc(2 * 1024 * 1024, 1);
+    async function* body(): AsyncGenerator<Buffer> {
+      yield half;
+      await gate;
+      yield half;
+    }
+    const before = blobFiles(server.dataDir).length;
+    const tmp = path.join(server.dataDir, 's3', 'tmp');
+    const tmpBefore = new Set(fs.readdirSync(tmp));
+    const put = errorOf(s3.send(new PutObjectCommand({ Bucket: 'going', Key: 'late', Body: Readable.from(body()), ContentLength: half.length * 2 })));
+    // A new temporary file means the first bytes were written: the request is past its bucket lookup.
+    while (fs.readdirSync(tmp).every((f) => tmpBefore.has(f))) await new Promise((resolve) => setTimeout(resolve, 10));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'going' }));
+    release();
+    expect(await put).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    await s3.send(new CreateBucketCommand({ Bucket: 'going' }));
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'going' }))).KeyCount).toBe(0);
     expect(blobFiles(server.dataDir).length).toBe(before);
   });
 

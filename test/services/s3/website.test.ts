@@ -91,6 +91,10 @@ describe('S3 static website hosting', () => {
     const rule = await hostRequest(server, HOST, '/old-docs/page.html');
     expect(rule.status).toBe(301);
     expect(rule.headers.location).toBe(`http://${HOST}:${new URL(server.url).port}/docs/page.html`);
+    // The new key goes into the Location encoded, whatever characters it has.
+    const unicode = await hostRequest(server, HOST, '/old-docs/caf%C3%A9%20%E6%96%87.html');
+    expect(unicode.status).toBe(301);
+    expect(unicode.headers.location).toBe(`http://${HOST}:${new URL(server.url).port}/docs/caf%C3%A9%20%E6%96%87.html`);
     // The listing is not public, so a missing key is a 403 (as on AWS) and the 403 rule applies.
     const onError = await hostRequest(server, HOST, '/gone/thing.html');
     expect(onError.status).toBe(302);

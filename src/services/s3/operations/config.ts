@@ -5,6 +5,7 @@
  * @module
  */
 import { child, childText, children, el, malformedXml, type XmlNode } from '../../../protocols/rest-xml.js';
+import { compileMatcher, matches } from '../../iam/policy/match.js';
 import { aclsEnabled, isPublicPolicy, PUBLIC_CANNED_ACLS, publicAccessBlockOf, type PublicAccessBlock } from '../authorize.js';
 import { bucketOf, doc, keyOf, sendEmpty, sendXml, type S3Call } from '../context.js';
 import { S3Errors } from '../errors.js';
@@ -51,10 +52,9 @@ export function validateBucketPolicy(text: string, bucket: string): void {
   }
 }
 
+/** The policy engine's glob matcher: linear, where a regular expression of many `*` backtracks for minutes. */
 function wildcardMatch(pattern: string, value: string): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return re.test(value);
+  return matches(compileMatcher(pattern, { variables: false }), value);
 }
 
 export async function PutBucketPolicy(call: S3Call): Promise<void> {

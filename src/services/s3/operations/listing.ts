@@ -26,7 +26,7 @@ function resumeAfter(marker: string, prefix: string, delimiter: string): string 
   if (i < 0) return marker;
   const cp = marker.slice(0, i + delimiter.length);
   const end = prefixEnd(cp);
-  return end > marker ? end : marker;
+  return Buffer.compare(Buffer.from(end), Buffer.from(marker)) > 0 ? end : marker;
 }
 
 async function listPage(call: S3Call, prefix: string, delimiter: string, after: string, maxKeys: number): Promise<Page> {
@@ -146,7 +146,8 @@ export async function ListObjectsV2(call: S3Call): Promise<void> {
     const decoded = token === '' ? undefined : decodeToken(token);
     if (decoded === undefined) throw S3Errors.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
     after = resumeAfter(decoded, prefix, delimiter);
-    if (startAfter !== undefined && startAfter > after) after = startAfter;
+    // Keys order as UTF-8 bytes, which JavaScript's UTF-16 comparison disagrees with past U+FFFF.
+    if (startAfter !== undefined && Buffer.compare(Buffer.from(startAfter), Buffer.from(after)) > 0) after = startAfter;
   }
   const page = await listPage(call, prefix, delimiter, after, maxKeys);
   const owner = q.get('fetch-owner') === 'true' ? ownerXml(call) : undefined;
@@ -180,40 +181,44 @@ export async function ListMultipartUploads(call: S3Call): Promise<void> {
   const max = maxKeysOf(call, 'max-uploads');
   const url = encodingOf(call);
   const enc = url ? urlEncode : identity;
-  // Without an upload-id-marker, listing starts after every upload of key-marker.
-  const rows = await call.deps.store.listUploads(bucket.name, prefix, keyMarker, uploadIdMarker === '' ? '\u{10FFFF}' : uploadIdMarker, max + 1 + 1000);
+  // Without an upload-id-marker, listing starts after every upload of key-marker; a marker inside
+  // a common prefix (a NextKeyMarker we gave) resumes past the whole prefix.
+  let afterKey = resumeAfter(keyMarker, prefix, delimiter);
+  let afterId = uploadIdMarker === '' || afterKey !== keyMarker ? '\u{10FFFF}' : uploadIdMarker;
   let uploads = '';
   const prefixes: string[] = [];
   let count = 0;
   let truncated = false;
   let nextKey = '';
   let nextId = '';
-  for (const u of rows) {
-    if (delimiter !== '') {
-      const i = u.key.indexOf(delimiter, prefix.length);
+  const initiator = `<ID>${call.deps.ownerId}</ID><DisplayName>gatehouse</DisplayName>`;
+  // As listPage: each common prefix is one entry, and the scan skips past its keys in the index.
+  scan: for (;;) {
+    const limit = Math.min(max - count + 1, 1001);
+    const rows = await call.deps.store.listUploads(bucket.name, prefix, afterKey, afterId, limit);
+    for (const u of rows) {
+      if (count === max) {
+        truncated = true;
+        break scan;
+      }
+      const i = delimiter === '' ? -1 : u.key.indexOf(delimiter, prefix.length);
       if (i >= 0) {
         const cp = u.key.slice(0, i + delimiter.length);
-        if (prefixes[prefixes.length - 1] === cp) continue;
-        if (count === max) {
-          truncated = true;
-          break;
-        }
         prefixes.push(cp);
         count++;
-        continue;
+        nextKey = cp;
+        nextId = '';
+        afterKey = prefixEnd(cp);
+        continue scan;
       }
+      uploads +=
+        `<Upload>${el('Key', enc(u.key))}${el('UploadId', u.upload_id)}<Initiator>${initiator}</Initiator><Owner>${initiator}</Owner>` +
+        `${el('StorageClass', u.storage_class)}${el('Initiated', xmlTime(u.initiated))}${u.checksum_algorithm !== null ? el('ChecksumAlgorithm', u.checksum_algorithm) : ''}</Upload>`;
+      count++;
+      nextKey = afterKey = u.key;
+      nextId = afterId = u.upload_id;
     }
-    if (count === max) {
-      truncated = true;
-      break;
-    }
-    const initiator = `<ID>${call.deps.ownerId}</ID><DisplayName>gatehouse</DisplayName>`;
-    uploads +=
-      `<Upload>${el('Key', enc(u.key))}${el('UploadId', u.upload_id)}<Initiator>${initiator}</Initiator><Owner>${initiator}</Owner>` +
-      `${el('StorageClass', u.storage_class)}${el('Initiated', xmlTime(u.initiated))}${u.checksum_algorithm !== null ? el('ChecksumAlgorithm', u.checksum_algorithm) : ''}</Upload>`;
-    nextKey = u.key;
-    nextId = u.upload_id;
-    count++;
+    if (rows.length < limit) break;
   }
   let cps = '';
   for (const p of prefixes) cps += `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`;

@@ -10,7 +10,7 @@ import { children, childText, el, malformedXml } from '../../../protocols/rest-x
 import { bucketOf, doc, header, keyOf, sendEmpty, sendXml, type S3Call } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { CHECKSUM_ALGORITHMS, checksumOf, headerFor, newChecksum, type ChecksumAlgorithm } from '../storage/checksums.js';
-import type { ObjectRow, UploadRow } from '../store.js';
+import type { ObjectRow, PartRow, UploadRow } from '../store.js';
 import { aclForWrite, copySource, lastModifiedNow, readXml, xmlTime } from './objects.js';
 import { MAX_PUT_BYTES, receiveObject, storedHeadersFrom, type StoredHeaders } from './write.js';
 
@@ -37,7 +37,6 @@ async function uploadOf(call: S3Call): Promise<UploadRow> {
 export async function CreateMultipartUpload(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
-  if (Buffer.byteLength(key) > 1024) throw S3Errors.keyTooLong(Buffer.byteLength(key));
   const headers = storedHeadersFrom(call);
   const acl = await aclForWrite(call, bucket, key);
   const algRaw = header(call, 'x-amz-checksum-algorithm');
@@ -77,25 +76,22 @@ export async function CreateMultipartUpload(call: S3Call): Promise<void> {
   sendXml(call, 200, doc('InitiateMultipartUploadResult', `${el('Bucket', bucket.name)}${el('Key', key)}${el('UploadId', u.upload_id)}`), h);
 }
 
+/** Makes a written blob the part (removing the one it replaces); an upload ended meanwhile is NoSuchUpload, and the blob goes. */
+async function recordPart(call: S3Call, part: PartRow): Promise<void> {
+  const replaced = await call.deps.store.putPart(part);
+  if (replaced === false) {
+    await call.deps.blobs.remove([part.blob]);
+    throw S3Errors.noSuchUpload(part.upload_id);
+  }
+  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+}
+
 export async function UploadPart(call: S3Call): Promise<void> {
   const partNumber = partNumberOf(call);
   const upload = await uploadOf(call);
   const r = await receiveObject(call, (upload.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined);
   const etag = r.md5.toString('hex');
-  const replaced = await call.deps.store.putPart({
-    upload_id: upload.upload_id,
-    part_number: partNumber,
-    blob: r.blob,
-    size: r.size,
-    etag,
-    checksum_value: r.checksum?.value ?? null,
-    last_modified: lastModifiedNow(call.now),
-  });
-  if (replaced === false) {
-    await call.deps.blobs.remove([r.blob]);
-    throw S3Errors.noSuchUpload(upload.upload_id);
-  }
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await recordPart(call, { upload_id: upload.upload_id, part_number: partNumber, blob: r.blob, size: r.size, etag, checksum_value: r.checksum?.value ?? null, last_modified: lastModifiedNow(call.now) });
   const h: Record<string, string> = { etag: `"${etag}"` };
   if (r.checksum !== undefined) h[headerFor(r.checksum.algorithm)] = r.checksum.value;
   sendEmpty(call, 200, h);
@@ -141,12 +137,7 @@ export async function UploadPartCopy(call: S3Call): Promise<void> {
   }
   const checksum = sum?.digest() ?? null;
   const lastModified = lastModifiedNow(call.now);
-  const replaced = await call.deps.store.putPart({ upload_id: upload.upload_id, part_number: partNumber, blob: w.id, size: w.size, etag, checksum_value: checksum, last_modified: lastModified });
-  if (replaced === false) {
-    await call.deps.blobs.remove([w.id]);
-    throw S3Errors.noSuchUpload(upload.upload_id);
-  }
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await recordPart(call, { upload_id: upload.upload_id, part_number: partNumber, blob: w.id, size: w.size, etag, checksum_value: checksum, last_modified: lastModified });
   const sums = alg !== null && checksum !== null ? el(`Checksum${alg}`, checksum) : '';
   sendXml(call, 200, doc('CopyPartResult', `${el('ETag', `"${etag}"`)}${el('LastModified', xmlTime(lastModified))}${sums}`));
 }
@@ -227,8 +218,15 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
     checksum_value: checksum,
     checksum_type: checksum === null ? null : upload.checksum_type,
     parts_count: parts.length,
+    part_sizes: JSON.stringify(parts.map((p) => p.size)),
   };
-  const done = await call.deps.store.completeUpload(upload.upload_id, row);
+  let done: Awaited<ReturnType<typeof call.deps.store.completeUpload>>;
+  try {
+    done = await call.deps.store.completeUpload(upload.upload_id, row);
+  } catch (err) {
+    await call.deps.blobs.remove([w.id]);
+    throw err;
+  }
   if (done === undefined) {
     await call.deps.blobs.remove([w.id]);
     throw S3Errors.noSuchUpload(upload.upload_id);

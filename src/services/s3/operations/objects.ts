@@ -12,7 +12,7 @@ import { openBody, readSmallBody } from '../streaming.js';
 import { checksumOf, headerFor, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { BucketRow, ObjectRow } from '../store.js';
 import { checkConditions, objectHeaders, parseRange, sendObject } from './serve.js';
-import { cannedAclFrom, expectedChecksum, receiveObject, storedHeadersFrom } from './write.js';
+import { cannedAclFrom, contentMd5, expectedChecksum, receiveObject, storedHeadersFrom } from './write.js';
 
 /** Seconds precision, as S3 keeps Last-Modified. */
 export function lastModifiedNow(now: number): number {
@@ -44,6 +44,16 @@ function checksumHeaders(row: Pick<ObjectRow, 'checksum_algorithm' | 'checksum_v
   return h;
 }
 
+/** Makes a written blob the object; a bucket deleted meanwhile is NoSuchBucket, and the blob goes. */
+async function putObjectRow(call: S3Call, row: ObjectRow): Promise<void> {
+  const replaced = await call.deps.store.putObject(row);
+  if (replaced === false) {
+    await call.deps.blobs.remove([row.blob]);
+    throw S3Errors.noSuchBucket(row.bucket);
+  }
+  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+}
+
 export async function PutObject(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
@@ -63,9 +73,9 @@ export async function PutObject(call: S3Call): Promise<void> {
     checksum_value: r.checksum?.value ?? null,
     checksum_type: r.checksum === undefined ? null : 'FULL_OBJECT',
     parts_count: null,
+    part_sizes: null,
   };
-  const replaced = await call.deps.store.putObject(row);
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await putObjectRow(call, row);
   sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row) });
 }
 
@@ -77,6 +87,9 @@ const OVERRIDES: readonly (readonly [string, string])[] = [
   ['response-content-disposition', 'content-disposition'],
   ['response-content-encoding', 'content-encoding'],
 ];
+
+/** What node:http accepts in a header value: tab, visible ASCII and space, and ISO-8859-1's upper half. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Loads the object and decides s3:GetObject; a missing key is NoSuchKey only for callers who may list the bucket. */
 async function readableObject(call: S3Call): Promise<ObjectRow> {
@@ -102,24 +115,48 @@ async function getOrHead(call: S3Call, head: boolean): Promise<void> {
     const v = q.get(param);
     if (v === undefined) continue;
     if (call.auth.principal === undefined) throw S3Errors.invalidRequest('Request specific response headers cannot be used for anonymous GET requests.');
+    // HTTP header values are ISO-8859-1: S3 refuses the rest (a UTF-8 file name), where writing it would throw.
+    if (!HEADER_VALUE.test(v)) throw S3Errors.invalidArgument('Header value cannot be represented using ISO-8859-1.', param, v);
     h[name] = v;
   }
   const partNumber = q.get('partNumber');
-  if (partNumber !== undefined && partNumber !== '1') {
+  const rangeHeader = header(call, 'range');
+  let partRange: { start: number; end: number } | undefined;
+  if (partNumber !== undefined) {
     if (!/^\d+$/.test(partNumber) || Number(partNumber) < 1 || Number(partNumber) > 10000) {
       throw S3Errors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', partNumber);
     }
-    throw new ServiceError('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416, { extra: { PartNumberRequested: partNumber, ActualPartCount: String(row.parts_count ?? 1) } });
+    if (rangeHeader !== undefined) throw S3Errors.invalidRequest('Cannot specify both Range header and partNumber query parameter');
+    partRange = partRangeOf(row, Number(partNumber));
   }
   if (checkConditions(call.edge.req.headers, row) === 304) {
     call.edge.res.writeHead(304, { etag: String(h.etag), 'last-modified': String(h['last-modified']) });
     call.edge.res.end();
     return;
   }
-  const range = parseRange(header(call, 'range'), row.size);
-  if (range === undefined && header(call, 'x-amz-checksum-mode') === 'ENABLED') Object.assign(h, checksumHeaders(row));
+  const range = partNumber !== undefined ? partRange : parseRange(rangeHeader, row.size);
+  // A part of a multipart object has no checksum of its own here; part 1 of a single-part object is all of it.
+  if ((partNumber !== undefined ? row.parts_count === null : range === undefined) && header(call, 'x-amz-checksum-mode') === 'ENABLED') Object.assign(h, checksumHeaders(row));
   if (row.parts_count !== null && partNumber !== undefined) h['x-amz-mp-parts-count'] = row.parts_count;
   sendObject(call.edge.res, call.deps.blobs, row, h, range, head);
+}
+
+/**
+ * The bytes of part `n` (S3 answers it as a range, 206): the whole of a single-part object for
+ * part 1, a multipart object's parts from their recorded sizes. Undefined for an empty part.
+ */
+function partRangeOf(row: ObjectRow, n: number): { start: number; end: number } | undefined {
+  let sizes: number[];
+  if (row.parts_count === null) sizes = [row.size];
+  else if (row.part_sizes !== null) sizes = JSON.parse(row.part_sizes) as number[];
+  else throw S3Errors.notImplemented('partNumber on a multipart object completed before part sizes were recorded (use Range)');
+  if (n > sizes.length) {
+    throw new ServiceError('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416, { extra: { PartNumberRequested: String(n), ActualPartCount: String(sizes.length) } });
+  }
+  let start = 0;
+  for (let i = 0; i < n - 1; i++) start += sizes[i]!;
+  const size = sizes[n - 1]!;
+  return size === 0 ? undefined : { start, end: start + size - 1 };
 }
 
 export function GetObject(call: S3Call): Promise<void> {
@@ -138,22 +175,16 @@ export async function DeleteObject(call: S3Call): Promise<void> {
 
 /** Verifies Content-MD5 / x-amz-checksum-* on a small body read whole (DeleteObjects, configuration PUTs). */
 export function checkSmallBodyDigests(call: S3Call, body: Buffer, trailers: Map<string, string>): void {
-  const md5 = header(call, 'content-md5');
+  const md5 = contentMd5(call);
   if (md5 !== undefined) {
-    const got = Buffer.from(md5, 'base64');
-    if (got.length !== 16) throw S3Errors.invalidDigest(md5);
-    const computed = checksumOfMd5(body);
-    if (!computed.equals(got)) throw S3Errors.badDigestMd5(md5, computed.toString('base64'));
+    const computed = createHash('md5').update(body).digest();
+    if (!computed.equals(md5)) throw S3Errors.badDigestMd5(md5.toString('base64'), computed.toString('base64'));
   }
   const expected = expectedChecksum(call, undefined);
   if (expected !== undefined) {
     const claimed = expected.fromTrailer ? trailers.get(headerFor(expected.algorithm)) : expected.value;
     if (claimed !== undefined && claimed !== checksumOf(expected.algorithm, body)) throw S3Errors.badDigestChecksum(expected.algorithm);
   }
-}
-
-function checksumOfMd5(body: Buffer): Buffer {
-  return createHash('md5').update(body).digest();
 }
 
 /** Reads a small XML request body with every payload and digest check, and parses it. */
@@ -272,9 +303,9 @@ export async function CopyObject(call: S3Call): Promise<void> {
     checksum_value: src.checksum_type === 'COMPOSITE' ? null : src.checksum_value,
     checksum_type: src.checksum_type === 'COMPOSITE' ? null : src.checksum_type,
     parts_count: src.parts_count,
+    part_sizes: src.part_sizes,
   };
-  const replaced = await call.deps.store.putObject(row);
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await putObjectRow(call, row);
   let sums = '';
   if (row.checksum_algorithm !== null && row.checksum_value !== null) {
     sums = el(`Checksum${row.checksum_algorithm}`, row.checksum_value) + el('ChecksumType', row.checksum_type ?? undefined);

@@ -79,7 +79,8 @@ export function expectedChecksum(call: S3Call, required: ChecksumAlgorithm | und
   return found;
 }
 
-function contentMd5(call: S3Call): Buffer | undefined {
+/** The Content-MD5 header, decoded; InvalidDigest unless it is 16 bytes in strict base64. */
+export function contentMd5(call: S3Call): Buffer | undefined {
   const v = header(call, 'content-md5');
   if (v === undefined) return undefined;
   const b = Buffer.from(v, 'base64');
@@ -171,7 +172,8 @@ export function storedHeadersFrom(call: S3Call): StoredHeaders {
     if (!name.startsWith('x-amz-meta-')) continue;
     const v = h[name];
     const value = Array.isArray(v) ? v.join(',') : (v ?? '');
-    metadata ??= {};
+    // Names are the client's: `__proto__` must be a key like any other.
+    metadata ??= Object.create(null) as Record<string, string>;
     const short = name.slice('x-amz-meta-'.length);
     metadata[short] = value;
     metaSize += Buffer.byteLength(short) + Buffer.byteLength(value);

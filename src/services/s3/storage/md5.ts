@@ -24,7 +24,7 @@ const MAX_SPARE = 16;
 export interface Md5 {
   /** Feeds bytes; `chunk` may be reused at once. Await the result: it is the backpressure. */
   update(chunk: Uint8Array): void | Promise<void>;
-  /** The 16-byte digest of everything fed. */
+  /** The 16-byte digest of everything fed; the same promise when asked again. */
   digest(): Promise<Buffer>;
   /** Forgets an abandoned hash (safe after digest). */
   discard(): void;
@@ -32,11 +32,12 @@ export interface Md5 {
 
 class InlineMd5 implements Md5 {
   readonly #hash: Hash = createHash('md5');
+  #digest: Promise<Buffer> | undefined;
   update(chunk: Uint8Array): void {
     this.#hash.update(chunk);
   }
   digest(): Promise<Buffer> {
-    return Promise.resolve(this.#hash.digest());
+    return (this.#digest ??= Promise.resolve(this.#hash.digest()));
   }
   discard(): void {}
 }
@@ -128,9 +129,11 @@ function batchFrom(spare: ArrayBuffer[]): ArrayBuffer {
 }
 
 class OffloadedMd5 implements Md5 {
-  #memory: ArrayBuffer;
-  #batch: Uint8Array;
+  /** The batch being filled, taken on the first byte: a request that declares 5 GiB and sends nothing holds none. */
+  #memory: ArrayBuffer | undefined;
+  #batch = new Uint8Array(0);
   #used = 0;
+  #digest: Promise<Buffer> | undefined;
   readonly #job: Job = { inFlight: 0, drained: undefined, resolveDigest: undefined, rejectDigest: undefined, failed: undefined };
 
   constructor(
@@ -138,15 +141,18 @@ class OffloadedMd5 implements Md5 {
     private readonly id: number,
     private readonly spare: ArrayBuffer[],
   ) {
-    this.#memory = batchFrom(spare);
-    this.#batch = new Uint8Array(this.#memory);
     owner.jobs.set(id, this.#job);
   }
 
   update(chunk: Uint8Array): void | Promise<void> {
     if (this.#job.failed !== undefined) throw this.#job.failed;
+    if (this.#digest !== undefined) throw new Error('MD5 update after digest');
     let offset = 0;
     while (offset < chunk.length) {
+      if (this.#memory === undefined) {
+        this.#memory = batchFrom(this.spare);
+        this.#batch = new Uint8Array(this.#memory);
+      }
       const n = Math.min(chunk.length - offset, BATCH_BYTES - this.#used);
       this.#batch.set(chunk.subarray(offset, offset + n), this.#used);
       this.#used += n;
@@ -159,20 +165,31 @@ class OffloadedMd5 implements Md5 {
     });
   }
 
+  /** Hands the batch over (transferred); the next byte takes another. */
   #send(): void {
-    const bytes = this.#memory;
+    const bytes = this.#memory!;
     const length = this.#used;
-    this.#memory = batchFrom(this.spare);
-    this.#batch = new Uint8Array(this.#memory);
+    this.#memory = undefined;
     this.#used = 0;
     this.#job.inFlight += length;
     this.owner.worker.postMessage({ op: 'update', id: this.id, bytes, length }, [bytes]);
   }
 
+  /** Returns an unsent batch to the spares. */
+  #release(): void {
+    if (this.#memory !== undefined && this.spare.length < MAX_SPARE) this.spare.push(this.#memory);
+    this.#memory = undefined;
+  }
+
   digest(): Promise<Buffer> {
+    return (this.#digest ??= this.#finish());
+  }
+
+  /** Sends the last batch, or returns its memory to the spares: either way this hash gives it up, once. */
+  #finish(): Promise<Buffer> {
     if (this.#job.failed !== undefined) return Promise.reject(this.#job.failed);
     if (this.#used > 0) this.#send();
-    else if (this.spare.length < MAX_SPARE) this.spare.push(this.#memory);
+    else this.#release();
     return new Promise<Buffer>((resolve, reject) => {
       this.#job.resolveDigest = resolve;
       this.#job.rejectDigest = reject;
@@ -181,6 +198,7 @@ class OffloadedMd5 implements Md5 {
   }
 
   discard(): void {
+    this.#release();
     if (!this.owner.jobs.delete(this.id)) return;
     if (!this.owner.dead) this.owner.worker.postMessage({ op: 'discard', id: this.id });
   }

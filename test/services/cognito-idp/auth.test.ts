@@ -11,11 +11,13 @@ import {
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
   ChangePasswordCommand,
   CreateUserPoolClientCommand,
   DeleteUserCommand,
   GetUserCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   SignUpCommand,
   type AuthenticationResultType,
@@ -222,6 +224,36 @@ describe('temporary passwords and NEW_PASSWORD_REQUIRED', () => {
     expect(bad.json).toMatchObject({ __type: 'NotAuthorizedException', message: 'Invalid session for the user.' });
     const e = await errorOf(idp(server).send(new AdminSetUserPasswordCommand({ UserPoolId: pool.poolId, Username: 'tardy', Password: 'short', Permanent: true })));
     expect(e.name).toBe('InvalidPasswordException');
+  });
+  it('treats attributes given with the new password as updates: the client may write them, a new email is unverified, sign-in names stay unique', async () => {
+    const emailPool = await createPool(server, { UsernameAttributes: ['email'] }, { WriteAttributes: ['email'] });
+    for (const email of ['first@example.com', 'second@example.com']) {
+      await idp(server).send(new AdminCreateUserCommand({ UserPoolId: emailPool.poolId, Username: email, TemporaryPassword: 'Temp-Passw0rd!', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+    }
+    const challenge = await passwordAuth(emailPool, 'second@example.com', 'Temp-Passw0rd!');
+    expect(challenge.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+    const answer = (email: string, more: Record<string, string> = {}) =>
+      anonymous(server).send(new RespondToAuthChallengeCommand({ ClientId: emailPool.clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: challenge.Session!, ChallengeResponses: { USERNAME: 'second@example.com', NEW_PASSWORD: 'Final-Passw0rd!', 'userAttributes.email': email, ...more } }));
+    expect(await errorOf(answer('third@example.com', { 'userAttributes.given_name': 'Sly' }))).toMatchObject({ name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute' });
+    expect(await errorOf(answer('first@example.com'))).toMatchObject({ name: 'AliasExistsException', message: 'An account with the given email already exists.' });
+    expect((await answer('third@example.com')).AuthenticationResult?.IdToken).toBeDefined();
+    const moved = await idp(server).send(new AdminGetUserCommand({ UserPoolId: emailPool.poolId, Username: 'third@example.com' }));
+    expect(moved.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'email', Value: 'third@example.com' }, { Name: 'email_verified', Value: 'false' }]));
+    // The first user still signs in with their own email.
+    expect((await passwordAuth(emailPool, 'first@example.com', 'Temp-Passw0rd!')).ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+  });
+
+  it('keeps preferred_username unique when an administrator changes it', async () => {
+    const aliasPool = await createPool(server, { AliasAttributes: ['preferred_username'] });
+    await confirmedUser(server, aliasPool, 'pam');
+    await confirmedUser(server, aliasPool, 'quinn');
+    const set = (Username: string, Value: string) =>
+      idp(server).send(new AdminUpdateUserAttributesCommand({ UserPoolId: aliasPool.poolId, Username, UserAttributes: [{ Name: 'preferred_username', Value }] }));
+    await set('pam', 'captain');
+    expect(await errorOf(set('quinn', 'captain'))).toMatchObject({ name: 'AliasExistsException', message: 'An account with the given preferred_username already exists.' });
+    expect(await errorOf(set('quinn', 'pam'))).toMatchObject({ name: 'AliasExistsException' });
+    await set('pam', 'captain');
+    expect((await passwordAuth(aliasPool, 'captain', PASSWORD)).AuthenticationResult?.IdToken).toBeDefined();
   });
 });
 

@@ -19,6 +19,7 @@ import { clientNotFound, expiredSession, invalidParameter, invalidSession, notAu
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
+import { applyAttributeWrites } from './attribute-updates.js';
 import { passwordVerifier } from './new-users.js';
 
 type Params = Readonly<Record<string, string>>;
@@ -95,15 +96,19 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       .filter(([k]) => k.startsWith('userAttributes.'))
       .map(([k, v]) => ({ Name: k.slice('userAttributes.'.length), Value: v }));
     const writes = validateAttributeWrites(pool.config.SchemaAttributes, updates, { admin: false, creating: false });
-    for (const [k, v] of writes) user.attributes.set(k, v);
-    const missing = missingRequired(pool.config.SchemaAttributes, user.attributes);
+    const allowed = client.config.WriteAttributes;
+    if (allowed !== undefined && [...writes.keys()].some((k) => !allowed.includes(k))) throw notAuthorized('A client attempted to write unauthorized attribute');
+    const missing = missingRequired(pool.config.SchemaAttributes, new Map([...user.attributes, ...writes]));
     if (missing.length > 0) throw requiredAttributesError(missing);
     checkPasswordPolicy(pool.config, password);
-    Object.assign(user, passwordVerifier(pool, user.username, password));
-    user.status = 'CONFIRMED';
-    user.passwordExpiresAt = undefined;
-    user.updatedAt = now;
-    await idp.users.save(user, caseSensitive(pool.config));
+    await idp.platform.db.transaction(async (tx) => {
+      await applyAttributeWrites(idp, pool, user, writes, tx);
+      Object.assign(user, passwordVerifier(pool, user.username, password));
+      user.status = 'CONFIRMED';
+      user.passwordExpiresAt = undefined;
+      user.updatedAt = now;
+      await idp.users.save(user, caseSensitive(pool.config), tx);
+    });
     idp.sealer.consume(opened.nonce, opened.expiresAt, now);
     return signIn.afterPassword(c, user);
   };

@@ -330,6 +330,6 @@ describe('tokens, refresh and revocation', () => {
 
     await anonymous(server).send(new DeleteUserCommand({ AccessToken: t.AccessToken! }));
     expect(await errorOf(idp(server).send(new AdminGetUserCommand({ UserPoolId: pool.poolId, Username: 'changer' })))).toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
-    expect(await errorOf(anonymous(server).send(new GetUserCommand({ AccessToken: t.AccessToken! })))).toMatchObject({ name: 'NotAuthorizedException' });
+    expect(await errorOf(anonymous(server).send(new GetUserCommand({ AccessToken: t.AccessToken! })))).toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
   });
 });

@@ -185,6 +185,24 @@ describe('ForgotPassword and ConfirmForgotPassword', () => {
       server.gatehouse.clock.reset();
     }
   });
+  it('limits how often anyone may have a code mailed to a user', async () => {
+    await signUp(pool, 'popular');
+    await anonymous(server).send(new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: 'popular', ConfirmationCode: codeIn((await smtp.waitFor('popular@example.com')).text) }));
+    const forgot = () => anonymous(server).send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: 'popular' }));
+    for (let i = 0; i < 5; i++) await forgot();
+    expect(await errorOf(forgot())).toMatchObject({ name: 'LimitExceededException', message: 'Attempt limit exceeded, please try after some time.' });
+    await signUp(pool, 'unconfirmed-popular');
+    const resend = () => anonymous(server).send(new ResendConfirmationCodeCommand({ ClientId: pool.clientId, Username: 'unconfirmed-popular' }));
+    for (let i = 0; i < 5; i++) await resend();
+    expect(await errorOf(resend())).toMatchObject({ name: 'LimitExceededException' });
+    server.gatehouse.clock.advance(3600_000 + 1000);
+    try {
+      expect((await forgot()).CodeDeliveryDetails?.DeliveryMedium).toBe('EMAIL');
+      expect((await resend()).CodeDeliveryDetails?.DeliveryMedium).toBe('EMAIL');
+    } finally {
+      server.gatehouse.clock.reset();
+    }
+  });
 });
 
 describe('pools that sign in with email, and case-insensitive usernames', () => {

@@ -1,7 +1,8 @@
 /**
  * Verification codes: six digits from the CSPRNG, stored only as an HMAC under a derived key
  * (bound to pool, user and purpose), compared in constant time, with an attempt limit and
- * AWS's lifetimes (24 hours to confirm a sign-up, 1 hour to reset a password).
+ * AWS's lifetimes (24 hours to confirm a sign-up, 1 hour to reset a password). Anyone who
+ * knows a username may ask for a code to be mailed, so requests per user are limited too.
  * @module
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
@@ -16,7 +17,14 @@ export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
 /** Wrong guesses allowed per code before it is refused. */
 const MAX_ATTEMPTS = 5;
 
+/** Codes a user may ask for (ForgotPassword, ResendConfirmationCode) per purpose in an hour. */
+const MAX_REQUESTS_PER_HOUR = 5;
+const HOUR_MS = 3600 * 1000;
+
 export class Codes {
+  /** Recent self-service requests by pool, sub and purpose (in memory: a restart forgives). */
+  readonly #requests = new Map<string, number[]>();
+
   constructor(
     private readonly key: Buffer,
     private readonly store: TokenStore,
@@ -24,6 +32,16 @@ export class Codes {
 
   #hash(poolId: string, sub: string, purpose: CodePurpose, code: string): string {
     return createHmac('sha256', this.key).update(`${poolId}\0${sub}\0${purpose}\0${code}`).digest('base64');
+  }
+
+  /** Counts a self-service request for a code; LimitExceededException past the hourly limit. */
+  limitRequests(poolId: string, sub: string, purpose: CodePurpose, now: number): void {
+    const key = `${poolId}\0${sub}\0${purpose}`;
+    const recent = (this.#requests.get(key) ?? []).filter((t) => t > now - HOUR_MS);
+    if (recent.length >= MAX_REQUESTS_PER_HOUR) throw attemptLimit();
+    recent.push(now);
+    this.#requests.set(key, recent);
+    if (this.#requests.size > 10_000) for (const [k, times] of this.#requests) if (times.every((t) => t <= now - HOUR_MS)) this.#requests.delete(k);
   }
 
   /** Issues a fresh code (replacing any earlier one) and returns it for delivery. */

@@ -3,7 +3,8 @@
  * USER_PASSWORD_AUTH, and what follows a correct password (account state checks, the
  * NEW_PASSWORD_REQUIRED challenge, or tokens). Unknown users with PreventUserExistenceErrors
  * get a plausible SRP challenge (stable salt and user id per username) and then the same
- * NotAuthorizedException as a wrong password.
+ * NotAuthorizedException as a wrong password. Repeated wrong passwords lock the user out
+ * for a while (domain/lockout.ts).
  * @module
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -12,6 +13,7 @@ import type { InitiateAuthResponse } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { missingRequired } from './domain/attributes.js';
 import { poolShortName } from './domain/ids.js';
+import { Lockout } from './domain/lockout.js';
 import { bigHex, claimSignature, fromBig, N, parseTimestamp, serverChallenge, sessionKey, toBig, verifierFor, padBytes } from './domain/srp.js';
 import { incorrectCredentials, invalidParameter, notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
 import type { Sessions } from './sessions.js';
@@ -40,6 +42,7 @@ export interface SignInCall {
 export class SignIn {
   readonly #fakeKey: Buffer;
   readonly #fakeVerifier: Buffer;
+  readonly #lockout = new Lockout();
 
   constructor(
     private readonly idp: IdpContext,
@@ -114,10 +117,15 @@ export class SignIn {
     // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
     if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
     if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS) throw incorrectCredentials();
+    this.#lockout.check(pool.id, user.sub, now);
     const key = sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), user.verifier);
     const want = key === undefined ? undefined : claimSignature(key, poolShortName(pool.id), user.username, Buffer.from(blockText, 'base64'), timestamp);
     const got = Buffer.from(signature, 'base64');
-    if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) throw incorrectCredentials();
+    if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) {
+      this.#lockout.failed(pool.id, user.sub, now);
+      throw incorrectCredentials();
+    }
+    this.#lockout.succeeded(pool.id, user.sub);
     return this.afterPassword(call, user);
   }
 
@@ -130,8 +138,13 @@ export class SignIn {
       throw incorrectCredentials();
     }
     if (!user.enabled) throw userDisabled();
+    this.#lockout.check(call.pool.id, user.sub, call.now);
     const v = verifierFor(poolShortName(call.pool.id), user.username, password, user.salt);
-    if (v.length !== user.verifier.length || !timingSafeEqual(v, user.verifier)) throw incorrectCredentials();
+    if (v.length !== user.verifier.length || !timingSafeEqual(v, user.verifier)) {
+      this.#lockout.failed(call.pool.id, user.sub, call.now);
+      throw incorrectCredentials();
+    }
+    this.#lockout.succeeded(call.pool.id, user.sub);
     return this.afterPassword(call, user);
   }
 

@@ -92,6 +92,31 @@ describe('wrong passwords, unknown and unconfirmed users', () => {
     expect('session' in (await srpLogin(pool, 'dora', PASSWORD))).toBe(true);
   });
 
+  it('locks a user out after five wrong passwords, for a time that doubles with each further one', async () => {
+    await confirmedUser(server, pool, 'guessed');
+    const wrong = { error: expect.objectContaining({ code: 'NotAuthorizedException', message: 'Incorrect username or password.' }) };
+    const locked = { name: 'NotAuthorizedException', message: 'Password attempts exceeded' };
+    try {
+      for (let i = 0; i < 5; i++) expect(await srpLogin(pool, 'guessed', `Guess-${i}-Passw0rd!`)).toEqual(wrong);
+      // Locked for 2^0 s: even the right password is refused, on every flow, and does not count.
+      expect(await srpLogin(pool, 'guessed', PASSWORD)).toEqual({ error: expect.objectContaining({ code: locked.name, message: locked.message }) });
+      expect(await errorOf(passwordAuth(pool, 'guessed', PASSWORD))).toMatchObject(locked);
+      server.gatehouse.clock.advance(1000);
+      expect(await errorOf(passwordAuth(pool, 'guessed', 'Guess-5-Passw0rd!'))).toMatchObject({ message: 'Incorrect username or password.' });
+      server.gatehouse.clock.advance(1000);
+      expect(await errorOf(passwordAuth(pool, 'guessed', PASSWORD))).toMatchObject(locked);
+      server.gatehouse.clock.advance(1000);
+      expect((await passwordAuth(pool, 'guessed', PASSWORD)).AuthenticationResult?.IdToken).toBeDefined();
+      // A success starts over: five more wrong guesses before the next lockout.
+      for (let i = 0; i < 5; i++) expect(await errorOf(passwordAuth(pool, 'guessed', `Guess-${i}-Passw0rd!`))).toMatchObject({ message: 'Incorrect username or password.' });
+      expect(await errorOf(passwordAuth(pool, 'guessed', PASSWORD))).toMatchObject(locked);
+      // Other users are not affected.
+      expect((await passwordAuth(pool, 'alice', PASSWORD)).AuthenticationResult?.IdToken).toBeDefined();
+    } finally {
+      server.gatehouse.clock.reset();
+    }
+  });
+
   it('checks the client allows the flow and the parameters are there', async () => {
     const srpOnly = (await idp(server).send(new CreateUserPoolClientCommand({ UserPoolId: pool.poolId, ClientName: 'srp-only' }))).UserPoolClient!.ClientId!;
     expect(await errorOf(passwordAuth({ poolId: pool.poolId, clientId: srpOnly }, 'alice', PASSWORD))).toMatchObject({ name: 'InvalidParameterException', message: 'USER_PASSWORD_AUTH flow not enabled for this client' });

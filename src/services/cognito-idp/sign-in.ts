@@ -113,7 +113,11 @@ export class SignIn {
     const state = opened.data;
     const user = state.s === 'fake:' ? undefined : await this.idp.users.bySub(pool.id, state.s);
     this.idp.checkSecret(client, responses.SECRET_HASH, [username, user?.username], 'auth');
-    if (user === undefined || user.verifier === undefined) throw incorrectCredentials();
+    if (user === undefined || user.verifier === undefined) {
+      // The same work as checking a real proof, so timing does not tell whether the user exists.
+      sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), this.#fakeVerifier);
+      throw incorrectCredentials();
+    }
     // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
     if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
     if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS) throw incorrectCredentials();

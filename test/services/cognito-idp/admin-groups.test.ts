@@ -137,6 +137,20 @@ describe('ListUsers', () => {
     expect(second.Users?.map((u) => u.Username)).toEqual(['carl']);
     expect(second.PaginationToken).toBeUndefined();
   });
+
+  it('takes Limit 0, which the model allows, as the default page size on every list of users and groups', async () => {
+    const c = idp(server);
+    const p = await createPool(server);
+    await confirmedUser(server, p, 'zed');
+    await c.send(new CreateGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew' }));
+    await c.send(new AdminAddUserToGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Username: 'zed' }));
+    const users = await c.send(new ListUsersCommand({ UserPoolId: p.poolId, Limit: 0 }));
+    expect(users.Users?.map((u) => u.Username)).toEqual(['zed']);
+    expect(users.PaginationToken).toBeUndefined();
+    expect((await c.send(new ListGroupsCommand({ UserPoolId: p.poolId, Limit: 0 }))).Groups?.map((g) => g.GroupName)).toEqual(['crew']);
+    expect((await c.send(new AdminListGroupsForUserCommand({ UserPoolId: p.poolId, Username: 'zed', Limit: 0 }))).Groups?.map((g) => g.GroupName)).toEqual(['crew']);
+    expect((await c.send(new ListUsersInGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Limit: 0 }))).Users?.map((u) => u.Username)).toEqual(['zed']);
+  });
 });
 
 describe('administering users', () => {

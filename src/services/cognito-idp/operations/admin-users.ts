@@ -17,7 +17,7 @@ import { invalidParameter, notAuthorized, unsupportedUserState, userNotFound } f
 import type { Sessions } from '../sessions.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
-import { afterToken, nextToken, userView } from '../views.js';
+import { afterToken, nextToken, pageSize, userView } from '../views.js';
 import { applyAttributeWrites } from './attribute-updates.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
@@ -105,7 +105,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const pool = await idp.pool(input.UserPoolId);
       const matches = parseFilter(input.Filter);
       const only = input.AttributesToGet === undefined ? undefined : new Set(input.AttributesToGet);
-      const limit = input.Limit ?? 60;
+      const limit = pageSize(input.Limit);
       const users: User[] = [];
       let after = afterToken(input.PaginationToken);
       let more = true;

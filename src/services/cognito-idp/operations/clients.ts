@@ -11,7 +11,7 @@ import { clientConfig } from '../domain/client-config.js';
 import { newClientId, newClientSecret } from '../domain/ids.js';
 import { clientNotFound, invalidParameter } from '../errors.js';
 import type { AppClient, UserPool } from '../store/pools.js';
-import { afterToken, clientView, nextToken } from '../views.js';
+import { afterToken, clientView, nextToken, pageSize } from '../views.js';
 
 export function clientOperations(idp: IdpContext): OperationHandlers<Operations> {
   const schemaNames = (pool: UserPool): Set<string> => new Set(pool.config.SchemaAttributes.map((a) => a.Name!));
@@ -63,7 +63,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
 
     async ListUserPoolClients(input) {
       const pool = await idp.pool(input.UserPoolId);
-      const limit = input.MaxResults ?? 60;
+      const limit = pageSize(input.MaxResults);
       const rows = await idp.pools.listClients(pool.id, input.NextToken === undefined ? undefined : afterToken(input.NextToken), limit + 1);
       const page = rows.slice(0, limit);
       return {

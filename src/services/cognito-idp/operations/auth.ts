@@ -15,7 +15,7 @@ import { allowsFlow, type AuthFlow } from '../domain/client-config.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { parseA } from '../domain/srp.js';
-import { clientNotFound, expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
+import { expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
@@ -124,13 +124,6 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
     }
   };
 
-  const adminClient = async (poolId: string, clientId: string): Promise<{ pool: UserPool; client: AppClient }> => {
-    const pool = await idp.pool(poolId);
-    const client = await idp.pools.getClient(clientId);
-    if (client === undefined || client.poolId !== pool.id) throw clientNotFound(clientId);
-    return { pool, client };
-  };
-
   return {
     async InitiateAuth(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
@@ -157,13 +150,12 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
     },
 
     async AdminInitiateAuth(input, ctx) {
-      const { client, pool } = await adminClient(input.UserPoolId, input.ClientId);
-      if (input.AuthFlow === 'USER_PASSWORD_AUTH') throw invalidParameter('Initiate Auth method not supported.');
+      const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
       return initiate(call(pool, client, ctx), input.AuthFlow, input.AuthParameters ?? {}, true);
     },
 
     async AdminRespondToAuthChallenge(input, ctx) {
-      const { client, pool } = await adminClient(input.UserPoolId, input.ClientId);
+      const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
       return respond(call(pool, client, ctx), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
     },
   };

@@ -16,6 +16,7 @@ import { poolShortName } from './domain/ids.js';
 import { Lockout } from './domain/lockout.js';
 import { bigHex, claimSignature, fromBig, N, parseTimestamp, serverChallenge, sessionKey, toBig, verifierFor, padBytes } from './domain/srp.js';
 import { incorrectCredentials, invalidParameter, notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
+import { passwordMatches } from './operations/new-users.js';
 import type { Sessions } from './sessions.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { User } from './store/users.js';
@@ -143,8 +144,7 @@ export class SignIn {
     }
     if (!user.enabled) throw userDisabled();
     this.#lockout.check(call.pool.id, user.sub, call.now);
-    const v = verifierFor(poolShortName(call.pool.id), user.username, password, user.salt);
-    if (v.length !== user.verifier.length || !timingSafeEqual(v, user.verifier)) {
+    if (!passwordMatches(call.pool, user, password)) {
       this.#lockout.failed(call.pool.id, user.sub, call.now);
       throw incorrectCredentials();
     }

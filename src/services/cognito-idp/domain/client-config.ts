@@ -92,6 +92,13 @@ export function tokenLifetimes(config: ClientConfig): { access: number; id: numb
   };
 }
 
+/** Whether `given` is the client's secret itself (GetTokensFromRefreshToken, RevokeToken), compared in constant time. */
+export function clientSecretMatches(secret: string, given: string | undefined): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function secretHash(secret: string, username: string, clientId: string): string {
   return createHmac('sha256', secret).update(username + clientId).digest('base64');
 }

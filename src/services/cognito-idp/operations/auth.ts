@@ -5,13 +5,12 @@
  * GetTokensFromRefreshToken.
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import type { OperationHandlers, RequestContext } from '../../types.js';
 import type { ChallengeNameType, InitiateAuthResponse, Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { missingRequired, requiredAttributesError, validateAttributeWrites } from '../domain/attributes.js';
-import { allowsFlow, type AuthFlow } from '../domain/client-config.js';
+import { allowsFlow, clientSecretMatches, type AuthFlow } from '../domain/client-config.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { parseA } from '../domain/srp.js';
@@ -142,9 +141,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), () => {
         if (client.secret === undefined) return;
         if (input.ClientSecret === undefined) throw notAuthorized(`Client ${client.clientId} is configured with secret but ClientSecret was not received`);
-        const given = Buffer.from(input.ClientSecret);
-        const want = Buffer.from(client.secret);
-        if (given.length !== want.length || !timingSafeEqual(given, want)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
+        if (!clientSecretMatches(client.secret, input.ClientSecret)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
       });
       return { AuthenticationResult: result };
     },

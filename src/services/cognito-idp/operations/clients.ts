@@ -19,7 +19,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
   return {
     async CreateUserPoolClient(input, ctx) {
       const pool = await idp.pool(input.UserPoolId);
-      const config = clientConfig(input, schemaNames(pool));
+      const config = clientConfig(input, schemaNames(pool), 'creating');
       if (input.ClientSecret !== undefined && input.GenerateSecret !== true) {
         throw invalidParameter('ClientSecret can only be provided when GenerateSecret is true.');
       }
@@ -47,7 +47,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
 
     async UpdateUserPoolClient(input, ctx) {
       const { pool, client } = await idp.clientIn(input.UserPoolId, input.ClientId);
-      const config = clientConfig(input, schemaNames(pool));
+      const config = clientConfig(input, schemaNames(pool), 'updating');
       await idp.pools.updateClient(client.clientId, input.ClientName ?? client.name, config, ctx.now());
       const updated = await idp.pools.getClient(client.clientId);
       return { UserPoolClient: clientView(updated!) };

@@ -150,6 +150,22 @@ describe('ListUsers', () => {
     expect((await c.send(new ListGroupsCommand({ UserPoolId: p.poolId, Limit: 0 }))).Groups?.map((g) => g.GroupName)).toEqual(['crew']);
     expect((await c.send(new AdminListGroupsForUserCommand({ UserPoolId: p.poolId, Username: 'zed', Limit: 0 }))).Groups?.map((g) => g.GroupName)).toEqual(['crew']);
     expect((await c.send(new ListUsersInGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Limit: 0 }))).Users?.map((u) => u.Username)).toEqual(['zed']);
+
+    // Members page by token; a deleted user leaves the group.
+    for (const name of ['yan', 'xia']) {
+      await confirmedUser(server, p, name);
+      await c.send(new AdminAddUserToGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Username: name }));
+    }
+    await c.send(new AdminDeleteUserCommand({ UserPoolId: p.poolId, Username: 'yan' }));
+    const seen: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await c.send(new ListUsersInGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Limit: 1, ...(NextToken === undefined ? {} : { NextToken }) }));
+      expect(out.Users).toHaveLength(1);
+      seen.push(out.Users![0]!.Username!);
+      NextToken = out.NextToken;
+    } while (NextToken !== undefined);
+    expect(seen.sort()).toEqual(['xia', 'zed']);
   });
 });
 

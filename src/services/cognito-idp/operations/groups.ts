@@ -98,13 +98,8 @@ export function groupOperations(idp: IdpContext): OperationHandlers<Operations> 
     async ListUsersInGroup(input) {
       const { pool, group: g } = await group(input.UserPoolId, input.GroupName);
       const limit = pageSize(input.Limit);
-      const p = page(await idp.groups.members(pool.id, g.name, afterToken(input.NextToken), limit + 1), limit, (s) => s);
-      const users: User[] = [];
-      for (const sub of p.items) {
-        const u = await idp.users.bySub(pool.id, sub);
-        if (u !== undefined) users.push(u);
-      }
-      return { Users: users.map((u) => userView(u)), ...(p.next === undefined ? {} : { NextToken: p.next }) };
+      const p = page(await idp.users.inGroup(pool.id, g.name, afterToken(input.NextToken), limit + 1), limit, (u) => u.sub);
+      return { Users: p.items.map((u) => userView(u)), ...(p.next === undefined ? {} : { NextToken: p.next }) };
     },
   };
 }

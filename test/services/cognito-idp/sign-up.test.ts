@@ -5,6 +5,7 @@
  * case-insensitive pools; and the outbox when no SMTP server is configured.
  */
 import {
+  AdminCreateUserCommand,
   AdminGetUserCommand,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
@@ -170,6 +171,15 @@ describe('ForgotPassword and ConfirmForgotPassword', () => {
 
     e = await errorOf(anonymous(server).send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: 'nobody-here' })));
     expect(e).toMatchObject({ name: 'UserNotFoundException', message: 'Username/client id combination not found.' });
+  });
+
+  it('refuses to reset the password of an invited user who has not chosen one yet', async () => {
+    await idp(server).send(
+      new AdminCreateUserCommand({ UserPoolId: pool.poolId, Username: 'invited', TemporaryPassword: 'Temp-Passw0rd!', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: 'invited@example.com' }, { Name: 'email_verified', Value: 'true' }] }),
+    );
+    const e = await errorOf(anonymous(server).send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: 'invited' })));
+    expect(e).toMatchObject({ name: 'NotAuthorizedException', message: 'User password cannot be reset in the current state.' });
+    expect((await idp(server).send(new AdminGetUserCommand({ UserPoolId: pool.poolId, Username: 'invited' }))).UserStatus).toBe('FORCE_CHANGE_PASSWORD');
   });
 
   it('expires reset codes after an hour', async () => {

@@ -136,6 +136,8 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         if (hidden) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };
         throw userDisabled();
       }
+      // An invited user must sign in with the temporary password and choose one there.
+      if (user.status === 'FORCE_CHANGE_PASSWORD') throw notAuthorized('User password cannot be reset in the current state.');
       const dest = recoveryDestination(pool.config, user);
       if (dest === undefined) {
         if (hidden) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };

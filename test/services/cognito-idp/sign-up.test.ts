@@ -61,6 +61,9 @@ describe('SignUp', () => {
     let e = await errorOf(c.send(new SignUpCommand({ ClientId: pool.clientId, Username: 'noemail', Password: PASSWORD })));
     expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: email: The attribute email is required' });
     e = await errorOf(signUp(pool, 'weird', PASSWORD, 'weird@example.com', { UserAttributes: [{ Name: 'email', Value: 'weird@example.com' }, { Name: 'favourite_colour', Value: 'blue' }] }));
+    expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: favourite_colour: Attribute does not exist in the schema.\n' });
+    // Administrators get AWS's other wording for the same mistake.
+    e = await errorOf(idp(server).send(new AdminCreateUserCommand({ UserPoolId: pool.poolId, Username: 'weird', UserAttributes: [{ Name: 'favourite_colour', Value: 'blue' }] })));
     expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: Type for attribute {favourite_colour} could not be determined' });
     e = await errorOf(signUp(pool, 'bademail', PASSWORD, 'not-an-email'));
     expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Invalid email address format.' });

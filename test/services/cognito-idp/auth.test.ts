@@ -353,6 +353,19 @@ describe('tokens, refresh and revocation', () => {
     expect('session' in (await srpLogin(pool, 'changer', 'Next-Passw0rd!'))).toBe(true);
     expect(await errorOf(passwordAuth(pool, 'changer', PASSWORD))).toMatchObject({ name: 'NotAuthorizedException' });
 
+    // Guessing the previous password with a stolen access token is limited.
+    const guess = (PreviousPassword: string, AccessToken = t.AccessToken!) => anonymous(server).send(new ChangePasswordCommand({ AccessToken, PreviousPassword, ProposedPassword: 'Other-Passw0rd!' }));
+    // The first wrong password above counts: four more, then even the right one is refused.
+    for (let i = 0; i < 4; i++) expect(await errorOf(guess(`Guess-${i}-Passw0rd!`))).toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await errorOf(guess('Next-Passw0rd!'))).toMatchObject({ name: 'LimitExceededException', message: 'Attempt limit exceeded, please try after some time.' });
+    server.gatehouse.clock.advance(3600_000 + 1000);
+    try {
+      const later = (await passwordAuth(pool, 'changer', 'Next-Passw0rd!')).AuthenticationResult!;
+      await guess('Next-Passw0rd!', later.AccessToken!);
+    } finally {
+      server.gatehouse.clock.reset();
+    }
+
     await anonymous(server).send(new DeleteUserCommand({ AccessToken: t.AccessToken! }));
     expect(await errorOf(idp(server).send(new AdminGetUserCommand({ UserPoolId: pool.poolId, Username: 'changer' })))).toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
     expect(await errorOf(anonymous(server).send(new GetUserCommand({ AccessToken: t.AccessToken! })))).toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });

@@ -8,6 +8,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { attemptLimit, codeMismatch, expiredCode } from '../errors.js';
 import type { CodePurpose, TokenStore } from '../store/tokens.js';
+import { HourlyLimit } from './hourly-limit.js';
 
 export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
   SignUp: 24 * 3600 * 1000,
@@ -17,13 +18,9 @@ export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
 /** Wrong guesses allowed per code before it is refused. */
 const MAX_ATTEMPTS = 5;
 
-/** Codes a user may ask for (ForgotPassword, ResendConfirmationCode) per purpose in an hour. */
-const MAX_REQUESTS_PER_HOUR = 5;
-const HOUR_MS = 3600 * 1000;
-
 export class Codes {
-  /** Recent self-service requests by pool, sub and purpose (in memory: a restart forgives). */
-  readonly #requests = new Map<string, number[]>();
+  /** Codes a user may ask for (ForgotPassword, ResendConfirmationCode) per purpose in an hour. */
+  readonly #requests = new HourlyLimit(5);
 
   constructor(
     private readonly key: Buffer,
@@ -37,11 +34,8 @@ export class Codes {
   /** Counts a self-service request for a code; LimitExceededException past the hourly limit. */
   limitRequests(poolId: string, sub: string, purpose: CodePurpose, now: number): void {
     const key = `${poolId}\0${sub}\0${purpose}`;
-    const recent = (this.#requests.get(key) ?? []).filter((t) => t > now - HOUR_MS);
-    if (recent.length >= MAX_REQUESTS_PER_HOUR) throw attemptLimit();
-    recent.push(now);
-    this.#requests.set(key, recent);
-    if (this.#requests.size > 10_000) for (const [k, times] of this.#requests) if (times.every((t) => t <= now - HOUR_MS)) this.#requests.delete(k);
+    this.#requests.check(key, now);
+    this.#requests.count(key, now);
   }
 
   /** Issues a fresh code (replacing any earlier one) and returns it for delivery. */

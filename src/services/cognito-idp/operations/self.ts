@@ -1,6 +1,7 @@
 /**
- * What a signed-in user does with their access token: GetUser, ChangePassword, GlobalSignOut,
- * DeleteUser; and RevokeToken with a refresh token.
+ * What a signed-in user does with their access token: GetUser, ChangePassword (five wrong
+ * previous passwords an hour, then LimitExceededException), GlobalSignOut, DeleteUser; and
+ * RevokeToken with a refresh token.
  * @module
  */
 import { ServiceError } from '../../../errors.js';
@@ -9,6 +10,7 @@ import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { toAttributeList } from '../domain/attributes.js';
 import { clientSecretMatches } from '../domain/client-config.js';
+import { HourlyLimit } from '../domain/hourly-limit.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { decodeJwt } from '../domain/jwt.js';
@@ -18,6 +20,9 @@ import type { Sessions } from '../sessions.js';
 import { passwordMatches, passwordVerifier } from './new-users.js';
 
 export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHandlers<Operations> {
+  /** A stolen access token must not let its holder guess the password at speed. */
+  const wrongPreviousPasswords = new HourlyLimit(5);
+
   return {
     async GetUser(input, ctx) {
       const { user, claims } = await sessions.accessToken(input.AccessToken, ctx.now());
@@ -33,7 +38,12 @@ export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHa
       if (input.PreviousPassword === undefined) {
         throw new ServiceError('InvalidParameterException', "1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null", 400);
       }
-      if (!passwordMatches(pool, user, input.PreviousPassword)) throw incorrectCredentials();
+      const key = `${pool.id}\0${user.sub}`;
+      wrongPreviousPasswords.check(key, now);
+      if (!passwordMatches(pool, user, input.PreviousPassword)) {
+        wrongPreviousPasswords.count(key, now);
+        throw incorrectCredentials();
+      }
       checkPasswordPolicy(pool.config, input.ProposedPassword);
       Object.assign(user, passwordVerifier(pool, user.username, input.ProposedPassword));
       user.updatedAt = now;

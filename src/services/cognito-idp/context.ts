@@ -60,6 +60,14 @@ export class IdpContext {
     return { client, pool };
   }
 
+  /** An app client named together with its pool (admin and client-management calls): it must belong to that pool. */
+  async clientIn(poolId: string, clientId: string): Promise<{ client: AppClient; pool: UserPool }> {
+    const pool = await this.pool(poolId);
+    const client = await this.pools.getClient(clientId);
+    if (client === undefined || client.poolId !== pool.id) throw clientNotFound(clientId);
+    return { client, pool };
+  }
+
   /**
    * A user by what they sign in with: the username, or the email / phone number when the pool
    * uses them as username, or a verified alias (email, phone) or preferred_username.

@@ -9,7 +9,7 @@ import type { AuthenticationResultType } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { decodeJwt, verifyJwtSignature } from './domain/jwt.js';
 import { hashRefreshToken, issueTokens, newRefreshToken } from './domain/tokens.js';
-import { notAuthorized, userDisabled } from './errors.js';
+import { notAuthorized, userDisabled, userNotFound } from './errors.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { User } from './store/users.js';
 import { tokenLifetimes } from './domain/client-config.js';
@@ -102,9 +102,11 @@ export class Sessions implements UserPoolTokenVerifier {
     const c = jwt.claims;
     if (c.token_use !== 'access' || typeof c.sub !== 'string' || typeof c.exp !== 'number') throw invalid();
     if (now >= c.exp * 1000) throw notAuthorized('Access Token has expired');
-    if (await this.#revoked(poolId, c)) throw notAuthorized('Access Token has been revoked');
+    // Before the revocation check: deleting a user also deletes their sessions, and AWS
+    // answers a deleted user's still-valid token with UserNotFoundException.
     const user = await this.ctx.users.bySub(poolId, c.sub);
-    if (user === undefined) throw notAuthorized('User does not exist.');
+    if (user === undefined) throw userNotFound();
+    if (await this.#revoked(poolId, c)) throw notAuthorized('Access Token has been revoked');
     if (!user.enabled) throw userDisabled();
     return { pool, user, claims: c };
   }

@@ -3,7 +3,8 @@
  * USER_PASSWORD_AUTH, and what follows a correct password (account state checks, the
  * NEW_PASSWORD_REQUIRED challenge, or tokens). Unknown users with PreventUserExistenceErrors
  * get a plausible SRP challenge (stable salt and user id per username) and then the same
- * NotAuthorizedException as a wrong password.
+ * NotAuthorizedException as a wrong password. Repeated wrong passwords lock the user out
+ * for a while (domain/lockout.ts).
  * @module
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -12,8 +13,10 @@ import type { InitiateAuthResponse } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { missingRequired } from './domain/attributes.js';
 import { poolShortName } from './domain/ids.js';
+import { Lockout } from './domain/lockout.js';
 import { bigHex, claimSignature, fromBig, N, parseTimestamp, serverChallenge, sessionKey, toBig, verifierFor, padBytes } from './domain/srp.js';
 import { incorrectCredentials, invalidParameter, notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
+import { passwordMatches } from './operations/new-users.js';
 import type { Sessions } from './sessions.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { User } from './store/users.js';
@@ -40,6 +43,7 @@ export interface SignInCall {
 export class SignIn {
   readonly #fakeKey: Buffer;
   readonly #fakeVerifier: Buffer;
+  readonly #lockout = new Lockout();
 
   constructor(
     private readonly idp: IdpContext,
@@ -110,14 +114,23 @@ export class SignIn {
     const state = opened.data;
     const user = state.s === 'fake:' ? undefined : await this.idp.users.bySub(pool.id, state.s);
     this.idp.checkSecret(client, responses.SECRET_HASH, [username, user?.username], 'auth');
-    if (user === undefined || user.verifier === undefined) throw incorrectCredentials();
+    if (user === undefined || user.verifier === undefined) {
+      // The same work as checking a real proof, so timing does not tell whether the user exists.
+      sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), this.#fakeVerifier);
+      throw incorrectCredentials();
+    }
     // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
     if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
     if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS) throw incorrectCredentials();
+    this.#lockout.check(pool.id, user.sub, now);
     const key = sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), user.verifier);
     const want = key === undefined ? undefined : claimSignature(key, poolShortName(pool.id), user.username, Buffer.from(blockText, 'base64'), timestamp);
     const got = Buffer.from(signature, 'base64');
-    if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) throw incorrectCredentials();
+    if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) {
+      this.#lockout.failed(pool.id, user.sub, now);
+      throw incorrectCredentials();
+    }
+    this.#lockout.succeeded(pool.id, user.sub);
     return this.afterPassword(call, user);
   }
 
@@ -130,8 +143,12 @@ export class SignIn {
       throw incorrectCredentials();
     }
     if (!user.enabled) throw userDisabled();
-    const v = verifierFor(poolShortName(call.pool.id), user.username, password, user.salt);
-    if (v.length !== user.verifier.length || !timingSafeEqual(v, user.verifier)) throw incorrectCredentials();
+    this.#lockout.check(call.pool.id, user.sub, call.now);
+    if (!passwordMatches(call.pool, user, password)) {
+      this.#lockout.failed(call.pool.id, user.sub, call.now);
+      throw incorrectCredentials();
+    }
+    this.#lockout.succeeded(call.pool.id, user.sub);
     return this.afterPassword(call, user);
   }
 

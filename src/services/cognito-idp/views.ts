@@ -64,6 +64,11 @@ export function groupView(g: Group): GroupType {
   };
 }
 
+/** A page's size: Limit and MaxResults default to 60, and 0 (which the model allows) means the default too. */
+export function pageSize(limit: number | undefined): number {
+  return limit === undefined || limit === 0 ? 60 : limit;
+}
+
 /** Opaque pagination tokens: the last key of the page, base64. */
 export function nextToken(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64');

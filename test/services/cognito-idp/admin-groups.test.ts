@@ -137,6 +137,36 @@ describe('ListUsers', () => {
     expect(second.Users?.map((u) => u.Username)).toEqual(['carl']);
     expect(second.PaginationToken).toBeUndefined();
   });
+
+  it('takes Limit 0, which the model allows, as the default page size on every list of users and groups', async () => {
+    const c = idp(server);
+    const p = await createPool(server);
+    await confirmedUser(server, p, 'zed');
+    await c.send(new CreateGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew' }));
+    await c.send(new AdminAddUserToGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Username: 'zed' }));
+    const users = await c.send(new ListUsersCommand({ UserPoolId: p.poolId, Limit: 0 }));
+    expect(users.Users?.map((u) => u.Username)).toEqual(['zed']);
+    expect(users.PaginationToken).toBeUndefined();
+    expect((await c.send(new ListGroupsCommand({ UserPoolId: p.poolId, Limit: 0 }))).Groups?.map((g) => g.GroupName)).toEqual(['crew']);
+    expect((await c.send(new AdminListGroupsForUserCommand({ UserPoolId: p.poolId, Username: 'zed', Limit: 0 }))).Groups?.map((g) => g.GroupName)).toEqual(['crew']);
+    expect((await c.send(new ListUsersInGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Limit: 0 }))).Users?.map((u) => u.Username)).toEqual(['zed']);
+
+    // Members page by token; a deleted user leaves the group.
+    for (const name of ['yan', 'xia']) {
+      await confirmedUser(server, p, name);
+      await c.send(new AdminAddUserToGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Username: name }));
+    }
+    await c.send(new AdminDeleteUserCommand({ UserPoolId: p.poolId, Username: 'yan' }));
+    const seen: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await c.send(new ListUsersInGroupCommand({ UserPoolId: p.poolId, GroupName: 'crew', Limit: 1, ...(NextToken === undefined ? {} : { NextToken }) }));
+      expect(out.Users).toHaveLength(1);
+      seen.push(out.Users![0]!.Username!);
+      NextToken = out.NextToken;
+    } while (NextToken !== undefined);
+    expect(seen.sort()).toEqual(['xia', 'zed']);
+  });
 });
 
 describe('administering users', () => {

@@ -11,11 +11,13 @@ import {
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
   ChangePasswordCommand,
   CreateUserPoolClientCommand,
   DeleteUserCommand,
   GetUserCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   SignUpCommand,
   type AuthenticationResultType,
@@ -88,6 +90,31 @@ describe('wrong passwords, unknown and unconfirmed users', () => {
     expect(await errorOf(anonymous(server).send(new GetUserCommand({ AccessToken: before.AccessToken })))).toMatchObject({ name: 'NotAuthorizedException', message: 'Access Token has been revoked' });
     await idp(server).send(new AdminEnableUserCommand({ UserPoolId: pool.poolId, Username: 'dora' }));
     expect('session' in (await srpLogin(pool, 'dora', PASSWORD))).toBe(true);
+  });
+
+  it('locks a user out after five wrong passwords, for a time that doubles with each further one', async () => {
+    await confirmedUser(server, pool, 'guessed');
+    const wrong = { error: expect.objectContaining({ code: 'NotAuthorizedException', message: 'Incorrect username or password.' }) };
+    const locked = { name: 'NotAuthorizedException', message: 'Password attempts exceeded' };
+    try {
+      for (let i = 0; i < 5; i++) expect(await srpLogin(pool, 'guessed', `Guess-${i}-Passw0rd!`)).toEqual(wrong);
+      // Locked for 2^0 s: even the right password is refused, on every flow, and does not count.
+      expect(await srpLogin(pool, 'guessed', PASSWORD)).toEqual({ error: expect.objectContaining({ code: locked.name, message: locked.message }) });
+      expect(await errorOf(passwordAuth(pool, 'guessed', PASSWORD))).toMatchObject(locked);
+      server.gatehouse.clock.advance(1000);
+      expect(await errorOf(passwordAuth(pool, 'guessed', 'Guess-5-Passw0rd!'))).toMatchObject({ message: 'Incorrect username or password.' });
+      server.gatehouse.clock.advance(1000);
+      expect(await errorOf(passwordAuth(pool, 'guessed', PASSWORD))).toMatchObject(locked);
+      server.gatehouse.clock.advance(1000);
+      expect((await passwordAuth(pool, 'guessed', PASSWORD)).AuthenticationResult?.IdToken).toBeDefined();
+      // A success starts over: five more wrong guesses before the next lockout.
+      for (let i = 0; i < 5; i++) expect(await errorOf(passwordAuth(pool, 'guessed', `Guess-${i}-Passw0rd!`))).toMatchObject({ message: 'Incorrect username or password.' });
+      expect(await errorOf(passwordAuth(pool, 'guessed', PASSWORD))).toMatchObject(locked);
+      // Other users are not affected.
+      expect((await passwordAuth(pool, 'alice', PASSWORD)).AuthenticationResult?.IdToken).toBeDefined();
+    } finally {
+      server.gatehouse.clock.reset();
+    }
   });
 
   it('checks the client allows the flow and the parameters are there', async () => {
@@ -223,6 +250,36 @@ describe('temporary passwords and NEW_PASSWORD_REQUIRED', () => {
     const e = await errorOf(idp(server).send(new AdminSetUserPasswordCommand({ UserPoolId: pool.poolId, Username: 'tardy', Password: 'short', Permanent: true })));
     expect(e.name).toBe('InvalidPasswordException');
   });
+  it('treats attributes given with the new password as updates: the client may write them, a new email is unverified, sign-in names stay unique', async () => {
+    const emailPool = await createPool(server, { UsernameAttributes: ['email'] }, { WriteAttributes: ['email'] });
+    for (const email of ['first@example.com', 'second@example.com']) {
+      await idp(server).send(new AdminCreateUserCommand({ UserPoolId: emailPool.poolId, Username: email, TemporaryPassword: 'Temp-Passw0rd!', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+    }
+    const challenge = await passwordAuth(emailPool, 'second@example.com', 'Temp-Passw0rd!');
+    expect(challenge.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+    const answer = (email: string, more: Record<string, string> = {}) =>
+      anonymous(server).send(new RespondToAuthChallengeCommand({ ClientId: emailPool.clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: challenge.Session!, ChallengeResponses: { USERNAME: 'second@example.com', NEW_PASSWORD: 'Final-Passw0rd!', 'userAttributes.email': email, ...more } }));
+    expect(await errorOf(answer('third@example.com', { 'userAttributes.given_name': 'Sly' }))).toMatchObject({ name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute' });
+    expect(await errorOf(answer('first@example.com'))).toMatchObject({ name: 'AliasExistsException', message: 'An account with the given email already exists.' });
+    expect((await answer('third@example.com')).AuthenticationResult?.IdToken).toBeDefined();
+    const moved = await idp(server).send(new AdminGetUserCommand({ UserPoolId: emailPool.poolId, Username: 'third@example.com' }));
+    expect(moved.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'email', Value: 'third@example.com' }, { Name: 'email_verified', Value: 'false' }]));
+    // The first user still signs in with their own email.
+    expect((await passwordAuth(emailPool, 'first@example.com', 'Temp-Passw0rd!')).ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+  });
+
+  it('keeps preferred_username unique when an administrator changes it', async () => {
+    const aliasPool = await createPool(server, { AliasAttributes: ['preferred_username'] });
+    await confirmedUser(server, aliasPool, 'pam');
+    await confirmedUser(server, aliasPool, 'quinn');
+    const set = (Username: string, Value: string) =>
+      idp(server).send(new AdminUpdateUserAttributesCommand({ UserPoolId: aliasPool.poolId, Username, UserAttributes: [{ Name: 'preferred_username', Value }] }));
+    await set('pam', 'captain');
+    expect(await errorOf(set('quinn', 'captain'))).toMatchObject({ name: 'AliasExistsException', message: 'An account with the given preferred_username already exists.' });
+    expect(await errorOf(set('quinn', 'pam'))).toMatchObject({ name: 'AliasExistsException' });
+    await set('pam', 'captain');
+    expect((await passwordAuth(aliasPool, 'captain', PASSWORD)).AuthenticationResult?.IdToken).toBeDefined();
+  });
 });
 
 describe('tokens, refresh and revocation', () => {
@@ -296,8 +353,21 @@ describe('tokens, refresh and revocation', () => {
     expect('session' in (await srpLogin(pool, 'changer', 'Next-Passw0rd!'))).toBe(true);
     expect(await errorOf(passwordAuth(pool, 'changer', PASSWORD))).toMatchObject({ name: 'NotAuthorizedException' });
 
+    // Guessing the previous password with a stolen access token is limited.
+    const guess = (PreviousPassword: string, AccessToken = t.AccessToken!) => anonymous(server).send(new ChangePasswordCommand({ AccessToken, PreviousPassword, ProposedPassword: 'Other-Passw0rd!' }));
+    // The first wrong password above counts: four more, then even the right one is refused.
+    for (let i = 0; i < 4; i++) expect(await errorOf(guess(`Guess-${i}-Passw0rd!`))).toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await errorOf(guess('Next-Passw0rd!'))).toMatchObject({ name: 'LimitExceededException', message: 'Attempt limit exceeded, please try after some time.' });
+    server.gatehouse.clock.advance(3600_000 + 1000);
+    try {
+      const later = (await passwordAuth(pool, 'changer', 'Next-Passw0rd!')).AuthenticationResult!;
+      await guess('Next-Passw0rd!', later.AccessToken!);
+    } finally {
+      server.gatehouse.clock.reset();
+    }
+
     await anonymous(server).send(new DeleteUserCommand({ AccessToken: t.AccessToken! }));
     expect(await errorOf(idp(server).send(new AdminGetUserCommand({ UserPoolId: pool.poolId, Username: 'changer' })))).toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
-    expect(await errorOf(anonymous(server).send(new GetUserCommand({ AccessToken: t.AccessToken! })))).toMatchObject({ name: 'NotAuthorizedException' });
+    expect(await errorOf(anonymous(server).send(new GetUserCommand({ AccessToken: t.AccessToken! })))).toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
   });
 });

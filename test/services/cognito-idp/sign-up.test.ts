@@ -5,6 +5,7 @@
  * case-insensitive pools; and the outbox when no SMTP server is configured.
  */
 import {
+  AdminCreateUserCommand,
   AdminGetUserCommand,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
@@ -60,6 +61,9 @@ describe('SignUp', () => {
     let e = await errorOf(c.send(new SignUpCommand({ ClientId: pool.clientId, Username: 'noemail', Password: PASSWORD })));
     expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: email: The attribute email is required' });
     e = await errorOf(signUp(pool, 'weird', PASSWORD, 'weird@example.com', { UserAttributes: [{ Name: 'email', Value: 'weird@example.com' }, { Name: 'favourite_colour', Value: 'blue' }] }));
+    expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: favourite_colour: Attribute does not exist in the schema.\n' });
+    // Administrators get AWS's other wording for the same mistake.
+    e = await errorOf(idp(server).send(new AdminCreateUserCommand({ UserPoolId: pool.poolId, Username: 'weird', UserAttributes: [{ Name: 'favourite_colour', Value: 'blue' }] })));
     expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: Type for attribute {favourite_colour} could not be determined' });
     e = await errorOf(signUp(pool, 'bademail', PASSWORD, 'not-an-email'));
     expect(e).toMatchObject({ name: 'InvalidParameterException', message: 'Invalid email address format.' });
@@ -172,6 +176,15 @@ describe('ForgotPassword and ConfirmForgotPassword', () => {
     expect(e).toMatchObject({ name: 'UserNotFoundException', message: 'Username/client id combination not found.' });
   });
 
+  it('refuses to reset the password of an invited user who has not chosen one yet', async () => {
+    await idp(server).send(
+      new AdminCreateUserCommand({ UserPoolId: pool.poolId, Username: 'invited', TemporaryPassword: 'Temp-Passw0rd!', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: 'invited@example.com' }, { Name: 'email_verified', Value: 'true' }] }),
+    );
+    const e = await errorOf(anonymous(server).send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: 'invited' })));
+    expect(e).toMatchObject({ name: 'NotAuthorizedException', message: 'User password cannot be reset in the current state.' });
+    expect((await idp(server).send(new AdminGetUserCommand({ UserPoolId: pool.poolId, Username: 'invited' }))).UserStatus).toBe('FORCE_CHANGE_PASSWORD');
+  });
+
   it('expires reset codes after an hour', async () => {
     await signUp(pool, 'latecomer');
     await anonymous(server).send(new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: 'latecomer', ConfirmationCode: codeIn((await smtp.waitFor('latecomer@example.com')).text) }));
@@ -181,6 +194,24 @@ describe('ForgotPassword and ConfirmForgotPassword', () => {
     try {
       const e = await errorOf(anonymous(server).send(new ConfirmForgotPasswordCommand({ ClientId: pool.clientId, Username: 'latecomer', ConfirmationCode: code, Password: 'N3w-Password!' })));
       expect(e.name).toBe('ExpiredCodeException');
+    } finally {
+      server.gatehouse.clock.reset();
+    }
+  });
+  it('limits how often anyone may have a code mailed to a user', async () => {
+    await signUp(pool, 'popular');
+    await anonymous(server).send(new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: 'popular', ConfirmationCode: codeIn((await smtp.waitFor('popular@example.com')).text) }));
+    const forgot = () => anonymous(server).send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: 'popular' }));
+    for (let i = 0; i < 5; i++) await forgot();
+    expect(await errorOf(forgot())).toMatchObject({ name: 'LimitExceededException', message: 'Attempt limit exceeded, please try after some time.' });
+    await signUp(pool, 'unconfirmed-popular');
+    const resend = () => anonymous(server).send(new ResendConfirmationCodeCommand({ ClientId: pool.clientId, Username: 'unconfirmed-popular' }));
+    for (let i = 0; i < 5; i++) await resend();
+    expect(await errorOf(resend())).toMatchObject({ name: 'LimitExceededException' });
+    server.gatehouse.clock.advance(3600_000 + 1000);
+    try {
+      expect((await forgot()).CodeDeliveryDetails?.DeliveryMedium).toBe('EMAIL');
+      expect((await resend()).CodeDeliveryDetails?.DeliveryMedium).toBe('EMAIL');
     } finally {
       server.gatehouse.clock.reset();
     }

@@ -204,6 +204,14 @@ describe('app clients', () => {
       const e = await errorOf(c.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'x', ...extra })));
       expect(e.name, JSON.stringify(extra)).toBe('InvalidParameterException');
     }
+    for (const kind of ['read', 'write'] as const) {
+      const attrs = kind === 'read' ? { ReadAttributes: ['not_an_attribute'] } : { WriteAttributes: ['not_an_attribute'] };
+      const bad = await errorOf(c.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'x', ...attrs })));
+      expect(bad.message).toBe(`Invalid ${kind} attributes specified while creating a client`);
+    }
+    const existing = (await c.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'ok' }))).UserPoolClient!.ClientId!;
+    const update = await errorOf(c.send(new UpdateUserPoolClientCommand({ UserPoolId: poolId, ClientId: existing, WriteAttributes: ['sub'] })));
+    expect(update).toMatchObject({ name: 'InvalidParameterException', message: 'Invalid write attributes specified while updating a client' });
     const e = await errorOf(c.send(new CreateUserPoolClientCommand({ UserPoolId: 'us-east-1_nothere00', ClientName: 'x' })));
     expect(e).toMatchObject({ name: 'ResourceNotFoundException', message: 'User pool us-east-1_nothere00 does not exist.' });
   });

@@ -95,7 +95,12 @@ export function validateAttributeWrites(schema: readonly SchemaAttributeType[], 
     const value = a.Value ?? '';
     const def = byName.get(name);
     if (def === undefined || def.DeveloperOnlyAttribute === true) {
-      throw invalidParameter(`Attributes did not conform to the schema: Type for attribute {${name}} could not be determined`);
+      // AWS words this differently for users (SignUp, NEW_PASSWORD_REQUIRED) and administrators.
+      throw invalidParameter(
+        opts.admin
+          ? `Attributes did not conform to the schema: Type for attribute {${name}} could not be determined`
+          : `Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`,
+      );
     }
     if (SERVER_OWNED.has(name)) throw invalidParameter(`Cannot modify the non-mutable attribute ${name}`);
     if (!opts.creating && def.Mutable === false) throw invalidParameter(`Cannot modify the non-mutable attribute ${name}`);

@@ -21,8 +21,8 @@ function checkValidity(name: string, value: number | undefined, unit: TimeUnitsT
   if (s < minSeconds || s > maxSeconds) throw invalidParameter(`Invalid range for token validity: ${name} must be between ${minSeconds} and ${maxSeconds} seconds.`);
 }
 
-/** Validates and fills the defaults AWS stores for a new or updated client. */
-export function clientConfig(input: Settable, schemaNames: ReadonlySet<string>): ClientConfig {
+/** Validates and fills the defaults AWS stores for a new or updated client (`doing` words AWS's errors). */
+export function clientConfig(input: Settable, schemaNames: ReadonlySet<string>, doing: 'creating' | 'updating'): ClientConfig {
   const flows = input.ExplicitAuthFlows;
   if (flows !== undefined) {
     const legacy = flows.some((f) => LEGACY_FLOWS.has(f));
@@ -36,11 +36,11 @@ export function clientConfig(input: Settable, schemaNames: ReadonlySet<string>):
   if (input.AuthSessionValidity !== undefined && (input.AuthSessionValidity < 3 || input.AuthSessionValidity > 15)) {
     throw invalidParameter('AuthSessionValidity must be between 3 and 15 minutes.');
   }
-  for (const list of [input.ReadAttributes, input.WriteAttributes]) {
-    for (const a of list ?? []) if (!schemaNames.has(a)) throw invalidParameter(`Invalid write attributes specified while creating a client`);
+  for (const [kind, list] of [['read', input.ReadAttributes], ['write', input.WriteAttributes]] as const) {
+    for (const a of list ?? []) if (!schemaNames.has(a)) throw invalidParameter(`Invalid ${kind} attributes specified while ${doing} a client`);
   }
   if (input.WriteAttributes?.some((a) => a === 'sub' || a === 'email_verified' || a === 'phone_number_verified') === true) {
-    throw invalidParameter('Invalid write attributes specified while creating a client');
+    throw invalidParameter(`Invalid write attributes specified while ${doing} a client`);
   }
   return {
     RefreshTokenValidity: input.RefreshTokenValidity ?? 30,
@@ -90,6 +90,13 @@ export function tokenLifetimes(config: ClientConfig): { access: number; id: numb
     id: config.IdTokenValidity === undefined ? 3600 : config.IdTokenValidity * UNIT_SECONDS[u.IdToken ?? 'hours'],
     refresh: (config.RefreshTokenValidity ?? 30) * UNIT_SECONDS[u.RefreshToken ?? 'days'],
   };
+}
+
+/** Whether `given` is the client's secret itself (GetTokensFromRefreshToken, RevokeToken), compared in constant time. */
+export function clientSecretMatches(secret: string, given: string | undefined): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function secretHash(secret: string, username: string, clientId: string): string {

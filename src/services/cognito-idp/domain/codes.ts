@@ -1,12 +1,14 @@
 /**
  * Verification codes: six digits from the CSPRNG, stored only as an HMAC under a derived key
  * (bound to pool, user and purpose), compared in constant time, with an attempt limit and
- * AWS's lifetimes (24 hours to confirm a sign-up, 1 hour to reset a password).
+ * AWS's lifetimes (24 hours to confirm a sign-up, 1 hour to reset a password). Anyone who
+ * knows a username may ask for a code to be mailed, so requests per user are limited too.
  * @module
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { attemptLimit, codeMismatch, expiredCode } from '../errors.js';
 import type { CodePurpose, TokenStore } from '../store/tokens.js';
+import { HourlyLimit } from './hourly-limit.js';
 
 export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
   SignUp: 24 * 3600 * 1000,
@@ -17,6 +19,9 @@ export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
 const MAX_ATTEMPTS = 5;
 
 export class Codes {
+  /** Codes a user may ask for (ForgotPassword, ResendConfirmationCode) per purpose in an hour. */
+  readonly #requests = new HourlyLimit(5);
+
   constructor(
     private readonly key: Buffer,
     private readonly store: TokenStore,
@@ -24,6 +29,13 @@ export class Codes {
 
   #hash(poolId: string, sub: string, purpose: CodePurpose, code: string): string {
     return createHmac('sha256', this.key).update(`${poolId}\0${sub}\0${purpose}\0${code}`).digest('base64');
+  }
+
+  /** Counts a self-service request for a code; LimitExceededException past the hourly limit. */
+  limitRequests(poolId: string, sub: string, purpose: CodePurpose, now: number): void {
+    const key = `${poolId}\0${sub}\0${purpose}`;
+    this.#requests.check(key, now);
+    this.#requests.count(key, now);
   }
 
   /** Issues a fresh code (replacing any earlier one) and returns it for delivery. */

@@ -13,11 +13,12 @@ import { parseFilter } from '../domain/filter.js';
 import { recoveryDestination, type Medium } from '../domain/messages.js';
 import { checkPasswordPolicy, temporaryPassword } from '../domain/password-policy.js';
 import { caseSensitive, type PoolConfig } from '../domain/pool-config.js';
-import { aliasExists, invalidParameter, notAuthorized, unsupportedUserState, userNotFound } from '../errors.js';
+import { invalidParameter, notAuthorized, unsupportedUserState, userNotFound } from '../errors.js';
 import type { Sessions } from '../sessions.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
-import { afterToken, nextToken, userView } from '../views.js';
+import { afterToken, nextToken, pageSize, userView } from '../views.js';
+import { applyAttributeWrites } from './attribute-updates.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
 const DAY_MS = 86_400_000;
@@ -104,7 +105,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const pool = await idp.pool(input.UserPoolId);
       const matches = parseFilter(input.Filter);
       const only = input.AttributesToGet === undefined ? undefined : new Set(input.AttributesToGet);
-      const limit = input.Limit ?? 60;
+      const limit = pageSize(input.Limit);
       const users: User[] = [];
       let after = afterToken(input.PaginationToken);
       let more = true;
@@ -164,18 +165,11 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
     async AdminUpdateUserAttributes(input, ctx) {
       const { pool, user } = await load(input.UserPoolId, input.Username);
       const writes = validateAttributeWrites(pool.config.SchemaAttributes, input.UserAttributes, { admin: true, creating: false });
-      const usernameAttrs = pool.config.UsernameAttributes ?? [];
-      for (const [k, v] of writes) {
-        if ((k === 'email' || k === 'phone_number') && user.attributes.get(k) !== v) {
-          if (usernameAttrs.includes(k)) {
-            const holders = await idp.users.byAlias(pool.id, k === 'email' ? 'email_key' : 'phone_key', k === 'email' ? v.toLowerCase() : v);
-            if (holders.some((h) => h.sub !== user.sub)) throw aliasExists(k);
-          }
-          if (!writes.has(`${k}_verified`)) user.attributes.set(`${k}_verified`, 'false');
-        }
-        user.attributes.set(k, v);
-      }
-      await save(pool, user, ctx.now());
+      user.updatedAt = ctx.now();
+      await idp.platform.db.transaction(async (tx) => {
+        await applyAttributeWrites(idp, pool, user, writes, tx);
+        await idp.users.save(user, caseSensitive(pool.config), tx);
+      });
       return {};
     },
 

@@ -5,20 +5,20 @@
  * GetTokensFromRefreshToken.
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import type { OperationHandlers, RequestContext } from '../../types.js';
 import type { ChallengeNameType, InitiateAuthResponse, Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { missingRequired, requiredAttributesError, validateAttributeWrites } from '../domain/attributes.js';
-import { allowsFlow, type AuthFlow } from '../domain/client-config.js';
+import { allowsFlow, clientSecretMatches, type AuthFlow } from '../domain/client-config.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { parseA } from '../domain/srp.js';
-import { clientNotFound, expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
+import { expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
+import { applyAttributeWrites } from './attribute-updates.js';
 import { passwordVerifier } from './new-users.js';
 
 type Params = Readonly<Record<string, string>>;
@@ -95,15 +95,19 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       .filter(([k]) => k.startsWith('userAttributes.'))
       .map(([k, v]) => ({ Name: k.slice('userAttributes.'.length), Value: v }));
     const writes = validateAttributeWrites(pool.config.SchemaAttributes, updates, { admin: false, creating: false });
-    for (const [k, v] of writes) user.attributes.set(k, v);
-    const missing = missingRequired(pool.config.SchemaAttributes, user.attributes);
+    const allowed = client.config.WriteAttributes;
+    if (allowed !== undefined && [...writes.keys()].some((k) => !allowed.includes(k))) throw notAuthorized('A client attempted to write unauthorized attribute');
+    const missing = missingRequired(pool.config.SchemaAttributes, new Map([...user.attributes, ...writes]));
     if (missing.length > 0) throw requiredAttributesError(missing);
     checkPasswordPolicy(pool.config, password);
-    Object.assign(user, passwordVerifier(pool, user.username, password));
-    user.status = 'CONFIRMED';
-    user.passwordExpiresAt = undefined;
-    user.updatedAt = now;
-    await idp.users.save(user, caseSensitive(pool.config));
+    await idp.platform.db.transaction(async (tx) => {
+      await applyAttributeWrites(idp, pool, user, writes, tx);
+      Object.assign(user, passwordVerifier(pool, user.username, password));
+      user.status = 'CONFIRMED';
+      user.passwordExpiresAt = undefined;
+      user.updatedAt = now;
+      await idp.users.save(user, caseSensitive(pool.config), tx);
+    });
     idp.sealer.consume(opened.nonce, opened.expiresAt, now);
     return signIn.afterPassword(c, user);
   };
@@ -117,13 +121,6 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       default:
         throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${name} challenge yet; see the README's compatibility table.`, 501);
     }
-  };
-
-  const adminClient = async (poolId: string, clientId: string): Promise<{ pool: UserPool; client: AppClient }> => {
-    const pool = await idp.pool(poolId);
-    const client = await idp.pools.getClient(clientId);
-    if (client === undefined || client.poolId !== pool.id) throw clientNotFound(clientId);
-    return { pool, client };
   };
 
   return {
@@ -144,21 +141,18 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), () => {
         if (client.secret === undefined) return;
         if (input.ClientSecret === undefined) throw notAuthorized(`Client ${client.clientId} is configured with secret but ClientSecret was not received`);
-        const given = Buffer.from(input.ClientSecret);
-        const want = Buffer.from(client.secret);
-        if (given.length !== want.length || !timingSafeEqual(given, want)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
+        if (!clientSecretMatches(client.secret, input.ClientSecret)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
       });
       return { AuthenticationResult: result };
     },
 
     async AdminInitiateAuth(input, ctx) {
-      const { client, pool } = await adminClient(input.UserPoolId, input.ClientId);
-      if (input.AuthFlow === 'USER_PASSWORD_AUTH') throw invalidParameter('Initiate Auth method not supported.');
+      const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
       return initiate(call(pool, client, ctx), input.AuthFlow, input.AuthParameters ?? {}, true);
     },
 
     async AdminRespondToAuthChallenge(input, ctx) {
-      const { client, pool } = await adminClient(input.UserPoolId, input.ClientId);
+      const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
       return respond(call(pool, client, ctx), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
     },
   };

@@ -9,25 +9,17 @@ import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { clientConfig } from '../domain/client-config.js';
 import { newClientId, newClientSecret } from '../domain/ids.js';
-import { clientNotFound, invalidParameter } from '../errors.js';
+import { invalidParameter } from '../errors.js';
 import type { AppClient, UserPool } from '../store/pools.js';
-import { afterToken, clientView, nextToken } from '../views.js';
+import { afterToken, clientView, nextToken, pageSize } from '../views.js';
 
 export function clientOperations(idp: IdpContext): OperationHandlers<Operations> {
   const schemaNames = (pool: UserPool): Set<string> => new Set(pool.config.SchemaAttributes.map((a) => a.Name!));
 
-  /** The client, which must belong to the named pool. */
-  const clientIn = async (poolId: string, clientId: string): Promise<{ pool: UserPool; client: AppClient }> => {
-    const pool = await idp.pool(poolId);
-    const client = await idp.pools.getClient(clientId);
-    if (client === undefined || client.poolId !== pool.id) throw clientNotFound(clientId);
-    return { pool, client };
-  };
-
   return {
     async CreateUserPoolClient(input, ctx) {
       const pool = await idp.pool(input.UserPoolId);
-      const config = clientConfig(input, schemaNames(pool));
+      const config = clientConfig(input, schemaNames(pool), 'creating');
       if (input.ClientSecret !== undefined && input.GenerateSecret !== true) {
         throw invalidParameter('ClientSecret can only be provided when GenerateSecret is true.');
       }
@@ -49,13 +41,13 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
     },
 
     async DescribeUserPoolClient(input) {
-      const { client } = await clientIn(input.UserPoolId, input.ClientId);
+      const { client } = await idp.clientIn(input.UserPoolId, input.ClientId);
       return { UserPoolClient: clientView(client) };
     },
 
     async UpdateUserPoolClient(input, ctx) {
-      const { pool, client } = await clientIn(input.UserPoolId, input.ClientId);
-      const config = clientConfig(input, schemaNames(pool));
+      const { pool, client } = await idp.clientIn(input.UserPoolId, input.ClientId);
+      const config = clientConfig(input, schemaNames(pool), 'updating');
       await idp.pools.updateClient(client.clientId, input.ClientName ?? client.name, config, ctx.now());
       const updated = await idp.pools.getClient(client.clientId);
       return { UserPoolClient: clientView(updated!) };
@@ -63,7 +55,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
 
     async ListUserPoolClients(input) {
       const pool = await idp.pool(input.UserPoolId);
-      const limit = input.MaxResults ?? 60;
+      const limit = pageSize(input.MaxResults);
       const rows = await idp.pools.listClients(pool.id, input.NextToken === undefined ? undefined : afterToken(input.NextToken), limit + 1);
       const page = rows.slice(0, limit);
       return {
@@ -73,7 +65,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
     },
 
     async DeleteUserPoolClient(input) {
-      const { client } = await clientIn(input.UserPoolId, input.ClientId);
+      const { client } = await idp.clientIn(input.UserPoolId, input.ClientId);
       await idp.platform.db.transaction((tx) => idp.pools.deleteClient(client.clientId, tx));
     },
   };

@@ -11,7 +11,7 @@ import { groupExists, groupNotFound, userNotFound } from '../errors.js';
 import type { Group } from '../store/groups.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
-import { afterToken, groupView, nextToken, userView } from '../views.js';
+import { afterToken, groupView, nextToken, pageSize, userView } from '../views.js';
 
 export function groupOperations(idp: IdpContext): OperationHandlers<Operations> {
   const group = async (poolId: string, name: string): Promise<{ pool: UserPool; group: Group }> => {
@@ -65,7 +65,7 @@ export function groupOperations(idp: IdpContext): OperationHandlers<Operations> 
 
     async ListGroups(input) {
       const pool = await idp.pool(input.UserPoolId);
-      const limit = input.Limit ?? 60;
+      const limit = pageSize(input.Limit);
       const p = page(await idp.groups.list(pool.id, afterToken(input.NextToken), limit + 1), limit, (g) => g.name);
       return { Groups: p.items.map(groupView), ...(p.next === undefined ? {} : { NextToken: p.next }) };
     },
@@ -90,21 +90,16 @@ export function groupOperations(idp: IdpContext): OperationHandlers<Operations> 
     async AdminListGroupsForUser(input) {
       const pool = await idp.pool(input.UserPoolId);
       const u = await user(pool, input.Username);
-      const limit = input.Limit ?? 60;
+      const limit = pageSize(input.Limit);
       const p = page(await idp.groups.forUser(pool.id, u.sub, afterToken(input.NextToken), limit + 1), limit, (g) => g.name);
       return { Groups: p.items.map(groupView), ...(p.next === undefined ? {} : { NextToken: p.next }) };
     },
 
     async ListUsersInGroup(input) {
       const { pool, group: g } = await group(input.UserPoolId, input.GroupName);
-      const limit = input.Limit ?? 60;
-      const p = page(await idp.groups.members(pool.id, g.name, afterToken(input.NextToken), limit + 1), limit, (s) => s);
-      const users: User[] = [];
-      for (const sub of p.items) {
-        const u = await idp.users.bySub(pool.id, sub);
-        if (u !== undefined) users.push(u);
-      }
-      return { Users: users.map((u) => userView(u)), ...(p.next === undefined ? {} : { NextToken: p.next }) };
+      const limit = pageSize(input.Limit);
+      const p = page(await idp.users.inGroup(pool.id, g.name, afterToken(input.NextToken), limit + 1), limit, (u) => u.sub);
+      return { Users: p.items.map((u) => userView(u)), ...(p.next === undefined ? {} : { NextToken: p.next }) };
     },
   };
 }

@@ -4,6 +4,7 @@
  * inserting it atomically with AWS's uniqueness errors.
  * @module
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { AttributeType } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { isEmail, isPhoneNumber, validateAttributeWrites, type Attributes } from '../domain/attributes.js';
@@ -56,6 +57,13 @@ export function newUserIdentity(input: NewUserInput): { username: string; sub: s
 export function passwordVerifier(pool: UserPool, username: string, password: string): { salt: Buffer; verifier: Buffer } {
   const salt = newSalt();
   return { salt, verifier: verifierFor(poolShortName(pool.id), username, password, salt) };
+}
+
+/** Whether `password` is the user's: its verifier computed again and compared in constant time. */
+export function passwordMatches(pool: UserPool, user: User, password: string): boolean {
+  if (user.salt === undefined || user.verifier === undefined) return false;
+  const v = verifierFor(poolShortName(pool.id), user.username, password, user.salt);
+  return v.length === user.verifier.length && timingSafeEqual(v, user.verifier);
 }
 
 /**

@@ -1,25 +1,28 @@
 /**
- * What a signed-in user does with their access token: GetUser, ChangePassword, GlobalSignOut,
- * DeleteUser; and RevokeToken with a refresh token.
+ * What a signed-in user does with their access token: GetUser, ChangePassword (five wrong
+ * previous passwords an hour, then LimitExceededException), GlobalSignOut, DeleteUser; and
+ * RevokeToken with a refresh token.
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import type { OperationHandlers } from '../../types.js';
 import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { toAttributeList } from '../domain/attributes.js';
-import { poolShortName } from '../domain/ids.js';
+import { clientSecretMatches } from '../domain/client-config.js';
+import { HourlyLimit } from '../domain/hourly-limit.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
-import { verifierFor } from '../domain/srp.js';
 import { decodeJwt } from '../domain/jwt.js';
 import { hashRefreshToken } from '../domain/tokens.js';
 import { incorrectCredentials } from '../errors.js';
 import type { Sessions } from '../sessions.js';
-import { passwordVerifier } from './new-users.js';
+import { passwordMatches, passwordVerifier } from './new-users.js';
 
 export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHandlers<Operations> {
+  /** A stolen access token must not let its holder guess the password at speed. */
+  const wrongPreviousPasswords = new HourlyLimit(5);
+
   return {
     async GetUser(input, ctx) {
       const { user, claims } = await sessions.accessToken(input.AccessToken, ctx.now());
@@ -35,8 +38,12 @@ export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHa
       if (input.PreviousPassword === undefined) {
         throw new ServiceError('InvalidParameterException', "1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null", 400);
       }
-      const v = verifierFor(poolShortName(pool.id), user.username, input.PreviousPassword, user.salt ?? Buffer.alloc(16));
-      if (user.verifier === undefined || v.length !== user.verifier.length || !timingSafeEqual(v, user.verifier)) throw incorrectCredentials();
+      const key = `${pool.id}\0${user.sub}`;
+      wrongPreviousPasswords.check(key, now);
+      if (!passwordMatches(pool, user, input.PreviousPassword)) {
+        wrongPreviousPasswords.count(key, now);
+        throw incorrectCredentials();
+      }
       checkPasswordPolicy(pool.config, input.ProposedPassword);
       Object.assign(user, passwordVerifier(pool, user.username, input.ProposedPassword));
       user.updatedAt = now;
@@ -64,10 +71,8 @@ export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHa
      */
     async RevokeToken(input, ctx) {
       const { client } = await idp.client(input.ClientId);
-      if (client.secret !== undefined) {
-        const given = Buffer.from(input.ClientSecret ?? '');
-        const want = Buffer.from(client.secret);
-        if (given.length !== want.length || !timingSafeEqual(given, want)) throw new ServiceError('UnauthorizedException', 'Invalid client secret.', 401);
+      if (client.secret !== undefined && !clientSecretMatches(client.secret, input.ClientSecret)) {
+        throw new ServiceError('UnauthorizedException', 'Invalid client secret.', 401);
       }
       if (client.config.EnableTokenRevocation === false) {
         throw new ServiceError('UnsupportedOperationException', 'Token revocation is not enabled for this app client.', 400);

@@ -118,6 +118,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       if (user.status !== 'UNCONFIRMED') throw invalidParameter('User is already confirmed.');
       const dest = signUpDestination(pool.config, user);
       if (dest === undefined) throw invalidParameter('Auto verification not turned on.');
+      idp.codes.limitRequests(pool.id, user.sub, 'SignUp', ctx.now());
       const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', ctx.now());
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ResendConfirmationCode') };
     },
@@ -135,11 +136,14 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         if (hidden) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };
         throw userDisabled();
       }
+      // An invited user must sign in with the temporary password and choose one there.
+      if (user.status === 'FORCE_CHANGE_PASSWORD') throw notAuthorized('User password cannot be reset in the current state.');
       const dest = recoveryDestination(pool.config, user);
       if (dest === undefined) {
         if (hidden) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };
         throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
       }
+      idp.codes.limitRequests(pool.id, user.sub, 'ForgotPassword', ctx.now());
       const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', ctx.now());
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ForgotPassword') };
     },

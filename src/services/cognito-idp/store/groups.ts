@@ -73,14 +73,6 @@ export class GroupStore {
     );
     return rows.map(toGroup);
   }
-
-  /** Subs of a group's members, ordered. */
-  async members(poolId: string, name: string, after: string, limit: number): Promise<string[]> {
-    const rows = await this.db.all<{ sub: string }>('SELECT sub FROM cognito_idp_group_members WHERE pool_id = ? AND group_name = ? AND sub > ? ORDER BY sub LIMIT ?', [
-      poolId, name, after, limit,
-    ]);
-    return rows.map((r) => r.sub);
-  }
 }
 
 function toGroup(r: GroupRow): Group {

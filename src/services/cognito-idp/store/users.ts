@@ -109,6 +109,16 @@ export class UserStore {
     return rows.map((r) => ({ user: toUser(r), key: r.username_key }));
   }
 
+  /** A group's members, ordered by sub, after `afterSub`: one query, not one per member. */
+  async inGroup(poolId: string, group: string, afterSub: string, limit: number): Promise<User[]> {
+    const rows = await this.db.all<UserRow>(
+      `SELECT u.* FROM cognito_idp_group_members m JOIN cognito_idp_users u ON u.pool_id = m.pool_id AND u.sub = m.sub
+       WHERE m.pool_id = ? AND m.group_name = ? AND m.sub > ? ORDER BY m.sub LIMIT ?`,
+      [poolId, group, afterSub, limit],
+    );
+    return rows.map(toUser);
+  }
+
   async markTokensRevoked(poolId: string, sub: string, now: number, tx: Sql = this.db): Promise<void> {
     await tx.run('UPDATE cognito_idp_users SET tokens_revoked_at = ? WHERE pool_id = ? AND sub = ?', [now, poolId, sub]);
   }

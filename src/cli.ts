@@ -82,12 +82,7 @@ async function serve(args: string[]): Promise<void> {
         `  AWS_ACCESS_KEY_ID=${gatehouse.platform.root.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${gatehouse.platform.root.secretAccessKey}\n\n`,
     );
   }
-  gatehouse.log.info(
-    { event: 'ready', url, region: c.region, accountId: c.accountId, dataDir: c.dataDir, mail: c.smtpUrl === undefined ? 'outbox' : 'smtp', version: VERSION },
-    `gatehouse ready at ${url}`,
-  );
-  // The ready line is how scripts learn the URL (and a picked port); say it even when quiet.
-  if (!gatehouse.log.isLevelEnabled('info')) process.stderr.write(`gatehouse ready at ${url}\n`);
+  // Before the ready line: whoever reads it may signal at once, and without a listener a signal kills.
   const stop = (signal: string): void => {
     gatehouse.log.info({ event: 'shutdown', signal }, 'shutting down');
     gatehouse.close().then(
@@ -97,6 +92,12 @@ async function serve(args: string[]): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  gatehouse.log.info(
+    { event: 'ready', url, region: c.region, accountId: c.accountId, dataDir: c.dataDir, mail: c.smtpUrl === undefined ? 'outbox' : 'smtp', version: VERSION },
+    `gatehouse ready at ${url}`,
+  );
+  // The ready line is how scripts learn the URL (and a picked port); say it even when quiet.
+  if (!gatehouse.log.isLevelEnabled('info')) process.stderr.write(`gatehouse ready at ${url}\n`);
 }
 
 const OUTBOX_HELP = `Usage: gatehouse outbox [--to ADDRESS] [--limit N] [--url URL]

@@ -9,6 +9,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketAclCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -18,7 +19,9 @@ import {
   ListObjectsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketAclCommand,
   PutObjectCommand,
+  PutPublicAccessBlockCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
   type S3Client,
@@ -58,8 +61,23 @@ describe('S3 buckets through @aws-sdk/client-s3', () => {
     expect(await errorOf(s3.send(new HeadBucketCommand({ Bucket: 'b-one' })))).toMatchObject({ name: 'NotFound', status: 404 });
   });
 
-  it('refuses a second CreateBucket, an invalid name, and deleting a bucket that is not empty', async () => {
-    expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-v3' })))).toMatchObject({ name: 'BucketAlreadyOwnedByYou', status: 409 });
+  it('re-creating an owned bucket succeeds in us-east-1 and resets its ACL, and is BucketAlreadyOwnedByYou elsewhere', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'again', ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'again', PublicAccessBlockConfiguration: { BlockPublicAcls: false, IgnorePublicAcls: false } }));
+    await s3.send(new PutBucketAclCommand({ Bucket: 'again', ACL: 'public-read' }));
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: 'again' }))).Grants).toHaveLength(2);
+    expect((await s3.send(new CreateBucketCommand({ Bucket: 'again' }))).$metadata.httpStatusCode).toBe(200);
+    const grants = (await s3.send(new GetBucketAclCommand({ Bucket: 'again' }))).Grants!;
+    expect(grants.map((g) => g.Permission)).toEqual(['FULL_CONTROL']);
+    await s3.send(new CreateBucketCommand({ Bucket: 'again-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'again-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })))).toMatchObject({
+      name: 'BucketAlreadyOwnedByYou',
+      status: 409,
+    });
+    expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'again-eu' })))).toMatchObject({ name: 'BucketAlreadyOwnedByYou', status: 409 });
+  });
+
+  it('refuses an invalid bucket name, and deleting a bucket that is not empty', async () => {
     expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toMatchObject({ name: 'InvalidBucketName', status: 400 });
     expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'loc-bad', CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as never } })))).toMatchObject({
       name: 'InvalidLocationConstraint',

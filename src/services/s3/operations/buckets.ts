@@ -110,7 +110,13 @@ export async function CreateBucket(call: S3Call): Promise<void> {
     cors: null,
     website: null,
   });
-  if (!created) throw S3Errors.bucketAlreadyOwnedByYou(name);
+  if (!created) {
+    // AWS, for legacy compatibility: re-creating a bucket you own in N. Virginia succeeds and
+    // resets the bucket's ACL; everywhere else it is BucketAlreadyOwnedByYou.
+    const existing = await call.deps.store.getBucket(name);
+    if (existing === undefined || existing.region !== 'us-east-1' || region !== 'us-east-1') throw S3Errors.bucketAlreadyOwnedByYou(name);
+    await call.deps.store.setBucketConfig(name, 'acl', acl);
+  }
   sendEmpty(call, 200, { location: `/${name}` });
 }
 

@@ -25,6 +25,7 @@ import {
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
+  HeadBucketCommand,
   PutBucketCorsCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketWebsiteCommand,
@@ -169,12 +170,12 @@ export async function provisionDemo(o: DemoOptions): Promise<DemoResult> {
   o.say('attached AmazonS3FullAccess to the authenticated role');
 
   // 5. Bucket for web hosting, public as the walkthrough sets it, with CORS.
-  try {
+  // HeadBucket first: in us-east-1 re-creating an owned bucket succeeds (and resets its ACL).
+  if (await s3.send(new HeadBucketCommand({ Bucket: o.bucket })).then(() => true, () => false)) {
+    o.say(`using bucket ${o.bucket}`);
+  } else {
     await s3.send(new CreateBucketCommand({ Bucket: o.bucket }));
     o.say(`created bucket ${o.bucket}`);
-  } catch (err) {
-    if ((err as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw err;
-    o.say(`using bucket ${o.bucket}`);
   }
   await s3.send(new PutPublicAccessBlockCommand({ Bucket: o.bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false } }));
   await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: o.bucket, OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] } }));

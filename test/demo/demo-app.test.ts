@@ -123,3 +123,27 @@ describe('the demo web app in Chromium', () => {
     await page.close();
   });
 });
+
+describe('gatehouse demo run again', () => {
+  it('reuses what the first run made and redeploys the app', async () => {
+    const said: string[] = [];
+    const again = await provisionDemo({
+      url: server.url,
+      region: REGION,
+      credentials: server.credentials,
+      name: 'Gatehouse Demo',
+      bucket: 'demo-site',
+      websiteHostSuffix: server.gatehouse.config.websiteHostSuffix,
+      say: (line) => said.push(line),
+    });
+    expect({ userPoolId: again.userPoolId, clientId: again.clientId, identityPoolId: again.identityPoolId }).toEqual({
+      userPoolId: demo.userPoolId,
+      clientId: demo.clientId,
+      identityPoolId: demo.identityPoolId,
+    });
+    expect(said).toEqual(expect.arrayContaining(['using bucket demo-site', `using user pool ${demo.userPoolId}`]));
+    expect(said.some((l) => l.startsWith('created'))).toBe(false);
+    const index = await fetch(again.websitePathUrl);
+    expect(index.status).toBe(200);
+  });
+});

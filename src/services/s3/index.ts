@@ -31,7 +31,7 @@ export { s3Schema };
 type Operation = (call: S3Call) => Promise<void>;
 
 /** Every implemented operation, by its AWS name. */
-const OPERATIONS: Readonly<Record<string, Operation>> = {
+export const OPERATIONS: Readonly<Record<string, Operation>> = {
   ListBuckets: buckets.ListBuckets,
   CreateBucket: buckets.CreateBucket,
   DeleteBucket: buckets.DeleteBucket,
@@ -80,6 +80,26 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
 const SELF_AUTHORIZED = new Set(['ListBuckets', 'CreateBucket', 'GetObject', 'HeadObject', 'DeleteObjects', 'PreflightRequest']);
 /** Operations that create keys, where S3 enforces the 1024-byte limit. */
 const KEY_WRITES = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload']);
+/**
+ * The implemented operations the S3 model marks `httpChecksum.requestChecksumRequired`: S3 refuses
+ * them without a Content-MD5 or a flexible checksum (header or announced trailer).
+ */
+export const CHECKSUM_REQUIRED = new Set([
+  'DeleteObjects',
+  'PutBucketAcl',
+  'PutBucketCors',
+  'PutBucketOwnershipControls',
+  'PutBucketPolicy',
+  'PutBucketWebsite',
+  'PutObjectAcl',
+  'PutPublicAccessBlock',
+]);
+
+function hasRequestChecksum(h: EdgeRequest['req']['headers']): boolean {
+  if (h['content-md5'] !== undefined || h['x-amz-trailer'] !== undefined) return true;
+  for (const name in h) if (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode') return true;
+  return false;
+}
 
 const ANONYMOUS: S3Auth = { principal: undefined, payload: { kind: 'anonymous' }, authType: undefined };
 
@@ -135,6 +155,9 @@ export class S3Service implements HttpHandler {
         const a = ACTIONS[r.operation];
         if (a === undefined) throw S3Errors.notImplemented(r.operation);
         await requireAccess(call, a[0], a[1], { extra: listContext(r) });
+      }
+      if (CHECKSUM_REQUIRED.has(r.operation) && !hasRequestChecksum(edge.req.headers)) {
+        throw S3Errors.invalidRequest('Missing required header for this request: Content-MD5 OR x-amz-checksum-*');
       }
       await op(call);
     } catch (err) {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,26 +102,40 @@ describe('S3 bad input', () => {
   });
 
   it('XML bodies: malformed, entity tricks, wrong root, limits', async () => {
-    expectError(await call('POST', '/errs', { query: { delete: '' }, body: 'not xml at all' }), 400, 'MalformedXML');
-    expectError(await call('POST', '/errs', { query: { delete: '' }, body: '<Wrong><Object><Key>a</Key></Object></Wrong>' }), 400, 'MalformedXML');
-    expectError(await call('POST', '/errs', { query: { delete: '' }, body: '<Delete></Delete>' }), 400, 'MalformedXML');
+    // These operations need a Content-MD5 (or flexible checksum), as the SDKs always send.
+    const withMd5 = (method: string, path: string, opts: NonNullable<Opts>) => call(method, path, { ...opts, headers: { 'content-md5': b64md5(String(opts.body)), ...opts.headers } });
+    expectError(await withMd5('POST', '/errs', { query: { delete: '' }, body: 'not xml at all' }), 400, 'MalformedXML');
+    expectError(await withMd5('POST', '/errs', { query: { delete: '' }, body: '<Wrong><Object><Key>a</Key></Object></Wrong>' }), 400, 'MalformedXML');
+    expectError(await withMd5('POST', '/errs', { query: { delete: '' }, body: '<Delete></Delete>' }), 400, 'MalformedXML');
     const bomb = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Delete><Object><Key>&b;</Key></Object></Delete>';
-    expectError(await call('POST', '/errs', { query: { delete: '' }, body: bomb }), 400, 'MalformedXML');
+    expectError(await withMd5('POST', '/errs', { query: { delete: '' }, body: bomb }), 400, 'MalformedXML');
     const deep = '<Delete>' + '<Object>'.repeat(50) + '</Object>'.repeat(50) + '</Delete>';
-    expectError(await call('POST', '/errs', { query: { delete: '' }, body: deep }), 400, 'MalformedXML');
+    expectError(await withMd5('POST', '/errs', { query: { delete: '' }, body: deep }), 400, 'MalformedXML');
     const tooMany = '<Delete>' + '<Object><Key>k</Key></Object>'.repeat(1001) + '</Delete>';
-    expectError(await call('POST', '/errs', { query: { delete: '' }, body: tooMany }), 400, 'MalformedXML');
+    expectError(await withMd5('POST', '/errs', { query: { delete: '' }, body: tooMany }), 400, 'MalformedXML');
     // Escaped characters in keys are decoded, not mistaken for markup.
-    const amp = await call('POST', '/errs', { query: { delete: '' }, body: '<Delete><Object><Key>a&amp;b&lt;c&#x41;</Key></Object></Delete>' });
+    const amp = await withMd5('POST', '/errs', { query: { delete: '' }, body: '<Delete><Object><Key>a&amp;b&lt;c&#x41;</Key></Object></Delete>' });
     expect(amp.status).toBe(200);
     expect(amp.text).toContain('<Key>a&amp;b&lt;cA</Key>');
-    expectError(await call('POST', '/errs', { query: { delete: '' }, body: '<Delete><Object><Key>&#x110000;</Key></Object></Delete>' }), 400, 'MalformedXML');
-    expectError(await call('PUT', '/errs', { query: { cors: '' }, body: '<CORSConfiguration/>' }), 400, 'MalformedXML');
-    expectError(await call('PUT', '/errs', { query: { website: '' }, body: '<WebsiteConfiguration><IndexDocument><Suffix></Suffix></IndexDocument></WebsiteConfiguration>' }), 400, 'InvalidArgument');
-    expectError(await call('PUT', '/errs', { query: { publicAccessBlock: '' }, body: '<PublicAccessBlockConfiguration><BlockPublicAcls>maybe</BlockPublicAcls></PublicAccessBlockConfiguration>' }), 400, 'MalformedXML');
-    expectError(await call('PUT', '/errs', { query: { ownershipControls: '' }, body: '<OwnershipControls><Rule><ObjectOwnership>Nobody</ObjectOwnership></Rule></OwnershipControls>' }), 400, 'MalformedXML');
-    expectError(await call('PUT', '/errs', { query: { policy: '' }, body: '[]' }), 400, 'MalformedPolicy');
-    expectError(await call('PUT', '/new-bucket-bad-loc', { body: '<CreateBucketConfiguration><LocationConstraint>mars-1</LocationConstraint></CreateBucketConfiguration>' }), 400, 'InvalidLocationConstraint');
+    expectError(await withMd5('POST', '/errs', { query: { delete: '' }, body: '<Delete><Object><Key>&#x110000;</Key></Object></Delete>' }), 400, 'MalformedXML');
+    expectError(await withMd5('PUT', '/errs', { query: { cors: '' }, body: '<CORSConfiguration/>' }), 400, 'MalformedXML');
+    expectError(await withMd5('PUT', '/errs', { query: { website: '' }, body: '<WebsiteConfiguration><IndexDocument><Suffix></Suffix></IndexDocument></WebsiteConfiguration>' }), 400, 'InvalidArgument');
+    expectError(await withMd5('PUT', '/errs', { query: { publicAccessBlock: '' }, body: '<PublicAccessBlockConfiguration><BlockPublicAcls>maybe</BlockPublicAcls></PublicAccessBlockConfiguration>' }), 400, 'MalformedXML');
+    expectError(await withMd5('PUT', '/errs', { query: { ownershipControls: '' }, body: '<OwnershipControls><Rule><ObjectOwnership>Nobody</ObjectOwnership></Rule></OwnershipControls>' }), 400, 'MalformedXML');
+    expectError(await withMd5('PUT', '/errs', { query: { policy: '' }, body: '[]' }), 400, 'MalformedPolicy');
+    expectError(await withMd5('PUT', '/new-bucket-bad-loc', { body: '<CreateBucketConfiguration><LocationConstraint>mars-1</LocationConstraint></CreateBucketConfiguration>' }), 400, 'InvalidLocationConstraint');
+  });
+
+  it('operations the model marks checksum-required refuse a body without Content-MD5 or x-amz-checksum-*', async () => {
+    const body = '<Delete><Object><Key>ten</Key></Object></Delete>';
+    const bare = await call('POST', '/errs', { query: { delete: '' }, body });
+    expectError(bare, 400, 'InvalidRequest');
+    expect(bare.text).toContain('<Message>Missing required header for this request: Content-MD5 OR x-amz-checksum-*</Message>');
+    expectError(await call('PUT', '/errs', { query: { cors: '' }, body: '<CORSConfiguration/>' }), 400, 'InvalidRequest');
+    expectError(await call('PUT', '/errs', { query: { policy: '' }, body: '{}' }), 400, 'InvalidRequest');
+    const absent = '<Delete><Object><Key>absent</Key></Object></Delete>';
+    const sha = await call('POST', '/errs', { query: { delete: '' }, body: absent, headers: { 'x-amz-checksum-sha256': createHash('sha256').update(absent).digest('base64') } });
+    expect(sha.status, sha.text).toBe(200);
   });
 
   it('listing, ranges, copies and multipart parameters', async () => {
@@ -143,5 +159,17 @@ describe('S3 bad input', () => {
     expectError(await call('POST', '/errs/mp', { query: { uploadId: up.UploadId! }, body: '<CompleteMultipartUpload></CompleteMultipartUpload>' }), 400, 'MalformedXML');
     expectError(await call('GET', '/errs/mp', { query: { uploadId: up.UploadId!, 'max-parts': '-1' } }), 400, 'InvalidArgument');
     expectError(await call('POST', '/errs/mp2', { query: { uploads: '' }, headers: { 'x-amz-checksum-algorithm': 'MD5' } }), 400, 'InvalidRequest');
+  });
+});
+
+describe('the checksum-required list', () => {
+  it('is every implemented operation the S3 model marks requestChecksumRequired', async () => {
+    const { CHECKSUM_REQUIRED, OPERATIONS } = await import('../../../src/services/s3/index.js');
+    const model = JSON.parse(fs.readFileSync(path.resolve('models/s3.json'), 'utf8')) as { operations: Record<string, { httpChecksum?: { requestChecksumRequired?: boolean } }> };
+    const required = Object.entries(model.operations)
+      .filter(([name, op]) => op.httpChecksum?.requestChecksumRequired === true && name in OPERATIONS)
+      .map(([name]) => name)
+      .sort();
+    expect([...CHECKSUM_REQUIRED].sort()).toEqual(required);
   });
 });

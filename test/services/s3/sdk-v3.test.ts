@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -202,6 +204,17 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'dst.txt', CopySource: 'sdk-v3/dst.txt' })))).toMatchObject({ name: 'InvalidRequest', status: 400 });
     expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'x', CopySource: 'sdk-v3/missing' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'x', CopySource: 'sdk-v3/src.txt', CopySourceIfMatch: '"other"' })))).toMatchObject({ name: 'PreconditionFailed' });
+  });
+
+  it('refuses to copy a source over 5 GiB in one CopyObject', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'sdk-v3', Key: 'huge.bin', Body: 'pretend' }));
+    // A 6 GiB object is recorded by hand: the check is on the recorded size, before any byte moves.
+    const db = new Database(path.join(server.dataDir, 'gatehouse.db'));
+    db.prepare("UPDATE s3_objects SET size = ? WHERE bucket = 'sdk-v3' AND key = 'huge.bin'").run(6 * 1024 ** 3);
+    db.close();
+    const err = await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'huge-copy.bin', CopySource: 'sdk-v3/huge.bin' })));
+    expect(err).toMatchObject({ name: 'InvalidRequest', status: 400, message: 'The specified copy source is larger than the maximum allowable size for a copy source: 5368709120' });
+    expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: 'sdk-v3', Key: 'huge-copy.bin' })))).toMatchObject({ status: 404 });
   });
 
   it('deletes single and many objects', async () => {

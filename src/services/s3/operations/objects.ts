@@ -12,7 +12,7 @@ import { openBody, readSmallBody } from '../streaming.js';
 import { checksumOf, headerFor, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { BucketRow, ObjectRow } from '../store.js';
 import { checkConditions, objectHeaders, parseRange, sendObject } from './serve.js';
-import { cannedAclFrom, contentMd5, expectedChecksum, receiveObject, storedHeadersFrom } from './write.js';
+import { cannedAclFrom, contentMd5, expectedChecksum, MAX_PUT_BYTES, receiveObject, storedHeadersFrom } from './write.js';
 
 /** Seconds precision, as S3 keeps Last-Modified. */
 export function lastModifiedNow(now: number): number {
@@ -266,6 +266,10 @@ export async function CopyObject(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
   const { bucket: srcBucket, row: src } = await copySource(call);
+  if (src.size > MAX_PUT_BYTES) {
+    // Larger objects are copied part by part with UploadPartCopy, as on AWS.
+    throw S3Errors.invalidRequest(`The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_BYTES}`);
+  }
   const directive = header(call, 'x-amz-metadata-directive') ?? 'COPY';
   if (directive !== 'COPY' && directive !== 'REPLACE') throw S3Errors.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
   const requested = storedHeadersFrom(call);

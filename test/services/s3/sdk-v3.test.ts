@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -404,6 +405,21 @@ describe('S3 multipart uploads through @aws-sdk/client-s3 and lib-storage', () =
     expect(await errorOf(s3.send(new AbortMultipartUploadCommand({ Bucket: 'sdk-v3', Key: 'mp/small', UploadId: small.UploadId! })))).toMatchObject({ name: 'NoSuchUpload' });
     expect(await errorOf(s3.send(new UploadPartCommand({ Bucket: 'sdk-v3', Key: 'mp/small', UploadId: small.UploadId!, PartNumber: 3, Body: 'c' })))).toMatchObject({ name: 'NoSuchUpload' });
     expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: 'sdk-v3', Key: 'mp/small' })))).toMatchObject({ status: 404 });
+  });
+
+  it('answers InvalidPart, not a 500, when a part file vanished before completion (a part replaced mid-complete)', async () => {
+    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-v3', Key: 'vanishing' }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: 'sdk-v3', Key: 'vanishing', UploadId: up.UploadId, PartNumber: 1, Body: 'only part' }));
+    const db = new Database(path.join(server.dataDir, 'gatehouse.db'), { readonly: true });
+    const { blob } = db.prepare('SELECT blob FROM s3_parts WHERE upload_id = ?').get(up.UploadId) as { blob: string };
+    db.close();
+    fs.unlinkSync(path.join(server.dataDir, 's3', 'objects', blob));
+    const err = await errorOf(
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sdk-v3', Key: 'vanishing', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } })),
+    );
+    expect(err).toMatchObject({ name: 'InvalidPart', status: 400 });
+    expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: 'sdk-v3', Key: 'vanishing' })))).toMatchObject({ status: 404 });
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'sdk-v3', Key: 'vanishing', UploadId: up.UploadId }));
   });
 
   it('keeps composite CRC32 checksums for multipart uploads', async () => {

@@ -183,8 +183,10 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
   const fullObject = alg !== null && upload.checksum_type === 'FULL_OBJECT' ? newChecksum(alg) : undefined;
   const w = call.deps.blobs.writer();
   let size = 0;
+  let reading: (typeof parts)[number] | undefined;
   try {
     for (const p of parts) {
+      reading = p;
       if (p.size === 0) continue;
       for await (const c of call.deps.blobs.stream(p.blob, 0, p.size - 1) as AsyncIterable<Buffer>) {
         fullObject?.update(c);
@@ -195,6 +197,11 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
     await w.commit();
   } catch (err) {
     await w.abort();
+    // A part file gone mid-read: an abort ended the upload, or that part was uploaded again.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && reading !== undefined) {
+      if ((await call.deps.store.getUpload(upload.upload_id)) === undefined) throw S3Errors.noSuchUpload(upload.upload_id);
+      throw S3Errors.invalidPart(reading.part_number, `"${reading.etag}"`, upload.upload_id);
+    }
     throw err;
   }
   let checksum: string | null = null;

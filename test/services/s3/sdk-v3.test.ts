@@ -207,6 +207,22 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'x', CopySource: 'sdk-v3/src.txt', CopySourceIfMatch: '"other"' })))).toMatchObject({ name: 'PreconditionFailed' });
   });
 
+  it('answers NoSuchKey, not a 500, when the copy source vanished between lookup and read', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'sdk-v3', Key: 'fleeting.txt', Body: 'here, then gone' }));
+    const db = new Database(path.join(server.dataDir, 'gatehouse.db'), { readonly: true });
+    const { blob } = db.prepare("SELECT blob FROM s3_objects WHERE bucket = 'sdk-v3' AND key = 'fleeting.txt'").get() as { blob: string };
+    db.close();
+    // What a concurrent DELETE does to the file after this request looked the row up.
+    fs.unlinkSync(path.join(server.dataDir, 's3', 'objects', blob));
+    expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: 'sdk-v3', Key: 'fleeting-copy.txt', CopySource: 'sdk-v3/fleeting.txt' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-v3', Key: 'fleeting-mp' }));
+    expect(
+      await errorOf(s3.send(new UploadPartCopyCommand({ Bucket: 'sdk-v3', Key: 'fleeting-mp', UploadId: up.UploadId, PartNumber: 1, CopySource: 'sdk-v3/fleeting.txt' }))),
+    ).toMatchObject({ name: 'NoSuchKey', status: 404 });
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'sdk-v3', Key: 'fleeting-mp', UploadId: up.UploadId }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'sdk-v3', Key: 'fleeting.txt' }));
+  });
+
   it('refuses to copy a source over 5 GiB in one CopyObject', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'sdk-v3', Key: 'huge.bin', Body: 'pretend' }));
     // A 6 GiB object is recorded by hand: the check is on the recorded size, before any byte moves.

@@ -133,6 +133,8 @@ export async function UploadPartCopy(call: S3Call): Promise<void> {
   } catch (err) {
     md5.discard();
     await w.abort();
+    // The source was deleted or overwritten while it was read.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw S3Errors.noSuchKey(src.key);
     throw err;
   }
   const checksum = sum?.digest() ?? null;

@@ -293,7 +293,10 @@ export async function CopyObject(call: S3Call): Promise<void> {
           metadata: src.metadata,
           storage_class: header(call, 'x-amz-storage-class') !== undefined ? requested.storage_class : src.storage_class,
         };
-  const blob = await call.deps.blobs.copy(src.blob);
+  const blob = await call.deps.blobs.copy(src.blob).catch((err: NodeJS.ErrnoException) => {
+    // The source was deleted or overwritten between its lookup and the copy.
+    throw err.code === 'ENOENT' ? S3Errors.noSuchKey(src.key) : err;
+  });
   const row: ObjectRow = {
     bucket: bucket.name,
     key,

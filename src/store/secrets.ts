@@ -2,7 +2,8 @@
  * Secrets at rest. Values Gatehouse must be able to read back (JWT signing keys, app client
  * secrets, the root secret access key needed to check SigV4 HMACs) are sealed with
  * AES-256-GCM under a master key kept in the data dir with mode 0600. Passwords are never
- * stored this way: they are kept only as SRP verifiers.
+ * stored this way: they are kept only as SRP verifiers (which are sealed in turn: a verifier
+ * allows offline guessing).
  * @module
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';

@@ -28,7 +28,7 @@ export class IdpContext {
 
   constructor(readonly platform: Platform) {
     this.pools = new PoolStore(platform.db, platform.secrets);
-    this.users = new UserStore(platform.db);
+    this.users = new UserStore(platform.db, platform.secrets);
     this.tokens = new TokenStore(platform.db);
     this.groups = new GroupStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens);

@@ -6,6 +6,7 @@
  */
 import type { UserStatusType } from '../api.generated.js';
 import type { Database, Sql } from '../../../store/database.js';
+import type { SecretBox } from '../../../store/secrets.js';
 import { attributesFromJson, attributesToJson, type Attributes } from '../domain/attributes.js';
 
 export interface User {
@@ -48,7 +49,20 @@ export function foldUsername(username: string, caseSensitive: boolean): string {
 }
 
 export class UserStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  /**
+   * A verifier is a password equivalent for offline guessing, so it is sealed at rest, bound to
+   * its pool and user (a sealed verifier copied to another row does not open).
+   */
+  #sealVerifier(user: User): string | null {
+    return user.verifier === undefined ? null : this.secrets.seal(user.verifier, verifierContext(user.poolId, user.sub));
+  }
+
+  #toUser = (r: UserRow): User => toUser(r, this.secrets);
 
   #keys(user: User, caseSensitive: boolean): [string, string | null, string | null, string | null] {
     const email = user.attributes.get('email');
@@ -69,7 +83,7 @@ export class UserStore {
         salt, verifier, password_expires_at, tokens_revoked_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         user.poolId, key, user.username, user.sub, user.status, user.enabled ? 1 : 0, attributesToJson(user.attributes), email, phone, preferred,
-        user.salt?.toString('hex') ?? null, user.verifier?.toString('hex') ?? null, user.passwordExpiresAt ?? null, user.tokensRevokedAt ?? null,
+        user.salt?.toString('hex') ?? null, this.#sealVerifier(user), user.passwordExpiresAt ?? null, user.tokensRevokedAt ?? null,
         user.createdAt, user.updatedAt,
       ],
     );
@@ -83,30 +97,30 @@ export class UserStore {
         password_expires_at = ?, tokens_revoked_at = ?, updated_at = ? WHERE pool_id = ? AND sub = ?`,
       [
         user.status, user.enabled ? 1 : 0, attributesToJson(user.attributes), email, phone, preferred, user.salt?.toString('hex') ?? null,
-        user.verifier?.toString('hex') ?? null, user.passwordExpiresAt ?? null, user.tokensRevokedAt ?? null, user.updatedAt, user.poolId, user.sub,
+        this.#sealVerifier(user), user.passwordExpiresAt ?? null, user.tokensRevokedAt ?? null, user.updatedAt, user.poolId, user.sub,
       ],
     );
   }
 
   async byUsername(poolId: string, username: string, caseSensitive: boolean, tx: Sql = this.db): Promise<User | undefined> {
     const row = await tx.get<UserRow>('SELECT * FROM cognito_idp_users WHERE pool_id = ? AND username_key = ?', [poolId, foldUsername(username, caseSensitive)]);
-    return row === undefined ? undefined : toUser(row);
+    return row === undefined ? undefined : this.#toUser(row);
   }
 
   async bySub(poolId: string, sub: string, tx: Sql = this.db): Promise<User | undefined> {
     const row = await tx.get<UserRow>('SELECT * FROM cognito_idp_users WHERE pool_id = ? AND sub = ?', [poolId, sub]);
-    return row === undefined ? undefined : toUser(row);
+    return row === undefined ? undefined : this.#toUser(row);
   }
 
   async byAlias(poolId: string, column: 'email_key' | 'phone_key' | 'preferred_key', value: string, tx: Sql = this.db): Promise<User[]> {
     const rows = await tx.all<UserRow>(`SELECT * FROM cognito_idp_users WHERE pool_id = ? AND ${column} = ? ORDER BY created_at`, [poolId, value]);
-    return rows.map(toUser);
+    return rows.map(this.#toUser);
   }
 
   /** Users ordered by their comparison key, after `afterKey`. */
   async page(poolId: string, afterKey: string, limit: number): Promise<{ user: User; key: string }[]> {
     const rows = await this.db.all<UserRow>('SELECT * FROM cognito_idp_users WHERE pool_id = ? AND username_key > ? ORDER BY username_key LIMIT ?', [poolId, afterKey, limit]);
-    return rows.map((r) => ({ user: toUser(r), key: r.username_key }));
+    return rows.map((r) => ({ user: this.#toUser(r), key: r.username_key }));
   }
 
   /** A group's members, ordered by sub, after `afterSub`: one query, not one per member. */
@@ -116,7 +130,7 @@ export class UserStore {
        WHERE m.pool_id = ? AND m.group_name = ? AND m.sub > ? ORDER BY m.sub LIMIT ?`,
       [poolId, group, afterSub, limit],
     );
-    return rows.map(toUser);
+    return rows.map(this.#toUser);
   }
 
   async markTokensRevoked(poolId: string, sub: string, now: number, tx: Sql = this.db): Promise<void> {
@@ -131,7 +145,16 @@ export class UserStore {
   }
 }
 
-function toUser(r: UserRow): User {
+function verifierContext(poolId: string, sub: string): string {
+  return `cognito-idp:verifier:${poolId}:${sub}`;
+}
+
+/** Sealed, or hex as stores written before verifiers were sealed kept them (re-sealed on the next save). */
+function openVerifier(stored: string, poolId: string, sub: string, secrets: SecretBox): Buffer {
+  return /^[0-9a-f]+$/.test(stored) ? Buffer.from(stored, 'hex') : secrets.open(stored, verifierContext(poolId, sub));
+}
+
+function toUser(r: UserRow, secrets: SecretBox): User {
   return {
     poolId: r.pool_id,
     username: r.username,
@@ -140,7 +163,7 @@ function toUser(r: UserRow): User {
     enabled: Number(r.enabled) === 1,
     attributes: attributesFromJson(r.attributes),
     salt: r.salt === null ? undefined : Buffer.from(r.salt, 'hex'),
-    verifier: r.verifier === null ? undefined : Buffer.from(r.verifier, 'hex'),
+    verifier: r.verifier === null ? undefined : openVerifier(r.verifier, r.pool_id, r.sub, secrets),
     passwordExpiresAt: r.password_expires_at === null ? undefined : Number(r.password_expires_at),
     tokensRevokedAt: r.tokens_revoked_at === null ? undefined : Number(r.tokens_revoked_at),
     createdAt: Number(r.created_at),

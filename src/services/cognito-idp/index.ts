@@ -32,6 +32,7 @@ import { authOperations } from './operations/auth.js';
 import { clientOperations } from './operations/clients.js';
 import { groupOperations } from './operations/groups.js';
 import { selfOperations } from './operations/self.js';
+import { userAttributeOperations } from './operations/user-attributes.js';
 import { signUpOperations } from './operations/sign-up.js';
 import { userPoolOperations } from './operations/user-pools.js';
 import { discoveryRoutes } from './routes.js';
@@ -58,6 +59,7 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
     ...signUpOperations(idp),
     ...authOperations(idp, sessions, signIn),
     ...selfOperations(idp, sessions),
+    ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),
     ...groupOperations(idp),
   };

@@ -1,7 +1,7 @@
 /**
  * Verification codes: six digits from the CSPRNG, stored only as an HMAC under a derived key
  * (bound to pool, user and purpose), compared in constant time, with an attempt limit and
- * AWS's lifetimes (24 hours to confirm a sign-up, 1 hour to reset a password). Anyone who
+ * AWS's lifetimes (24 hours to confirm a sign-up or an attribute, 1 hour to reset a password). Anyone who
  * knows a username may ask for a code to be mailed, so requests per user are limited too.
  * @module
  */
@@ -13,6 +13,8 @@ import { HourlyLimit } from './hourly-limit.js';
 export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
   SignUp: 24 * 3600 * 1000,
   ForgotPassword: 3600 * 1000,
+  'Verify:email': 24 * 3600 * 1000,
+  'Verify:phone_number': 24 * 3600 * 1000,
 };
 
 /** Wrong guesses allowed per code before it is refused. */

@@ -6,7 +6,9 @@
  */
 import type { Database, Sql } from '../../../store/database.js';
 
-export type CodePurpose = 'SignUp' | 'ForgotPassword';
+/** The attributes a user verifies with a code. */
+export type VerifiableAttribute = 'email' | 'phone_number';
+export type CodePurpose = 'SignUp' | 'ForgotPassword' | `Verify:${VerifiableAttribute}`;
 
 export interface StoredCode {
   codeHash: string;

@@ -1,0 +1,111 @@
+/**
+ * A signed-in user's own attributes, with their access token: UpdateUserAttributes,
+ * DeleteUserAttributes, GetUserAttributeVerificationCode, VerifyUserAttribute. A changed email
+ * or phone number is unverified until the code sent to it comes back; the code goes out at once
+ * when the pool auto-verifies that attribute, as on AWS.
+ * @module
+ */
+import type { OperationHandlers } from '../../types.js';
+import type { CodeDeliveryDetailsType, Operations } from '../api.generated.js';
+import type { IdpContext } from '../context.js';
+import { validateAttributeWrites } from '../domain/attributes.js';
+import type { Medium } from '../domain/messages.js';
+import { caseSensitive } from '../domain/pool-config.js';
+import { invalidParameter, notAuthorized } from '../errors.js';
+import type { Sessions } from '../sessions.js';
+import type { AppClient, UserPool } from '../store/pools.js';
+import type { VerifiableAttribute } from '../store/tokens.js';
+import type { User } from '../store/users.js';
+import { applyAttributeWrites } from './attribute-updates.js';
+
+const MEDIUM: Record<VerifiableAttribute, Medium> = { email: 'EMAIL', phone_number: 'SMS' };
+
+function verifiable(name: string): VerifiableAttribute {
+  if (name === 'email' || name === 'phone_number') return name;
+  throw invalidParameter('Invalid attribute name. Only phone_number and email can be verified');
+}
+
+/** The app client's WriteAttributes, when it has a list, bound what its users may change. */
+function checkWritable(client: AppClient | undefined, names: Iterable<string>): void {
+  const allowed = client?.config.WriteAttributes;
+  if (allowed === undefined) return;
+  for (const n of names) if (!allowed.includes(n)) throw notAuthorized('A client attempted to write unauthorized attribute');
+}
+
+export function userAttributeOperations(idp: IdpContext, sessions: Sessions): OperationHandlers<Operations> {
+  const signedIn = async (token: string, now: number): Promise<{ pool: UserPool; user: User; client: AppClient | undefined }> => {
+    const { pool, user, claims } = await sessions.accessToken(token, now);
+    const client = typeof claims.client_id === 'string' ? await idp.pools.getClient(claims.client_id) : undefined;
+    return { pool, user, client };
+  };
+
+  /** Issues a code for the attribute's current value and sends it there. */
+  const sendVerificationCode = async (pool: UserPool, user: User, attribute: VerifiableAttribute, now: number): Promise<CodeDeliveryDetailsType> => {
+    const to = user.attributes.get(attribute);
+    if (to === undefined || to === '') throw invalidParameter(`The user has no ${attribute} to verify.`);
+    const purpose = `Verify:${attribute}` as const;
+    idp.codes.limitRequests(pool.id, user.sub, purpose, now);
+    const code = await idp.codes.issue(pool.id, user.sub, purpose, now);
+    return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose)), AttributeName: attribute };
+  };
+
+  return {
+    async UpdateUserAttributes(input, ctx) {
+      const now = ctx.now();
+      const { pool, user, client } = await signedIn(input.AccessToken, now);
+      const writes = validateAttributeWrites(pool.config.SchemaAttributes, input.UserAttributes, { admin: false, creating: false });
+      checkWritable(client, writes.keys());
+      const changed = (['email', 'phone_number'] as const).filter((a) => writes.has(a) && writes.get(a) !== '' && writes.get(a) !== user.attributes.get(a));
+      user.updatedAt = now;
+      await idp.platform.db.transaction(async (tx) => {
+        await applyAttributeWrites(idp, pool, user, writes, tx);
+        await idp.users.save(user, caseSensitive(pool.config), tx);
+      });
+      const autoVerified = pool.config.AutoVerifiedAttributes ?? [];
+      const deliveries: CodeDeliveryDetailsType[] = [];
+      for (const a of changed) if (autoVerified.includes(a)) deliveries.push(await sendVerificationCode(pool, user, a, now));
+      return deliveries.length > 0 ? { CodeDeliveryDetailsList: deliveries } : {};
+    },
+
+    async DeleteUserAttributes(input, ctx) {
+      const now = ctx.now();
+      const { pool, user, client } = await signedIn(input.AccessToken, now);
+      const schema = new Map((pool.config.SchemaAttributes ?? []).map((s) => [s.Name!, s]));
+      for (const name of input.UserAttributeNames) {
+        const def = schema.get(name);
+        if (def === undefined || def.DeveloperOnlyAttribute === true) throw invalidParameter(`Attributes did not conform to the schema: Type for attribute {${name}} could not be determined`);
+        if (def.Required === true) throw invalidParameter(`Attributes did not conform to the schema: ${name}: The attribute ${name} is required`);
+        if (def.Mutable === false || name === 'sub') throw invalidParameter(`Cannot modify the non-mutable attribute ${name}`);
+      }
+      checkWritable(client, input.UserAttributeNames);
+      for (const name of input.UserAttributeNames) {
+        user.attributes.delete(name);
+        if (name === 'email' || name === 'phone_number') user.attributes.delete(`${name}_verified`);
+      }
+      user.updatedAt = now;
+      await idp.users.save(user, caseSensitive(pool.config));
+      return {};
+    },
+
+    async GetUserAttributeVerificationCode(input, ctx) {
+      const now = ctx.now();
+      const { pool, user } = await signedIn(input.AccessToken, now);
+      return { CodeDeliveryDetails: await sendVerificationCode(pool, user, verifiable(input.AttributeName), now) };
+    },
+
+    async VerifyUserAttribute(input, ctx) {
+      const now = ctx.now();
+      const { pool, user } = await signedIn(input.AccessToken, now);
+      const attribute = verifiable(input.AttributeName);
+      const purpose = `Verify:${attribute}` as const;
+      await idp.codes.check(pool.id, user.sub, purpose, input.Code, now);
+      user.attributes.set(`${attribute}_verified`, 'true');
+      user.updatedAt = now;
+      await idp.platform.db.transaction(async (tx) => {
+        await idp.users.save(user, caseSensitive(pool.config), tx);
+        await idp.tokens.deleteCode(pool.id, user.sub, purpose, tx);
+      });
+      return {};
+    },
+  };
+}

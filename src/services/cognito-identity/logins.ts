@@ -97,7 +97,10 @@ export class LoginVerifier {
   async #cognitoIdentity(pool: PoolRecord, token: string, now: number): Promise<VerifiedLogin> {
     const claims = await this.openIdTokens.verify(token, now);
     if (claims.aud !== pool.id) throw unsupportedProvider();
-    const amr = Array.isArray(claims.amr) ? claims.amr.filter((x): x is string => typeof x === 'string' && x !== 'authenticated') : [];
+    // A guest's token (GetOpenIdToken without logins, amr `unauthenticated`) proves no login:
+    // taken as one it would lift the guest to the authenticated role.
+    if (!Array.isArray(claims.amr) || !claims.amr.includes('authenticated')) throw new LoginTokenRejected({ kind: 'token-use' });
+    const amr = claims.amr.filter((x): x is string => typeof x === 'string' && x !== 'authenticated');
     return { kind: 'cognito-identity', provider: COGNITO_IDENTITY_PROVIDER, subject: String(claims.sub), mappingKey: COGNITO_IDENTITY_PROVIDER, amr, claims };
   }
 

@@ -100,6 +100,22 @@ describe('User Pool logins (the walkthrough)', () => {
     expect(lastCall()).toMatchObject({ roleArn: UNAUTH, claims: { aud: poolId, sub: IdentityId, amr: ['unauthenticated'] } });
   });
 
+  it("does not take a guest's own OpenID token as a login (it would lift the guest to the authenticated role)", async () => {
+    const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
+    const { Token } = await app.send(new GetOpenIdTokenCommand({ IdentityId }));
+    const calls = sts.calls.length;
+    for (const call of [
+      () => app.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: { 'cognito-identity.amazonaws.com': Token! } })),
+      () => app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { 'cognito-identity.amazonaws.com': Token! } })),
+    ]) {
+      expect(await errorOf(call())).toMatchObject({ name: 'NotAuthorizedException', status: 400, message: 'Invalid login token. Not a valid OpenId Connect identity token.' });
+    }
+    expect(sts.calls.length).toBe(calls);
+    // Still a guest: its credentials are the unauthenticated role's.
+    await app.send(new GetCredentialsForIdentityCommand({ IdentityId }));
+    expect(lastCall()).toMatchObject({ roleArn: UNAUTH, claims: { amr: ['unauthenticated'] } });
+  });
+
   it('turns a guest that logs in into an authenticated identity with the same id', async () => {
     const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
     const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-guest-then-bob');

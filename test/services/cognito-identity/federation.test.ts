@@ -140,6 +140,21 @@ describe('User Pool logins (the walkthrough)', () => {
     expect(elsewhere.message).toBe('Token is not from a supported provider of this identity pool.');
   });
 
+  it('concurrent first logins of one user make one identity; concurrent guests claiming one login: one wins', async () => {
+    const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-rush');
+    const ids = await Promise.all(Array.from({ length: 8 }, () => app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }))));
+    expect(new Set(ids.map((o) => o.IdentityId)).size).toBe(1);
+    expect((await admin.send(new DescribeIdentityCommand({ IdentityId: ids[0]!.IdentityId }))).Logins).toEqual([KEY]);
+
+    const guests = await Promise.all([0, 1, 2, 3].map(() => app.send(new GetIdCommand({ IdentityPoolId: poolId }))));
+    const claim = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-contested');
+    const outcomes = await Promise.allSettled(guests.map((g) => app.send(new GetCredentialsForIdentityCommand({ IdentityId: g.IdentityId, Logins: { [KEY]: claim } }))));
+    const won = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [guests[i]!.IdentityId] : []));
+    expect(won).toHaveLength(1);
+    for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as Error).name).toBe('NotAuthorizedException');
+    expect((await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: claim } }))).IdentityId).toBe(won[0]);
+  });
+
   it("refuses another user's login for an identity", async () => {
     const carol = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-carol');
     const dave = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-dave');

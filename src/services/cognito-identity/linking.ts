@@ -46,7 +46,9 @@ async function owners(tx: Sql, pool: PoolRecord, logins: readonly VerifiedLogin[
 }
 
 async function linkAll(tx: Sql, pool: PoolRecord, logins: readonly VerifiedLogin[], identity: IdentityRecord, now: number, touch = true): Promise<void> {
-  for (const l of logins) await linkLogin(tx, pool.id, { provider: l.provider, subject: l.subject }, identity.id, now);
+  for (const l of logins) {
+    if ((await linkLogin(tx, pool.id, { provider: l.provider, subject: l.subject }, identity.id, now)) !== identity.id) throw loginsDontMatch();
+  }
   if (touch && logins.length > 0) {
     await touchIdentity(tx, identity.id, now, false);
     identity.modifiedAt = now;

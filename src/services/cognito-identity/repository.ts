@@ -206,12 +206,18 @@ export async function findLinkedIdentity(db: Sql, poolId: string, provider: stri
   return r?.identity_id;
 }
 
-export async function linkLogin(db: Sql, poolId: string, login: LinkedLogin, identityId: string, now: number): Promise<void> {
-  await db.run(
+/**
+ * Links a login to an identity unless it is linked already; answers the identity that owns it
+ * afterwards. A link is never moved here: a login linked elsewhere (by a concurrent request,
+ * on a database that does not serialize transactions) stays where it is.
+ */
+export async function linkLogin(db: Sql, poolId: string, login: LinkedLogin, identityId: string, now: number): Promise<string | undefined> {
+  const inserted = await db.run(
     `INSERT INTO cognito_identity_logins (pool_id, provider, subject, identity_id, created_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (pool_id, provider, subject) DO UPDATE SET identity_id = excluded.identity_id`,
+     ON CONFLICT (pool_id, provider, subject) DO NOTHING`,
     [poolId, login.provider, login.subject, identityId, now],
   );
+  return inserted.changes > 0 ? identityId : findLinkedIdentity(db, poolId, login.provider, login.subject);
 }
 
 export async function unlinkLogin(db: Sql, poolId: string, login: LinkedLogin): Promise<boolean> {

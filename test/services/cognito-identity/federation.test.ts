@@ -216,6 +216,15 @@ describe('User Pool logins (the walkthrough)', () => {
     // The login is a new user next time.
     expect((await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }))).IdentityId).not.toBe(IdentityId);
   });
+
+  it("UnlinkIdentity on a guest identity is refused: a stranger's fresh login must not disable someone else's guest", async () => {
+    const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
+    const stranger = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-stranger');
+    const e = await errorOf(app.send(new UnlinkIdentityCommand({ IdentityId, Logins: { [KEY]: stranger }, LoginsToRemove: [KEY] })));
+    expect(e).toMatchObject({ name: 'NotAuthorizedException', status: 400, message: "Logins don't match. Please include at least one valid login for this identity or identity pool." });
+    await app.send(new GetCredentialsForIdentityCommand({ IdentityId }));
+    expect(lastCall()).toMatchObject({ roleArn: UNAUTH, claims: { sub: IdentityId, amr: ['unauthenticated'] } });
+  });
 });
 
 describe('role mappings', () => {

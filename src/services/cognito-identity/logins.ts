@@ -33,10 +33,6 @@ const SOCIAL_PROVIDERS = new Set(['graph.facebook.com', 'accounts.google.com', '
 
 const USER_POOL_ID = /^([a-z]{2}(?:-gov)?-[a-z]+-\d)_[0-9A-Za-z]+$/;
 
-export function isUserPoolLoginKey(key: string): boolean {
-  return USER_POOL_KEY.test(key);
-}
-
 /**
  * The AWS name of a User Pool login. Apps built on amazon-cognito-identity-js and the AWS SDKs
  * send `cognito-idp.<region>.amazonaws.com/<poolId>` whatever URL Gatehouse runs at; Amplify

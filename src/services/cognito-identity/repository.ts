@@ -135,11 +135,6 @@ export async function getPool(db: Sql, id: string): Promise<PoolRecord | undefin
   return r === undefined ? undefined : toPool(r);
 }
 
-export async function poolWithDeveloperProvider(db: Sql, name: string): Promise<string | undefined> {
-  const r = await db.get<{ id: string }>('SELECT id FROM cognito_identity_pools WHERE developer_provider = ?', [name]);
-  return r?.id;
-}
-
 export async function deletePool(db: Sql, id: string): Promise<boolean> {
   await db.run('DELETE FROM cognito_identity_logins WHERE pool_id = ?', [id]);
   await db.run('DELETE FROM cognito_identity_identities WHERE pool_id = ?', [id]);

@@ -136,6 +136,11 @@ describe('User Pool logins (the walkthrough)', () => {
     await app.send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId, Logins: { [amplifyKey]: token } }));
     expect(lastCall().claims.amr).toEqual(['authenticated', KEY, `${KEY}:CognitoSignIn:sub-amplify`]);
     expect((await admin.send(new DescribeIdentityCommand({ IdentityId: a.IdentityId }))).Logins).toEqual([KEY]);
+    // Both spellings in one Logins map are one login, linked once.
+    const both = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-amplify-both');
+    const one = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [amplifyKey]: both, [KEY]: both } }));
+    expect((await admin.send(new DescribeIdentityCommand({ IdentityId: one.IdentityId }))).Logins).toEqual([KEY]);
+    expect((await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: both } }))).IdentityId).toBe(one.IdentityId);
     const elsewhere = await errorOf(app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [`other.host:1/${USER_POOL_ID}`]: token } })));
     expect(elsewhere.message).toBe('Token is not from a supported provider of this identity pool.');
   });

@@ -80,7 +80,10 @@ export async function identityForLogins(tx: Sql, pool: PoolRecord, logins: reado
  * GetCredentialsForIdentity / GetOpenIdToken / UnlinkIdentity with logins: the named identity
  * must own at least one of them unless it has none yet; new logins are linked to it.
  */
-export async function checkLoginsFor(tx: Sql, pool: PoolRecord, identity: IdentityRecord, logins: readonly VerifiedLogin[], now: number, link: boolean): Promise<void> {
+export async function checkLoginsFor(tx: Sql, pool: PoolRecord, named: IdentityRecord, logins: readonly VerifiedLogin[], now: number, link: boolean): Promise<void> {
+  // Read again inside the transaction: it may have been deleted or disabled since the caller read it.
+  const identity = await getIdentity(tx, named.id);
+  if (identity === undefined) throw identityNotFound(named.id);
   if (identity.disabled) throw identityForbidden(identity.id);
   const o = await owners(tx, pool, logins);
   for (const id of o.identities) if (id !== identity.id) throw loginsDontMatch();

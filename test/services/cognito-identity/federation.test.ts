@@ -6,6 +6,7 @@
 import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
+  DeleteIdentitiesCommand,
   DescribeIdentityCommand,
   GetCredentialsForIdentityCommand,
   GetIdCommand,
@@ -220,6 +221,26 @@ describe('User Pool logins (the walkthrough)', () => {
     expect(e).toMatchObject({ name: 'NotAuthorizedException', message: `Access to Identity '${IdentityId}' is forbidden.` });
     // The login is a new user next time.
     expect((await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }))).IdentityId).not.toBe(IdentityId);
+  });
+
+  it('an identity deleted while its login was being verified is ResourceNotFoundException, not an internal error', async () => {
+    const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
+    const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-vanishing');
+    userPools.latencyMs = 300;
+    let pending: Promise<unknown>;
+    try {
+      // One attempt: the SDK would retry a 500 and hide it.
+      const once = new CognitoIdentityClient({ endpoint: server.url, region: REGION, maxAttempts: 1 });
+      pending = errorOf(once.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: { [KEY]: token } })));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await admin.send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: [IdentityId!] }));
+    } finally {
+      userPools.latencyMs = 0;
+    }
+    expect(await pending).toMatchObject({ name: 'ResourceNotFoundException', status: 400, message: `Identity '${IdentityId}' not found.` });
+    // Nothing was linked to the deleted identity: the login is a new user.
+    const again = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }));
+    expect(again.IdentityId).not.toBe(IdentityId);
   });
 
   it("UnlinkIdentity on a guest identity is refused: a stranger's fresh login must not disable someone else's guest", async () => {

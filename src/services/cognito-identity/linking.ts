@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Sql } from '../../store/database.js';
+import { requirePool } from './context.js';
 import { identityForbidden, identityNotFound, loginsDontMatch, resourceConflict } from './errors.js';
 import type { VerifiedLogin } from './logins.js';
 import { findLinkedIdentity, getIdentity, insertIdentity, linkLogin, loginsOf, touchIdentity, type IdentityRecord, type PoolRecord } from './repository.js';
@@ -18,6 +19,8 @@ export function newIdentityId(poolId: string): string {
 }
 
 export async function createIdentity(tx: Sql, pool: PoolRecord, now: number): Promise<IdentityRecord> {
+  // The pool may have been deleted since the caller read it (while its logins were verified).
+  await requirePool(tx, pool.id);
   const identity: IdentityRecord = { id: newIdentityId(pool.id), poolId: pool.id, createdAt: now, modifiedAt: now, disabled: false };
   await insertIdentity(tx, identity);
   return identity;

@@ -7,6 +7,7 @@ import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
   DeleteIdentitiesCommand,
+  DeleteIdentityPoolCommand,
   DescribeIdentityCommand,
   GetCredentialsForIdentityCommand,
   GetIdCommand,
@@ -241,6 +242,22 @@ describe('User Pool logins (the walkthrough)', () => {
     // Nothing was linked to the deleted identity: the login is a new user.
     const again = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }));
     expect(again.IdentityId).not.toBe(IdentityId);
+  });
+
+  it('a pool deleted while a first login was being verified is ResourceNotFoundException, not an internal error', async () => {
+    const doomed = (await admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'doomed', AllowUnauthenticatedIdentities: false, CognitoIdentityProviders: [{ ProviderName: KEY, ClientId: CLIENT }] }))).IdentityPoolId!;
+    const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-doomed');
+    userPools.latencyMs = 300;
+    let pending: Promise<unknown>;
+    try {
+      const once = new CognitoIdentityClient({ endpoint: server.url, region: REGION, maxAttempts: 1 });
+      pending = errorOf(once.send(new GetIdCommand({ IdentityPoolId: doomed, Logins: { [KEY]: token } })));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await admin.send(new DeleteIdentityPoolCommand({ IdentityPoolId: doomed }));
+    } finally {
+      userPools.latencyMs = 0;
+    }
+    expect(await pending).toMatchObject({ name: 'ResourceNotFoundException', status: 400, message: `IdentityPool '${doomed}' not found.` });
   });
 
   it("UnlinkIdentity on a guest identity is refused: a stranger's fresh login must not disable someone else's guest", async () => {

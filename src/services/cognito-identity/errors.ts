@@ -69,10 +69,6 @@ export function resourceConflict(message: string): ServiceError {
   return new ServiceError('ResourceConflictException', message, 400);
 }
 
-export function notAuthorized(message: string): ServiceError {
-  return new ServiceError('NotAuthorizedException', message, 400);
-}
-
 /**
  * AWS's "Invalid login token. …" family. A token for another app client is "not from a
  * supported provider", as AWS answers; the revoked wording is Gatehouse's (AWS's was not

@@ -14,6 +14,7 @@ import {
   classicFlowWithRoleMappings,
   identityNotFound,
   invalidConfiguration,
+  loginsDontMatch,
   unauthenticatedNotSupported,
 } from './errors.js';
 import { checkGuest, checkLoginsFor, checkLoginsForFast, createIdentity, identityForLoginsFast } from './linking.js';
@@ -137,7 +138,10 @@ export function federationOperations(deps: IdentityPoolDeps) {
       const remove = new Set(input.LoginsToRemove);
       await deps.db.transaction(async (tx) => {
         await checkLoginsFor(tx, pool, identity, verified, ctx.now(), false);
-        for (const l of await loginsOf(tx, identity.id)) if (remove.has(l.provider)) await unlinkLogin(tx, pool.id, l);
+        // A guest has nothing to unlink, and no login proves the caller is that guest.
+        const linked = await loginsOf(tx, identity.id);
+        if (linked.length === 0) throw loginsDontMatch();
+        for (const l of linked) if (remove.has(l.provider)) await unlinkLogin(tx, pool.id, l);
         // Removing the last linked login makes the identity inaccessible, as AWS documents.
         await touchIdentity(tx, identity.id, ctx.now(), (await loginsOf(tx, identity.id)).length === 0);
       });

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Sql } from '../../store/database.js';
+import { requirePool } from './context.js';
 import { identityForbidden, identityNotFound, loginsDontMatch, resourceConflict } from './errors.js';
 import type { VerifiedLogin } from './logins.js';
 import { findLinkedIdentity, getIdentity, insertIdentity, linkLogin, loginsOf, touchIdentity, type IdentityRecord, type PoolRecord } from './repository.js';
@@ -18,6 +19,8 @@ export function newIdentityId(poolId: string): string {
 }
 
 export async function createIdentity(tx: Sql, pool: PoolRecord, now: number): Promise<IdentityRecord> {
+  // The pool may have been deleted since the caller read it (while its logins were verified).
+  await requirePool(tx, pool.id);
   const identity: IdentityRecord = { id: newIdentityId(pool.id), poolId: pool.id, createdAt: now, modifiedAt: now, disabled: false };
   await insertIdentity(tx, identity);
   return identity;
@@ -46,7 +49,9 @@ async function owners(tx: Sql, pool: PoolRecord, logins: readonly VerifiedLogin[
 }
 
 async function linkAll(tx: Sql, pool: PoolRecord, logins: readonly VerifiedLogin[], identity: IdentityRecord, now: number, touch = true): Promise<void> {
-  for (const l of logins) await linkLogin(tx, pool.id, { provider: l.provider, subject: l.subject }, identity.id, now);
+  for (const l of logins) {
+    if ((await linkLogin(tx, pool.id, { provider: l.provider, subject: l.subject }, identity.id, now)) !== identity.id) throw loginsDontMatch();
+  }
   if (touch && logins.length > 0) {
     await touchIdentity(tx, identity.id, now, false);
     identity.modifiedAt = now;
@@ -78,7 +83,10 @@ export async function identityForLogins(tx: Sql, pool: PoolRecord, logins: reado
  * GetCredentialsForIdentity / GetOpenIdToken / UnlinkIdentity with logins: the named identity
  * must own at least one of them unless it has none yet; new logins are linked to it.
  */
-export async function checkLoginsFor(tx: Sql, pool: PoolRecord, identity: IdentityRecord, logins: readonly VerifiedLogin[], now: number, link: boolean): Promise<void> {
+export async function checkLoginsFor(tx: Sql, pool: PoolRecord, named: IdentityRecord, logins: readonly VerifiedLogin[], now: number, link: boolean): Promise<void> {
+  // Read again inside the transaction: it may have been deleted or disabled since the caller read it.
+  const identity = await getIdentity(tx, named.id);
+  if (identity === undefined) throw identityNotFound(named.id);
   if (identity.disabled) throw identityForbidden(identity.id);
   const o = await owners(tx, pool, logins);
   for (const id of o.identities) if (id !== identity.id) throw loginsDontMatch();

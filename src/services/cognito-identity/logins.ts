@@ -33,10 +33,6 @@ const SOCIAL_PROVIDERS = new Set(['graph.facebook.com', 'accounts.google.com', '
 
 const USER_POOL_ID = /^([a-z]{2}(?:-gov)?-[a-z]+-\d)_[0-9A-Za-z]+$/;
 
-export function isUserPoolLoginKey(key: string): boolean {
-  return USER_POOL_KEY.test(key);
-}
-
 /**
  * The AWS name of a User Pool login. Apps built on amazon-cognito-identity-js and the AWS SDKs
  * send `cognito-idp.<region>.amazonaws.com/<poolId>` whatever URL Gatehouse runs at; Amplify
@@ -97,7 +93,10 @@ export class LoginVerifier {
   async #cognitoIdentity(pool: PoolRecord, token: string, now: number): Promise<VerifiedLogin> {
     const claims = await this.openIdTokens.verify(token, now);
     if (claims.aud !== pool.id) throw unsupportedProvider();
-    const amr = Array.isArray(claims.amr) ? claims.amr.filter((x): x is string => typeof x === 'string' && x !== 'authenticated') : [];
+    // A guest's token (GetOpenIdToken without logins, amr `unauthenticated`) proves no login:
+    // taken as one it would lift the guest to the authenticated role.
+    if (!Array.isArray(claims.amr) || !claims.amr.includes('authenticated')) throw new LoginTokenRejected({ kind: 'token-use' });
+    const amr = claims.amr.filter((x): x is string => typeof x === 'string' && x !== 'authenticated');
     return { kind: 'cognito-identity', provider: COGNITO_IDENTITY_PROVIDER, subject: String(claims.sub), mappingKey: COGNITO_IDENTITY_PROVIDER, amr, claims };
   }
 

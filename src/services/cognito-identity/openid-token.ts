@@ -139,7 +139,7 @@ export class OpenIdTokenIssuer {
     } catch {
       throw new LoginTokenRejected({ kind: 'malformed' });
     }
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new LoginTokenRejected({ kind: 'malformed' });
+    for (const part of [header, payload]) if (typeof part !== 'object' || part === null || Array.isArray(part)) throw new LoginTokenRejected({ kind: 'malformed' });
     if (header.alg !== 'RS512') throw new LoginTokenRejected({ kind: 'signature' });
     const key = (await this.keys()).find((k) => k.kid === header.kid);
     if (key === undefined) throw new LoginTokenRejected({ kind: 'signature' });

@@ -135,11 +135,6 @@ export async function getPool(db: Sql, id: string): Promise<PoolRecord | undefin
   return r === undefined ? undefined : toPool(r);
 }
 
-export async function poolWithDeveloperProvider(db: Sql, name: string): Promise<string | undefined> {
-  const r = await db.get<{ id: string }>('SELECT id FROM cognito_identity_pools WHERE developer_provider = ?', [name]);
-  return r?.id;
-}
-
 export async function deletePool(db: Sql, id: string): Promise<boolean> {
   await db.run('DELETE FROM cognito_identity_logins WHERE pool_id = ?', [id]);
   await db.run('DELETE FROM cognito_identity_identities WHERE pool_id = ?', [id]);
@@ -206,12 +201,18 @@ export async function findLinkedIdentity(db: Sql, poolId: string, provider: stri
   return r?.identity_id;
 }
 
-export async function linkLogin(db: Sql, poolId: string, login: LinkedLogin, identityId: string, now: number): Promise<void> {
-  await db.run(
+/**
+ * Links a login to an identity unless it is linked already; answers the identity that owns it
+ * afterwards. A link is never moved here: a login linked elsewhere (by a concurrent request,
+ * on a database that does not serialize transactions) stays where it is.
+ */
+export async function linkLogin(db: Sql, poolId: string, login: LinkedLogin, identityId: string, now: number): Promise<string | undefined> {
+  const inserted = await db.run(
     `INSERT INTO cognito_identity_logins (pool_id, provider, subject, identity_id, created_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (pool_id, provider, subject) DO UPDATE SET identity_id = excluded.identity_id`,
+     ON CONFLICT (pool_id, provider, subject) DO NOTHING`,
     [poolId, login.provider, login.subject, identityId, now],
   );
+  return inserted.changes > 0 ? identityId : findLinkedIdentity(db, poolId, login.provider, login.subject);
 }
 
 export async function unlinkLogin(db: Sql, poolId: string, login: LinkedLogin): Promise<boolean> {

@@ -206,6 +206,10 @@ describe('the basic flow', () => {
     const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), sub: 'us-east-1:00000000-0000-0000-0000-000000000000' })).toString('base64url')}.${s}`;
     const bad = await errorOf(anonymous.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: `arn:aws:iam::${ACCT}:role/Cognito_MSNIdentityPoolUnauth_Role`, RoleSessionName: 'attempt', WebIdentityToken: forged })));
     expect(bad).toMatchObject({ name: 'InvalidIdentityTokenException', status: 400 });
+    // A header that is JSON but not an object: refused as invalid, not an internal error.
+    const nullHeader = `${Buffer.from('null').toString('base64url')}.${p}.${s}`;
+    const odd = await errorOf(anonymous.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: `arn:aws:iam::${ACCT}:role/Cognito_MSNIdentityPoolUnauth_Role`, RoleSessionName: 'attempt', WebIdentityToken: nullHeader })));
+    expect(odd).toMatchObject({ name: 'InvalidIdentityTokenException', status: 400 });
     server.gatehouse.clock.advance(11 * 60_000);
     try {
       const e = await errorOf(anonymous.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: `arn:aws:iam::${ACCT}:role/Cognito_MSNIdentityPoolUnauth_Role`, RoleSessionName: 'attempt', WebIdentityToken: Token })));

@@ -108,6 +108,14 @@ describe('developer-authenticated identities', () => {
     expect(forged).toMatchObject({ name: 'NotAuthorizedException', message: "Invalid login token. Couldn't verify signed token." });
     const garbage = await errorOf(app.send(new GetIdCommand({ IdentityPoolId, Logins: { [CI]: 'not-a-jwt' } })));
     expect(garbage).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid login token. Not a valid OpenId Connect identity token.' });
+    // JSON that is not an object (`null`, `[]`) in the header or payload is malformed too, not a crash.
+    for (const [head, body] of [['null', '{}'], ['{}', 'null'], ['[]', '{}']]) {
+      const odd = `${Buffer.from(head!).toString('base64url')}.${Buffer.from(body!).toString('base64url')}.${s}`;
+      expect(await errorOf(app.send(new GetIdCommand({ IdentityPoolId, Logins: { [CI]: odd } })))).toMatchObject({
+        name: 'NotAuthorizedException',
+        message: 'Invalid login token. Not a valid OpenId Connect identity token.',
+      });
+    }
     void p;
 
     const other = (await admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'other', AllowUnauthenticatedIdentities: true }))).IdentityPoolId!;

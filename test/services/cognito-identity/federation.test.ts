@@ -6,6 +6,8 @@
 import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
+  DeleteIdentitiesCommand,
+  DeleteIdentityPoolCommand,
   DescribeIdentityCommand,
   GetCredentialsForIdentityCommand,
   GetIdCommand,
@@ -100,6 +102,22 @@ describe('User Pool logins (the walkthrough)', () => {
     expect(lastCall()).toMatchObject({ roleArn: UNAUTH, claims: { aud: poolId, sub: IdentityId, amr: ['unauthenticated'] } });
   });
 
+  it("does not take a guest's own OpenID token as a login (it would lift the guest to the authenticated role)", async () => {
+    const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
+    const { Token } = await app.send(new GetOpenIdTokenCommand({ IdentityId }));
+    const calls = sts.calls.length;
+    for (const call of [
+      () => app.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: { 'cognito-identity.amazonaws.com': Token! } })),
+      () => app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { 'cognito-identity.amazonaws.com': Token! } })),
+    ]) {
+      expect(await errorOf(call())).toMatchObject({ name: 'NotAuthorizedException', status: 400, message: 'Invalid login token. Not a valid OpenId Connect identity token.' });
+    }
+    expect(sts.calls.length).toBe(calls);
+    // Still a guest: its credentials are the unauthenticated role's.
+    await app.send(new GetCredentialsForIdentityCommand({ IdentityId }));
+    expect(lastCall()).toMatchObject({ roleArn: UNAUTH, claims: { amr: ['unauthenticated'] } });
+  });
+
   it('turns a guest that logs in into an authenticated identity with the same id', async () => {
     const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
     const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-guest-then-bob');
@@ -120,8 +138,28 @@ describe('User Pool logins (the walkthrough)', () => {
     await app.send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId, Logins: { [amplifyKey]: token } }));
     expect(lastCall().claims.amr).toEqual(['authenticated', KEY, `${KEY}:CognitoSignIn:sub-amplify`]);
     expect((await admin.send(new DescribeIdentityCommand({ IdentityId: a.IdentityId }))).Logins).toEqual([KEY]);
+    // Both spellings in one Logins map are one login, linked once.
+    const both = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-amplify-both');
+    const one = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [amplifyKey]: both, [KEY]: both } }));
+    expect((await admin.send(new DescribeIdentityCommand({ IdentityId: one.IdentityId }))).Logins).toEqual([KEY]);
+    expect((await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: both } }))).IdentityId).toBe(one.IdentityId);
     const elsewhere = await errorOf(app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [`other.host:1/${USER_POOL_ID}`]: token } })));
     expect(elsewhere.message).toBe('Token is not from a supported provider of this identity pool.');
+  });
+
+  it('concurrent first logins of one user make one identity; concurrent guests claiming one login: one wins', async () => {
+    const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-rush');
+    const ids = await Promise.all(Array.from({ length: 8 }, () => app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }))));
+    expect(new Set(ids.map((o) => o.IdentityId)).size).toBe(1);
+    expect((await admin.send(new DescribeIdentityCommand({ IdentityId: ids[0]!.IdentityId }))).Logins).toEqual([KEY]);
+
+    const guests = await Promise.all([0, 1, 2, 3].map(() => app.send(new GetIdCommand({ IdentityPoolId: poolId }))));
+    const claim = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-contested');
+    const outcomes = await Promise.allSettled(guests.map((g) => app.send(new GetCredentialsForIdentityCommand({ IdentityId: g.IdentityId, Logins: { [KEY]: claim } }))));
+    const won = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [guests[i]!.IdentityId] : []));
+    expect(won).toHaveLength(1);
+    for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as Error).name).toBe('NotAuthorizedException');
+    expect((await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: claim } }))).IdentityId).toBe(won[0]);
   });
 
   it("refuses another user's login for an identity", async () => {
@@ -184,6 +222,51 @@ describe('User Pool logins (the walkthrough)', () => {
     expect(e).toMatchObject({ name: 'NotAuthorizedException', message: `Access to Identity '${IdentityId}' is forbidden.` });
     // The login is a new user next time.
     expect((await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }))).IdentityId).not.toBe(IdentityId);
+  });
+
+  it('an identity deleted while its login was being verified is ResourceNotFoundException, not an internal error', async () => {
+    const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
+    const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-vanishing');
+    userPools.latencyMs = 300;
+    let pending: Promise<unknown>;
+    try {
+      // One attempt: the SDK would retry a 500 and hide it.
+      const once = new CognitoIdentityClient({ endpoint: server.url, region: REGION, maxAttempts: 1 });
+      pending = errorOf(once.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: { [KEY]: token } })));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await admin.send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: [IdentityId!] }));
+    } finally {
+      userPools.latencyMs = 0;
+    }
+    expect(await pending).toMatchObject({ name: 'ResourceNotFoundException', status: 400, message: `Identity '${IdentityId}' not found.` });
+    // Nothing was linked to the deleted identity: the login is a new user.
+    const again = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins: { [KEY]: token } }));
+    expect(again.IdentityId).not.toBe(IdentityId);
+  });
+
+  it('a pool deleted while a first login was being verified is ResourceNotFoundException, not an internal error', async () => {
+    const doomed = (await admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'doomed', AllowUnauthenticatedIdentities: false, CognitoIdentityProviders: [{ ProviderName: KEY, ClientId: CLIENT }] }))).IdentityPoolId!;
+    const token = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-doomed');
+    userPools.latencyMs = 300;
+    let pending: Promise<unknown>;
+    try {
+      const once = new CognitoIdentityClient({ endpoint: server.url, region: REGION, maxAttempts: 1 });
+      pending = errorOf(once.send(new GetIdCommand({ IdentityPoolId: doomed, Logins: { [KEY]: token } })));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await admin.send(new DeleteIdentityPoolCommand({ IdentityPoolId: doomed }));
+    } finally {
+      userPools.latencyMs = 0;
+    }
+    expect(await pending).toMatchObject({ name: 'ResourceNotFoundException', status: 400, message: `IdentityPool '${doomed}' not found.` });
+  });
+
+  it("UnlinkIdentity on a guest identity is refused: a stranger's fresh login must not disable someone else's guest", async () => {
+    const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId }));
+    const stranger = await userPools.idToken(USER_POOL_ID, CLIENT, 'sub-stranger');
+    const e = await errorOf(app.send(new UnlinkIdentityCommand({ IdentityId, Logins: { [KEY]: stranger }, LoginsToRemove: [KEY] })));
+    expect(e).toMatchObject({ name: 'NotAuthorizedException', status: 400, message: "Logins don't match. Please include at least one valid login for this identity or identity pool." });
+    await app.send(new GetCredentialsForIdentityCommand({ IdentityId }));
+    expect(lastCall()).toMatchObject({ roleArn: UNAUTH, claims: { sub: IdentityId, amr: ['unauthenticated'] } });
   });
 });
 

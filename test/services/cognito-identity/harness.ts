@@ -42,6 +42,8 @@ import { ROOT } from '../../support/gatehouse.js';
 export class FakeUserPools implements UserPoolTokenVerifier {
   readonly #keys = new Map<string, { privateKey: CryptoKey; publicKey: CryptoKey }>();
   readonly revoked = new Set<string>();
+  /** Milliseconds each verification takes, to let another request run meanwhile. */
+  latencyMs = 0;
 
   constructor(private readonly clock: { now(): number }) {}
 
@@ -67,6 +69,7 @@ export class FakeUserPools implements UserPoolTokenVerifier {
   }
 
   async verifyIdToken(userPoolId: string, token: string, options: { audiences: readonly string[]; now: number }): Promise<Claims> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     let payload: Claims;
     try {
       ({ payload } = await jwtVerify(token, (await this.#key(userPoolId)).publicKey, { currentDate: new Date(this.clock.now()), issuer: `https://cognito-idp.us-east-1.amazonaws.com/${userPoolId}` }));

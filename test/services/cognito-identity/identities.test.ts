@@ -171,6 +171,13 @@ describe('identity management', () => {
     expect(await errorOf(admin.send(new ListIdentitiesCommand({ IdentityPoolId, MaxResults: 5 })))).toMatchObject({ name: 'ResourceNotFoundException', message: `IdentityPool '${IdentityPoolId}' not found.` });
   });
 
+  it('refuses a ListIdentities NextToken it did not issue', async () => {
+    const IdentityPoolId = await pool({ AllowUnauthenticatedIdentities: true });
+    for (const NextToken of ['garbage', Buffer.from('[1]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url')]) {
+      expect(await errorOf(admin.send(new ListIdentitiesCommand({ IdentityPoolId, MaxResults: 5, NextToken })))).toMatchObject({ name: 'InvalidParameterException', status: 400, message: 'Invalid pagination token.' });
+    }
+  });
+
   it('works unsigned from the AWS CLI (get-id, get-open-id-token)', async () => {
     const IdentityPoolId = await pool({ AllowUnauthenticatedIdentities: true });
     const id = await awsCli(server.url, server.credentials, ['cognito-identity', 'get-id', '--identity-pool-id', IdentityPoolId, '--no-sign-request']);

@@ -5,6 +5,7 @@
  */
 import {
   AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
   DeleteUserAttributesCommand,
   GetUserAttributeVerificationCodeCommand,
   InitiateAuthCommand,
@@ -79,6 +80,27 @@ describe('a user changes their own attributes', () => {
     await new Promise((resolve, reject) => user.updateAttributes([new CognitoUserAttribute({ Name: 'custom:team', Value: 'red' })], (err, r) => (err ? reject(err) : resolve(r))));
     await new Promise((resolve, reject) => user.deleteAttributes(['custom:team'], (err, r) => (err ? reject(err) : resolve(r))));
     expect(await attributesOf('vik')).not.toHaveProperty('custom:team');
+  });
+
+  it('an administrator changing an email sends a code there, unless the same call marks it verified', async () => {
+    await confirmedUser(server, pool, 'xena');
+    const admin = idp(server);
+    await admin.send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool.poolId, Username: 'xena', UserAttributes: [{ Name: 'email', Value: 'xena.two@example.com' }] }));
+    expect(codeIn((await smtp.waitFor('xena.two@example.com')).text)).toMatch(/^\d{6}$/);
+    expect((await attributesOf('xena')).email_verified).toBe('false');
+    await admin.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: pool.poolId,
+        Username: 'xena',
+        UserAttributes: [
+          { Name: 'email', Value: 'xena.three@example.com' },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+    expect(await attributesOf('xena')).toMatchObject({ email: 'xena.three@example.com', email_verified: 'true' });
+    // A message to that address would have been delivered by now (the call returns after sending).
+    expect(smtp.messages.filter((m) => m.to.includes('xena.three@example.com'))).toEqual([]);
   });
 
   it("refuses what AWS refuses: required, unknown and server-owned attributes, other attributes to verify, a client's WriteAttributes, bad tokens", async () => {

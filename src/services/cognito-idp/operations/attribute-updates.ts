@@ -6,12 +6,49 @@
  * @module
  */
 import type { Sql } from '../../../store/database.js';
+import type { CodeDeliveryDetailsType } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import type { Attributes } from '../domain/attributes.js';
+import type { Medium } from '../domain/messages.js';
 import { caseSensitive } from '../domain/pool-config.js';
-import { aliasExists } from '../errors.js';
+import { aliasExists, invalidParameter } from '../errors.js';
 import type { UserPool } from '../store/pools.js';
+import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
+
+const MEDIUM: Record<VerifiableAttribute, Medium> = { email: 'EMAIL', phone_number: 'SMS' };
+
+/** The email or phone number `writes` change to a new, non-empty value. */
+export function changedVerifiable(user: User, writes: Attributes): VerifiableAttribute[] {
+  return (['email', 'phone_number'] as const).filter((a) => writes.has(a) && writes.get(a) !== '' && writes.get(a) !== user.attributes.get(a));
+}
+
+/**
+ * Issues a code for the attribute's current value and sends it there (valid 24 h). Requests
+ * for a code alone are rate-limited; codes that follow a saved change are not, or the change
+ * would be saved and reported as failed.
+ */
+export async function sendAttributeCode(idp: IdpContext, pool: UserPool, user: User, attribute: VerifiableAttribute, now: number, limited: boolean): Promise<CodeDeliveryDetailsType> {
+  const to = user.attributes.get(attribute);
+  if (to === undefined || to === '') throw invalidParameter(`The user has no ${attribute} to verify.`);
+  const purpose = `Verify:${attribute}` as const;
+  if (limited) idp.codes.limitRequests(pool.id, user.sub, purpose, now);
+  const code = await idp.codes.issue(pool.id, user.sub, purpose, now);
+  return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose)), AttributeName: attribute };
+}
+
+/**
+ * After a change: a code to each new email or phone number the pool auto-verifies, unless the
+ * same call set it verified (administrators may).
+ */
+export async function sendCodesForChanges(idp: IdpContext, pool: UserPool, user: User, changed: readonly VerifiableAttribute[], now: number): Promise<CodeDeliveryDetailsType[]> {
+  const autoVerified = pool.config.AutoVerifiedAttributes ?? [];
+  const out: CodeDeliveryDetailsType[] = [];
+  for (const a of changed) {
+    if (autoVerified.includes(a) && user.attributes.get(`${a}_verified`) !== 'true') out.push(await sendAttributeCode(idp, pool, user, a, now, false));
+  }
+  return out;
+}
 
 /**
  * Applies validated `writes` to `user` in memory, after checking inside `tx` that no other

@@ -6,19 +6,16 @@
  * @module
  */
 import type { OperationHandlers } from '../../types.js';
-import type { CodeDeliveryDetailsType, Operations } from '../api.generated.js';
+import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { validateAttributeWrites } from '../domain/attributes.js';
-import type { Medium } from '../domain/messages.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { invalidParameter, notAuthorized } from '../errors.js';
 import type { Sessions } from '../sessions.js';
 import type { AppClient, UserPool } from '../store/pools.js';
 import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
-import { applyAttributeWrites } from './attribute-updates.js';
-
-const MEDIUM: Record<VerifiableAttribute, Medium> = { email: 'EMAIL', phone_number: 'SMS' };
+import { applyAttributeWrites, changedVerifiable, sendAttributeCode, sendCodesForChanges } from './attribute-updates.js';
 
 function verifiable(name: string): VerifiableAttribute {
   if (name === 'email' || name === 'phone_number') return name;
@@ -39,31 +36,19 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
     return { pool, user, client };
   };
 
-  /** Issues a code for the attribute's current value and sends it there. */
-  const sendVerificationCode = async (pool: UserPool, user: User, attribute: VerifiableAttribute, now: number): Promise<CodeDeliveryDetailsType> => {
-    const to = user.attributes.get(attribute);
-    if (to === undefined || to === '') throw invalidParameter(`The user has no ${attribute} to verify.`);
-    const purpose = `Verify:${attribute}` as const;
-    idp.codes.limitRequests(pool.id, user.sub, purpose, now);
-    const code = await idp.codes.issue(pool.id, user.sub, purpose, now);
-    return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose)), AttributeName: attribute };
-  };
-
   return {
     async UpdateUserAttributes(input, ctx) {
       const now = ctx.now();
       const { pool, user, client } = await signedIn(input.AccessToken, now);
       const writes = validateAttributeWrites(pool.config.SchemaAttributes, input.UserAttributes, { admin: false, creating: false });
       checkWritable(client, writes.keys());
-      const changed = (['email', 'phone_number'] as const).filter((a) => writes.has(a) && writes.get(a) !== '' && writes.get(a) !== user.attributes.get(a));
+      const changed = changedVerifiable(user, writes);
       user.updatedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      const autoVerified = pool.config.AutoVerifiedAttributes ?? [];
-      const deliveries: CodeDeliveryDetailsType[] = [];
-      for (const a of changed) if (autoVerified.includes(a)) deliveries.push(await sendVerificationCode(pool, user, a, now));
+      const deliveries = await sendCodesForChanges(idp, pool, user, changed, now);
       return deliveries.length > 0 ? { CodeDeliveryDetailsList: deliveries } : {};
     },
 
@@ -90,7 +75,7 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
     async GetUserAttributeVerificationCode(input, ctx) {
       const now = ctx.now();
       const { pool, user } = await signedIn(input.AccessToken, now);
-      return { CodeDeliveryDetails: await sendVerificationCode(pool, user, verifiable(input.AttributeName), now) };
+      return { CodeDeliveryDetails: await sendAttributeCode(idp, pool, user, verifiable(input.AttributeName), now, true) };
     },
 
     async VerifyUserAttribute(input, ctx) {

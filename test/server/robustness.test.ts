@@ -7,7 +7,7 @@
  */
 import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardedOverTls } from '../../src/server/edge.js';
@@ -174,4 +174,20 @@ describe('who is believed', () => {
     expect((await fetch(`${server.url}/_gatehouse/outbox`, { headers: { ...proxied, authorization: wrong } })).status).toBe(401);
     expect((await fetch(`${server.url}/_gatehouse/outbox`)).status).toBe(200);
   });
+});
+
+describe('work an unsigned request can cause', () => {
+  it('a Query body of 12,000 list members (most of the 1 MB limit) is decoded in linear time', async () => {
+    // AssumeRoleWithWebIdentity is unsigned: anyone can send it. Decoding used to rescan every
+    // parameter for each list member, which took tens of seconds of CPU for this body.
+    const sts = new STSClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+    const PolicyArns = Array.from({ length: 12_000 }, (_, i) => ({ arn: `arn:aws:iam::aws:policy/${i}` }));
+    const started = performance.now();
+    const e = await errorOf(
+      sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 'session', WebIdentityToken: 'not-a-jwt', PolicyArns })),
+    );
+    expect({ name: e.name, status: e.status }).toEqual({ name: 'InvalidIdentityTokenException', status: 400 });
+    // Linear decoding takes well under a second; the quadratic one took over 10 s here.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  }, 60_000);
 });

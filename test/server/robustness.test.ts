@@ -10,6 +10,7 @@ import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toAmzDate } from '../../src/protocols/sigv4.js';
 import { forwardedOverTls } from '../../src/server/edge.js';
 import type { ApiService } from '../../src/services/types.js';
 import { errorOf } from '../support/errors.js';
@@ -190,4 +191,22 @@ describe('work an unsigned request can cause', () => {
     // Linear decoding takes well under a second; the quadratic one took over 10 s here.
     expect(performance.now() - started).toBeLessThan(10_000);
   }, 60_000);
+});
+
+describe('what a client lists in SignedHeaders', () => {
+  it.each(['constructor', '__proto__'])('a header named %s that was not sent is a signature mismatch, not a 500', async (name) => {
+    const date = toAmzDate(server.gatehouse.clock.now());
+    const authorization = (service: string): string =>
+      `AWS4-HMAC-SHA256 Credential=${ROOT.accessKeyId}/${date.slice(0, 8)}/${REGION}/${service}/aws4_request, SignedHeaders=${name};host;x-amz-date, Signature=${'0'.repeat(64)}`;
+    const json = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUserPools', 'content-type': 'application/x-amz-json-1.1', 'x-amz-date': date, authorization: authorization('cognito-idp') },
+      body: '{"MaxResults":1}',
+    });
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { __type: string }).__type).toBe('InvalidSignatureException');
+    const s3 = await fetch(`${server.url}/`, { headers: { 'x-amz-date': date, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', authorization: authorization('s3') } });
+    expect(s3.status).toBe(403);
+    expect(await s3.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
 });

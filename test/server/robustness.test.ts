@@ -8,10 +8,13 @@
 import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAmzDate } from '../../src/protocols/sigv4.js';
 import { forwardedOverTls } from '../../src/server/edge.js';
+import { BodyTimeout, readBody } from '../../src/server/request.js';
 import type { ApiService } from '../../src/services/types.js';
 import { errorOf } from '../support/errors.js';
 import { REGION, ROOT, startServer, type TestServer } from '../support/gatehouse.js';
@@ -208,5 +211,34 @@ describe('what a client lists in SignedHeaders', () => {
     const s3 = await fetch(`${server.url}/`, { headers: { 'x-amz-date': date, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', authorization: authorization('s3') } });
     expect(s3.status).toBe(403);
     expect(await s3.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+});
+
+describe('API bodies that do not come', () => {
+  it('readBody gives up on a body that stalls before its Content-Length', async () => {
+    const outcome = new Promise<unknown>((resolve) => {
+      const local = http.createServer((req, res) => {
+        readBody(req, 1024, 200).then(resolve, resolve);
+        res.on('close', () => local.close());
+        setTimeout(() => res.destroy(), 3000).unref();
+      });
+      local.listen(0, '127.0.0.1', () => {
+        const socket = net.connect((local.address() as AddressInfo).port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly some');
+      });
+    });
+    expect(await outcome).toBeInstanceOf(BodyTimeout);
+  });
+
+  it('a refused oversized body closes the connection instead of reading the rest', async () => {
+    const started = performance.now();
+    const response = await raw(
+      'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000000\r\n\r\nAction=GetCallerIdentity',
+    );
+    expect(statusOf(response)).toBe(413);
+    expect(response.toLowerCase()).toContain('connection: close');
+    // Closed by the server, not by raw()'s 2 s patience.
+    expect(performance.now() - started).toBeLessThan(1500);
   });
 });

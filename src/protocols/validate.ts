@@ -38,22 +38,39 @@ export interface ValidationOptions {
 
 class TypeMismatch extends Error {}
 
+/** The message lists this many violations at most (and counts them all). */
+const MAX_LISTED = 100;
+
+/**
+ * Every violation is counted but only the first `MAX_LISTED` are spelled out: a 1 MB list of
+ * bad items (SignUp is unsigned) otherwise came back as a 25 MB message.
+ */
+class Violations {
+  count = 0;
+  readonly listed: string[] = [];
+
+  push(message: string): void {
+    this.count++;
+    if (this.listed.length < MAX_LISTED) this.listed.push(message);
+  }
+}
+
 /**
  * Validates `input` against the operation's input shape; throws the service's validation
  * error listing every violation, as AWS does.
  */
 export function validateInput(model: ServiceModel, shapeName: string | undefined, input: unknown, opts: ValidationOptions): void {
   if (shapeName === undefined) return;
-  const errors: string[] = [];
+  const errors = new Violations();
   try {
     visitStructure(model, model.shapes[shapeName]!, input ?? {}, '', errors, opts.checkTypes);
   } catch (err) {
     if (err instanceof TypeMismatch) throw new ServiceError('SerializationException', err.message, 400);
     throw err;
   }
-  if (errors.length > 0) {
-    const n = errors.length;
-    throw new ServiceError(opts.errorCode, `${n} validation error${n === 1 ? '' : 's'} detected: ${errors.join('; ')}`, 400);
+  if (errors.count > 0) {
+    const n = errors.count;
+    throw new ServiceError(opts.errorCode, `${n} validation error${n === 1 ? '' : 's'} detected: ${errors.listed.join('; ')}`, 400);
   }
 }
 
@@ -69,7 +86,7 @@ function describe(value: unknown, shape: Shape): string {
   return `Value '${JSON.stringify(value)}'`;
 }
 
-function visitStructure(model: ServiceModel, shape: Shape, value: unknown, path: string, errors: string[], checkTypes: boolean): void {
+function visitStructure(model: ServiceModel, shape: Shape, value: unknown, path: string, errors: Violations, checkTypes: boolean): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     if (checkTypes) throw new TypeMismatch('Start of structure or map found where not expected.');
     return;
@@ -91,7 +108,7 @@ function join(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
 
-function visit(model: ServiceModel, ref: ShapeRef, value: unknown, path: string, errors: string[], checkTypes: boolean): void {
+function visit(model: ServiceModel, ref: ShapeRef, value: unknown, path: string, errors: Violations, checkTypes: boolean): void {
   const shape = model.shapes[ref.shape]!;
   const fail = (constraint: string): void => {
     errors.push(`${describe(value, shape)} at '${path}' failed to satisfy constraint: Member must ${constraint}`);

@@ -5,7 +5,7 @@
  * log line and nothing of the exception in the response; who is believed about TLS and about
  * being local.
  */
-import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, ListUserPoolsCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import http from 'node:http';
@@ -181,6 +181,17 @@ describe('who is believed', () => {
 });
 
 describe('work an unsigned request can cause', () => {
+  it('a JSON list of 40,000 bad items gets a message that counts them all and lists the first 100', async () => {
+    // SignUp is unsigned; each of these items breaks two constraints, and listing all 80,000
+    // violations made a 1 MB request come back as a 25 MB message.
+    const idp = new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+    const UserAttributes = Array.from({ length: 40_000 }, () => ({ Name: '' }));
+    const e = await errorOf(idp.send(new SignUpCommand({ ClientId: 'client', Username: 'user', Password: 'Passw0rd!', UserAttributes })));
+    expect({ name: e.name, status: e.status }).toEqual({ name: 'InvalidParameterException', status: 400 });
+    expect(e.message).toMatch(/^80000 validation errors detected: Value '' at 'userAttributes\.1\.member\.name' failed to satisfy constraint: Member must have length greater than or equal to 1; /);
+    expect(e.message.split('; ')).toHaveLength(100);
+  });
+
   it('a Query body of 12,000 list members (most of the 1 MB limit) is decoded in linear time', async () => {
     // AssumeRoleWithWebIdentity is unsigned: anyone can send it. Decoding used to rescan every
     // parameter for each list member, which took tens of seconds of CPU for this body.

@@ -5,7 +5,7 @@
  * log line and nothing of the exception in the response; who is believed about TLS and about
  * being local.
  */
-import { CognitoIdentityProviderClient, ListUserPoolsCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, CreateUserPoolCommand, ListUserPoolsCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import http from 'node:http';
@@ -252,4 +252,33 @@ describe('API bodies that do not come', () => {
     // Closed by the server, not by raw()'s 2 s patience.
     expect(performance.now() - started).toBeLessThan(1500);
   });
+});
+
+describe("model patterns that backtrack", () => {
+  const idp = (): CognitoIdentityProviderClient => new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: server.credentials });
+
+  it('a 12,000-character link template is checked in linear time, with the same verdicts', async () => {
+    // Cognito's `[…]*\{##[…]*##\}[…]*` backtracked cubically: this took about 30 s of blocked CPU.
+    const bad = '{##'.repeat(2000) + '##}'.repeat(2000) + '\u0001';
+    const started = performance.now();
+    const e = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_LINK', EmailMessageByLink: bad } })));
+    expect(e.name).toBe('InvalidParameterException');
+    expect(e.message).toMatch(/^1 validation error detected: Value '.*' at 'verificationMessageTemplate\.emailMessageByLink' failed to satisfy constraint: Member must satisfy regular expression pattern: /s);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // The same pattern still takes what it should and refuses what it should.
+    const ok = await idp().send(new CreateUserPoolCommand({ PoolName: 'link', VerificationMessageTemplate: { EmailMessageByLink: 'Click {##here##} to verify.' } }));
+    expect(ok.UserPool?.VerificationMessageTemplate?.EmailMessageByLink).toBe('Click {##here##} to verify.');
+    const wrongOrder = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', VerificationMessageTemplate: { EmailMessageByLink: 'Click ##}here{## now' } })));
+    expect(wrongOrder.message).toContain("at 'verificationMessageTemplate.emailMessageByLink' failed to satisfy constraint: Member must satisfy regular expression pattern");
+  }, 120_000);
+
+  it('a value over its maximum length is not also matched against its pattern', async () => {
+    // `.*\{####\}.*` is quadratic: 1 MB of this took minutes to refuse.
+    const long = '{####}'.repeat(150_000) + '\n';
+    const started = performance.now();
+    const e = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', SmsVerificationMessage: long })));
+    expect(e.name).toBe('InvalidParameterException');
+    expect(e.message).toBe(`1 validation error detected: Value '${long}' at 'smsVerificationMessage' failed to satisfy constraint: Member must have length less than or equal to 140`);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  }, 120_000);
 });

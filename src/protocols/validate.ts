@@ -37,32 +37,35 @@ function wholeStringRegExp(pattern: string): RegExp {
   }
 }
 
-/** `C*` `literal` `C*` [`literal` `C*`], C one character class: Cognito's message templates. */
-const TEMPLATE = /^(\[[^\]]+\])\*((?:\\[{}]|[^\\[\]*+?(){}|.])+)\1\*(?:((?:\\[{}]|[^\\[\]*+?(){}|.])+)\1\*)?$/u;
+/** `C*|+` `literal` `C*|+` [`literal` `C*|+`], C one character class: e-mail and message-template patterns. */
+const TEMPLATE = /^(\[[^\]]+\])([*+])((?:\\[{}]|[^\\[\]*+?(){}|.])+)\1([*+])(?:((?:\\[{}]|[^\\[\]*+?(){}|.])+)\1([*+]))?$/u;
 
 /**
- * Cognito's message-template patterns (`[…]*\{##[…]*##\}[…]*`) backtrack cubically: a
- * 6,000-character message took seconds, one at the 20,000 maximum minutes, with the event
- * loop blocked. When the literals' characters are in the class, such a pattern means "only
- * class characters, with the first literal and later the second", which is checked in linear
- * time.
+ * Some of Cognito's patterns backtrack badly: `[…]*\{##[…]*##\}[…]*` (message templates) is
+ * cubic — a 6,000-character message took seconds, one at the 20,000 maximum minutes — and
+ * `[…]+@[…]+` (e-mail addresses, no maximum) quadratic, with the event loop blocked. When
+ * the literals' characters are in the class, such a pattern means "only class characters,
+ * with the literals in order and at least one character wherever `+` stands", which is
+ * checked in linear time by taking each literal's first possible place.
  */
 function templateMatcher(pattern: string): Matcher | undefined {
   const t = TEMPLATE.exec(pattern);
   if (t === null) return undefined;
   const chars = new RegExp(`^${t[1]!}*$`, 'u');
-  const literals = [t[2]!, t[3]].filter((l) => l !== undefined).map((l) => l.replace(/\\/g, ''));
+  const least = (q: string | undefined): number => (q === '+' ? 1 : 0);
+  const literals = [t[3]!, t[5]].filter((l) => l !== undefined).map((l) => l.replace(/\\/g, ''));
+  const gaps = [least(t[2]), least(t[4]), ...(t[5] === undefined ? [] : [least(t[6])])];
   if (!literals.every((l) => chars.test(l))) return undefined;
   return {
     test(value) {
       if (!chars.test(value)) return false;
-      let from = 0;
-      for (const l of literals) {
-        const at = value.indexOf(l, from);
+      let from = gaps[0]!;
+      for (let i = 0; i < literals.length; i++) {
+        const at = value.indexOf(literals[i]!, from);
         if (at < 0) return false;
-        from = at + l.length;
+        from = at + literals[i]!.length + gaps[i + 1]!;
       }
-      return true;
+      return from <= value.length;
     },
   };
 }

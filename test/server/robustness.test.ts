@@ -272,6 +272,22 @@ describe("model patterns that backtrack", () => {
     expect(wrongOrder.message).toContain("at 'verificationMessageTemplate.emailMessageByLink' failed to satisfy constraint: Member must satisfy regular expression pattern");
   }, 120_000);
 
+  it('an e-mail address pattern with no maximum is checked in linear time', async () => {
+    // `[…]+@[…]+` (the class holds `@`) is quadratic: 100,000 of these took about 16 s.
+    const bad = '@'.repeat(100_000) + '\n';
+    const started = performance.now();
+    const e = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', EmailConfiguration: { ReplyToEmailAddress: bad } })));
+    expect(e.name).toBe('InvalidParameterException');
+    expect(e.message).toContain("at 'emailConfiguration.replyToEmailAddress' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+");
+    expect(performance.now() - started).toBeLessThan(10_000);
+    for (const address of ['@a', 'a@', 'a@b\u0001']) {
+      const refused = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', EmailConfiguration: { ReplyToEmailAddress: address } })));
+      expect(refused.message).toContain("at 'emailConfiguration.replyToEmailAddress' failed to satisfy constraint");
+    }
+    const ok = await idp().send(new CreateUserPoolCommand({ PoolName: 'reply', EmailConfiguration: { ReplyToEmailAddress: 'a@@b' } }));
+    expect(ok.UserPool?.EmailConfiguration?.ReplyToEmailAddress).toBe('a@@b');
+  }, 120_000);
+
   it('a value over its maximum length is not also matched against its pattern', async () => {
     // `.*\{####\}.*` is quadratic: 1 MB of this took minutes to refuse.
     const long = '{####}'.repeat(150_000) + '\n';

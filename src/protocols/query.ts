@@ -25,22 +25,39 @@ export function parseForm(body: string): Map<string, string> {
  */
 export function decodeQueryInput(model: ServiceModel, shapeName: string | undefined, params: Map<string, string>, errorCode: string): Record<string, unknown> {
   if (shapeName === undefined) return {};
-  const out = readStructure(model, model.shapes[shapeName]!, '', params, errorCode);
+  const out = readStructure({ model, params, prefixes: keyPrefixes(params), errorCode }, model.shapes[shapeName]!, '');
   return (out as Record<string, unknown> | undefined) ?? {};
 }
 
-function hasPrefix(params: Map<string, string>, prefix: string): boolean {
-  for (const k of params.keys()) if (k === prefix || k.startsWith(prefix + '.')) return true;
-  return false;
+interface Reader {
+  model: ServiceModel;
+  params: Map<string, string>;
+  /** Every key and each of its dot-separated prefixes (`A.member.1.B` → `A`, `A.member`, …). */
+  prefixes: Set<string>;
+  errorCode: string;
 }
 
-function readStructure(model: ServiceModel, shape: Shape, prefix: string, params: Map<string, string>, errorCode: string): Record<string, unknown> | undefined {
+/**
+ * Indexed once so that asking whether any parameter starts with a prefix is a lookup: a scan
+ * per list item made a 1 MB body of list members cost minutes of CPU, and some Query
+ * operations (STS's web-identity and SAML calls) are unsigned.
+ */
+function keyPrefixes(params: Map<string, string>): Set<string> {
+  const out = new Set<string>();
+  for (const k of params.keys()) {
+    for (let i = k.indexOf('.'); i >= 0; i = k.indexOf('.', i + 1)) out.add(k.slice(0, i));
+    out.add(k);
+  }
+  return out;
+}
+
+function readStructure(r: Reader, shape: Shape, prefix: string): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   let any = false;
   for (const [name, ref] of Object.entries(shape.members ?? {})) {
     const wire = ref.locationName ?? name;
     const key = prefix === '' ? wire : `${prefix}.${wire}`;
-    const v = readValue(model, ref, key, params, errorCode);
+    const v = readValue(r, ref, key);
     if (v !== undefined) {
       out[name] = v;
       any = true;
@@ -49,13 +66,14 @@ function readStructure(model: ServiceModel, shape: Shape, prefix: string, params
   return any || prefix === '' ? out : undefined;
 }
 
-function readValue(model: ServiceModel, ref: ShapeRef, key: string, params: Map<string, string>, errorCode: string): unknown {
+function readValue(r: Reader, ref: ShapeRef, key: string): unknown {
+  const { model, params } = r;
   const shape = model.shapes[ref.shape]!;
   switch (shape.type) {
     case 'structure':
-      return hasPrefix(params, key) ? readStructure(model, shape, key, params, errorCode) : undefined;
+      return r.prefixes.has(key) ? readStructure(r, shape, key) : undefined;
     case 'list': {
-      if (!hasPrefix(params, key)) return undefined;
+      if (!r.prefixes.has(key)) return undefined;
       // An empty list is sent as the bare key with an empty value.
       if (params.get(key) === '') return [];
       const flattened = shape.flattened ?? ref.flattened ?? false;
@@ -63,14 +81,14 @@ function readValue(model: ServiceModel, ref: ShapeRef, key: string, params: Map<
       const base = flattened ? key : `${key}.${memberName}`;
       const items: unknown[] = [];
       for (let i = 1; ; i++) {
-        const v = readValue(model, shape.member!, `${base}.${i}`, params, errorCode);
+        const v = readValue(r, shape.member!, `${base}.${i}`);
         if (v === undefined) break;
         items.push(v);
       }
       return items;
     }
     case 'map': {
-      if (!hasPrefix(params, key)) return undefined;
+      if (!r.prefixes.has(key)) return undefined;
       const flattened = shape.flattened ?? ref.flattened ?? false;
       const base = flattened ? key : `${key}.entry`;
       const keyName = shape.key!.locationName ?? 'key';
@@ -79,14 +97,14 @@ function readValue(model: ServiceModel, ref: ShapeRef, key: string, params: Map<
       for (let i = 1; ; i++) {
         const k = params.get(`${base}.${i}.${keyName}`);
         if (k === undefined) break;
-        map[k] = readValue(model, shape.value!, `${base}.${i}.${valueName}`, params, errorCode);
+        map[k] = readValue(r, shape.value!, `${base}.${i}.${valueName}`);
       }
       return map;
     }
     default: {
       const raw = params.get(key);
       if (raw === undefined) return undefined;
-      return scalar(shape, raw, key, errorCode);
+      return scalar(shape, raw, key, r.errorCode);
     }
   }
 }

@@ -229,7 +229,8 @@ function canonicalHeaderValue(v: string | string[] | undefined): string {
 }
 
 export function buildCanonicalRequest(req: SignedRequest, p: SigV4Params, payloadHash: string): string {
-  const headers = p.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req.headers[h])}\n`).join('');
+  // SignedHeaders is the client's list: `constructor` or `__proto__` must not reach Object.prototype.
+  const headers = p.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(Object.hasOwn(req.headers, h) ? req.headers[h] : undefined)}\n`).join('');
   return [
     req.method,
     canonicalUri(req.path, p.service),

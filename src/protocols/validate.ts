@@ -7,26 +7,67 @@
 import { ServiceError } from '../errors.js';
 import type { Shape, ShapeRef, ServiceModel } from './model.js';
 
-const patterns = new Map<string, RegExp>();
+interface Matcher {
+  test(value: string): boolean;
+}
 
-function compile(pattern: string): RegExp {
-  let re = patterns.get(pattern);
-  if (re === undefined) {
-    let src = pattern;
-    let flags = 'u';
-    if (src.startsWith('(?s)')) {
-      src = src.slice(4);
-      flags += 's';
-    }
-    // Java's matches() is a whole-string match.
-    try {
-      re = new RegExp(`^(?:${src})$`, flags);
-    } catch {
-      re = new RegExp(`^(?:${src})$`, flags.replace('u', ''));
-    }
-    patterns.set(pattern, re);
+const patterns = new Map<string, Matcher>();
+
+function compile(pattern: string): Matcher {
+  let m = patterns.get(pattern);
+  if (m === undefined) {
+    m = templateMatcher(pattern) ?? wholeStringRegExp(pattern);
+    patterns.set(pattern, m);
   }
-  return re;
+  return m;
+}
+
+/** Java's matches() is a whole-string match. */
+function wholeStringRegExp(pattern: string): RegExp {
+  let src = pattern;
+  let flags = 'u';
+  if (src.startsWith('(?s)')) {
+    src = src.slice(4);
+    flags += 's';
+  }
+  try {
+    return new RegExp(`^(?:${src})$`, flags);
+  } catch {
+    return new RegExp(`^(?:${src})$`, flags.replace('u', ''));
+  }
+}
+
+/** `C*|+` `literal` `C*|+` [`literal` `C*|+`], C one character class: e-mail and message-template patterns. */
+const TEMPLATE = /^(\[[^\]]+\])([*+])((?:\\[{}]|[^\\[\]*+?(){}|.])+)\1([*+])(?:((?:\\[{}]|[^\\[\]*+?(){}|.])+)\1([*+]))?$/u;
+
+/**
+ * Some of Cognito's patterns backtrack badly: `[…]*\{##[…]*##\}[…]*` (message templates) is
+ * cubic — a 6,000-character message took seconds, one at the 20,000 maximum minutes — and
+ * `[…]+@[…]+` (e-mail addresses, no maximum) quadratic, with the event loop blocked. When
+ * the literals' characters are in the class, such a pattern means "only class characters,
+ * with the literals in order and at least one character wherever `+` stands", which is
+ * checked in linear time by taking each literal's first possible place.
+ */
+function templateMatcher(pattern: string): Matcher | undefined {
+  const t = TEMPLATE.exec(pattern);
+  if (t === null) return undefined;
+  const chars = new RegExp(`^${t[1]!}*$`, 'u');
+  const least = (q: string | undefined): number => (q === '+' ? 1 : 0);
+  const literals = [t[3]!, t[5]].filter((l) => l !== undefined).map((l) => l.replace(/\\/g, ''));
+  const gaps = [least(t[2]), least(t[4]), ...(t[5] === undefined ? [] : [least(t[6])])];
+  if (!literals.every((l) => chars.test(l))) return undefined;
+  return {
+    test(value) {
+      if (!chars.test(value)) return false;
+      let from = gaps[0]!;
+      for (let i = 0; i < literals.length; i++) {
+        const at = value.indexOf(literals[i]!, from);
+        if (at < 0) return false;
+        from = at + literals[i]!.length + gaps[i + 1]!;
+      }
+      return from <= value.length;
+    },
+  };
 }
 
 export interface ValidationOptions {
@@ -38,22 +79,39 @@ export interface ValidationOptions {
 
 class TypeMismatch extends Error {}
 
+/** The message lists this many violations at most (and counts them all). */
+const MAX_LISTED = 100;
+
+/**
+ * Every violation is counted but only the first `MAX_LISTED` are spelled out: a 1 MB list of
+ * bad items (SignUp is unsigned) otherwise came back as a 25 MB message.
+ */
+class Violations {
+  count = 0;
+  readonly listed: string[] = [];
+
+  push(message: string): void {
+    this.count++;
+    if (this.listed.length < MAX_LISTED) this.listed.push(message);
+  }
+}
+
 /**
  * Validates `input` against the operation's input shape; throws the service's validation
  * error listing every violation, as AWS does.
  */
 export function validateInput(model: ServiceModel, shapeName: string | undefined, input: unknown, opts: ValidationOptions): void {
   if (shapeName === undefined) return;
-  const errors: string[] = [];
+  const errors = new Violations();
   try {
     visitStructure(model, model.shapes[shapeName]!, input ?? {}, '', errors, opts.checkTypes);
   } catch (err) {
     if (err instanceof TypeMismatch) throw new ServiceError('SerializationException', err.message, 400);
     throw err;
   }
-  if (errors.length > 0) {
-    const n = errors.length;
-    throw new ServiceError(opts.errorCode, `${n} validation error${n === 1 ? '' : 's'} detected: ${errors.join('; ')}`, 400);
+  if (errors.count > 0) {
+    const n = errors.count;
+    throw new ServiceError(opts.errorCode, `${n} validation error${n === 1 ? '' : 's'} detected: ${errors.listed.join('; ')}`, 400);
   }
 }
 
@@ -69,7 +127,7 @@ function describe(value: unknown, shape: Shape): string {
   return `Value '${JSON.stringify(value)}'`;
 }
 
-function visitStructure(model: ServiceModel, shape: Shape, value: unknown, path: string, errors: string[], checkTypes: boolean): void {
+function visitStructure(model: ServiceModel, shape: Shape, value: unknown, path: string, errors: Violations, checkTypes: boolean): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     if (checkTypes) throw new TypeMismatch('Start of structure or map found where not expected.');
     return;
@@ -91,7 +149,7 @@ function join(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
 
-function visit(model: ServiceModel, ref: ShapeRef, value: unknown, path: string, errors: string[], checkTypes: boolean): void {
+function visit(model: ServiceModel, ref: ShapeRef, value: unknown, path: string, errors: Violations, checkTypes: boolean): void {
   const shape = model.shapes[ref.shape]!;
   const fail = (constraint: string): void => {
     errors.push(`${describe(value, shape)} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
@@ -132,7 +190,10 @@ function visit(model: ServiceModel, ref: ShapeRef, value: unknown, path: string,
       }
       // AWS counts length in UTF-16 code units for most services, as Java does.
       lengthChecks(shape, value.length, fail);
-      if (shape.pattern !== undefined && !compile(shape.pattern).test(value)) {
+      // A value already over its maximum is not matched as well: some of AWS's patterns
+      // (`.*\{####\}.*`) backtrack quadratically, and a 1 MB body would block for minutes.
+      const tooLong = shape.max !== undefined && value.length > shape.max;
+      if (shape.pattern !== undefined && !tooLong && !compile(shape.pattern).test(value)) {
         fail(`satisfy regular expression pattern: ${shape.pattern}`);
       }
       if (shape.enum !== undefined && !shape.enum.includes(value)) {

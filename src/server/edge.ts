@@ -15,10 +15,12 @@ import { encodeQueryError, parseForm } from '../protocols/query.js';
 import type { ApiService } from '../services/types.js';
 import { newRequestId, runApiRequest, type ApiDeps } from './api.js';
 import { answerApiPreflight, apiCorsHeaders, isPreflight } from './cors.js';
-import { BodyTooLarge, isLoopback, readBody, send, type EdgeRequest, type HttpHandler, type RawRoute } from './request.js';
+import { BodyTimeout, BodyTooLarge, isLoopback, readBody, send, type EdgeRequest, type HttpHandler, type RawRoute } from './request.js';
 
 /** API request bodies are small; larger ones are refused before they are buffered. */
 const API_BODY_LIMIT = 1024 * 1024;
+/** API request bodies arrive within this (see `readBody`); the headers have a minute too. */
+const API_BODY_TIMEOUT_MS = 60_000;
 
 export interface EdgeServices {
   /** JSON 1.1 services by X-Amz-Target prefix. */
@@ -174,13 +176,17 @@ export class Edge {
 
   async #body(request: EdgeRequest, onError: (err: ServiceError) => void): Promise<Buffer | undefined> {
     try {
-      return await readBody(request.req, API_BODY_LIMIT);
+      return await readBody(request.req, API_BODY_LIMIT, API_BODY_TIMEOUT_MS);
     } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        onError(new ServiceError('RequestEntityTooLargeException', `Request body larger than ${API_BODY_LIMIT} bytes.`, 413));
-        return undefined;
-      }
-      throw err;
+      if (!(err instanceof BodyTooLarge || err instanceof BodyTimeout)) throw err;
+      // The rest of the body is not wanted: close the connection rather than read it.
+      request.res.setHeader('connection', 'close');
+      onError(
+        err instanceof BodyTooLarge
+          ? new ServiceError('RequestEntityTooLargeException', `Request body larger than ${API_BODY_LIMIT} bytes.`, 413)
+          : new ServiceError('RequestTimeoutException', 'The request body did not arrive in time.', 408),
+      );
+      return undefined;
     }
   }
 

@@ -52,9 +52,14 @@ export function isLoopback(ip: string): boolean {
 }
 
 export class BodyTooLarge extends Error {}
+export class BodyTimeout extends Error {}
 
-/** Reads a small request body whole (API services); S3 streams instead. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads a small request body whole (API services); S3 streams instead. The body must arrive
+ * within `timeoutMs`: it is read before the signature can be checked, so without a deadline
+ * anyone could hold connections open by trickling a byte now and then.
+ */
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {
@@ -64,17 +69,25 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      req.removeAllListeners('data');
+      req.resume();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new BodyTimeout()), timeoutMs);
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
+      if (size > limit) return fail(new BodyTooLarge());
       chunks.push(c);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }

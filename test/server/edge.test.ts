@@ -1,8 +1,11 @@
+import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../support/cli.js';
 import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
 import { errorOf } from '../support/errors.js';
+import { Sha256 } from '../support/sha256.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -47,6 +50,17 @@ describe('the edge, through official clients', () => {
     } finally {
       server.gatehouse.clock.reset();
     }
+  });
+
+  it('rejects a signature scoped to another service, for JSON and Query alike', async () => {
+    // A valid signature by the root key, but made for STS: it must not open Cognito.
+    const signer = new SignatureV4({ service: 'sts', region: REGION, credentials: server.credentials, sha256: Sha256 });
+    const idp = new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: server.credentials, signer });
+    const e = await errorOf(idp.send(new ListUserPoolsCommand({ MaxResults: 1 })));
+    expect(e).toMatchObject({ name: 'IncompleteSignatureException', status: 400, message: "Credential should be scoped to correct service: 'cognito-idp'. " });
+    const iamSigned = new SignatureV4({ service: 'iam', region: REGION, credentials: server.credentials, sha256: Sha256 });
+    const q = await errorOf(new STSClient({ endpoint: server.url, region: REGION, credentials: server.credentials, signer: iamSigned }).send(new GetCallerIdentityCommand({})));
+    expect({ name: q.name, status: q.status }).toEqual({ name: 'InvalidAction', status: 400 });
   });
 
   it('works with the AWS CLI and boto3', async () => {

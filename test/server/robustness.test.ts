@@ -5,12 +5,16 @@
  * log line and nothing of the exception in the response; who is believed about TLS and about
  * being local.
  */
-import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, CreateUserPoolCommand, ListUserPoolsCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toAmzDate } from '../../src/protocols/sigv4.js';
 import { forwardedOverTls } from '../../src/server/edge.js';
+import { BodyTimeout, readBody } from '../../src/server/request.js';
 import type { ApiService } from '../../src/services/types.js';
 import { errorOf } from '../support/errors.js';
 import { REGION, ROOT, startServer, type TestServer } from '../support/gatehouse.js';
@@ -174,4 +178,123 @@ describe('who is believed', () => {
     expect((await fetch(`${server.url}/_gatehouse/outbox`, { headers: { ...proxied, authorization: wrong } })).status).toBe(401);
     expect((await fetch(`${server.url}/_gatehouse/outbox`)).status).toBe(200);
   });
+});
+
+describe('work an unsigned request can cause', () => {
+  it('a JSON list of 40,000 bad items gets a message that counts them all and lists the first 100', async () => {
+    // SignUp is unsigned; each of these items breaks two constraints, and listing all 80,000
+    // violations made a 1 MB request come back as a 25 MB message.
+    const idp = new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+    const UserAttributes = Array.from({ length: 40_000 }, () => ({ Name: '' }));
+    const e = await errorOf(idp.send(new SignUpCommand({ ClientId: 'client', Username: 'user', Password: 'Passw0rd!', UserAttributes })));
+    expect({ name: e.name, status: e.status }).toEqual({ name: 'InvalidParameterException', status: 400 });
+    expect(e.message).toMatch(/^80000 validation errors detected: Value '' at 'userAttributes\.1\.member\.name' failed to satisfy constraint: Member must have length greater than or equal to 1; /);
+    expect(e.message.split('; ')).toHaveLength(100);
+  });
+
+  it('a Query body of 12,000 list members (most of the 1 MB limit) is decoded in linear time', async () => {
+    // AssumeRoleWithWebIdentity is unsigned: anyone can send it. Decoding used to rescan every
+    // parameter for each list member, which took tens of seconds of CPU for this body.
+    const sts = new STSClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+    const PolicyArns = Array.from({ length: 12_000 }, (_, i) => ({ arn: `arn:aws:iam::aws:policy/${i}` }));
+    const started = performance.now();
+    const e = await errorOf(
+      sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 'session', WebIdentityToken: 'not-a-jwt', PolicyArns })),
+    );
+    expect({ name: e.name, status: e.status }).toEqual({ name: 'InvalidIdentityTokenException', status: 400 });
+    // Linear decoding takes well under a second; the quadratic one took over 10 s here.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  }, 60_000);
+});
+
+describe('what a client lists in SignedHeaders', () => {
+  it.each(['constructor', '__proto__'])('a header named %s that was not sent is a signature mismatch, not a 500', async (name) => {
+    const date = toAmzDate(server.gatehouse.clock.now());
+    const authorization = (service: string): string =>
+      `AWS4-HMAC-SHA256 Credential=${ROOT.accessKeyId}/${date.slice(0, 8)}/${REGION}/${service}/aws4_request, SignedHeaders=${name};host;x-amz-date, Signature=${'0'.repeat(64)}`;
+    const json = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUserPools', 'content-type': 'application/x-amz-json-1.1', 'x-amz-date': date, authorization: authorization('cognito-idp') },
+      body: '{"MaxResults":1}',
+    });
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { __type: string }).__type).toBe('InvalidSignatureException');
+    const s3 = await fetch(`${server.url}/`, { headers: { 'x-amz-date': date, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', authorization: authorization('s3') } });
+    expect(s3.status).toBe(403);
+    expect(await s3.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+});
+
+describe('API bodies that do not come', () => {
+  it('readBody gives up on a body that stalls before its Content-Length', async () => {
+    const outcome = new Promise<unknown>((resolve) => {
+      const local = http.createServer((req, res) => {
+        readBody(req, 1024, 200).then(resolve, resolve);
+        res.on('close', () => local.close());
+        setTimeout(() => res.destroy(), 3000).unref();
+      });
+      local.listen(0, '127.0.0.1', () => {
+        const socket = net.connect((local.address() as AddressInfo).port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly some');
+      });
+    });
+    expect(await outcome).toBeInstanceOf(BodyTimeout);
+  });
+
+  it('a refused oversized body closes the connection instead of reading the rest', async () => {
+    const started = performance.now();
+    const response = await raw(
+      'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000000\r\n\r\nAction=GetCallerIdentity',
+    );
+    expect(statusOf(response)).toBe(413);
+    expect(response.toLowerCase()).toContain('connection: close');
+    // Closed by the server, not by raw()'s 2 s patience.
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe("model patterns that backtrack", () => {
+  const idp = (): CognitoIdentityProviderClient => new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: server.credentials });
+
+  it('a 12,000-character link template is checked in linear time, with the same verdicts', async () => {
+    // Cognito's `[…]*\{##[…]*##\}[…]*` backtracked cubically: this took about 30 s of blocked CPU.
+    const bad = '{##'.repeat(2000) + '##}'.repeat(2000) + '\u0001';
+    const started = performance.now();
+    const e = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_LINK', EmailMessageByLink: bad } })));
+    expect(e.name).toBe('InvalidParameterException');
+    expect(e.message).toMatch(/^1 validation error detected: Value '.*' at 'verificationMessageTemplate\.emailMessageByLink' failed to satisfy constraint: Member must satisfy regular expression pattern: /s);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // The same pattern still takes what it should and refuses what it should.
+    const ok = await idp().send(new CreateUserPoolCommand({ PoolName: 'link', VerificationMessageTemplate: { EmailMessageByLink: 'Click {##here##} to verify.' } }));
+    expect(ok.UserPool?.VerificationMessageTemplate?.EmailMessageByLink).toBe('Click {##here##} to verify.');
+    const wrongOrder = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', VerificationMessageTemplate: { EmailMessageByLink: 'Click ##}here{## now' } })));
+    expect(wrongOrder.message).toContain("at 'verificationMessageTemplate.emailMessageByLink' failed to satisfy constraint: Member must satisfy regular expression pattern");
+  }, 120_000);
+
+  it('an e-mail address pattern with no maximum is checked in linear time', async () => {
+    // `[…]+@[…]+` (the class holds `@`) is quadratic: 100,000 of these took about 16 s.
+    const bad = '@'.repeat(100_000) + '\n';
+    const started = performance.now();
+    const e = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', EmailConfiguration: { ReplyToEmailAddress: bad } })));
+    expect(e.name).toBe('InvalidParameterException');
+    expect(e.message).toContain("at 'emailConfiguration.replyToEmailAddress' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+");
+    expect(performance.now() - started).toBeLessThan(10_000);
+    for (const address of ['@a', 'a@', 'a@b\u0001']) {
+      const refused = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', EmailConfiguration: { ReplyToEmailAddress: address } })));
+      expect(refused.message).toContain("at 'emailConfiguration.replyToEmailAddress' failed to satisfy constraint");
+    }
+    const ok = await idp().send(new CreateUserPoolCommand({ PoolName: 'reply', EmailConfiguration: { ReplyToEmailAddress: 'a@@b' } }));
+    expect(ok.UserPool?.EmailConfiguration?.ReplyToEmailAddress).toBe('a@@b');
+  }, 120_000);
+
+  it('a value over its maximum length is not also matched against its pattern', async () => {
+    // `.*\{####\}.*` is quadratic: 1 MB of this took minutes to refuse.
+    const long = '{####}'.repeat(150_000) + '\n';
+    const started = performance.now();
+    const e = await errorOf(idp().send(new CreateUserPoolCommand({ PoolName: 'p', SmsVerificationMessage: long })));
+    expect(e.name).toBe('InvalidParameterException');
+    expect(e.message).toBe(`1 validation error detected: Value '${long}' at 'smsVerificationMessage' failed to satisfy constraint: Member must have length less than or equal to 140`);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  }, 120_000);
 });

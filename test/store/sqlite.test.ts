@@ -72,4 +72,20 @@ describe('SQLite store', () => {
     // The read waited for the commit, so it never saw the half-done n = 1.
     expect(await read).toEqual({ n: 2 });
   });
+
+  it('runs concurrent read-modify-write transactions one after another', async () => {
+    const { db } = tempDb();
+    migrateSqlite(db, [schema]);
+    await db.run('INSERT INTO things (id, n) VALUES (?, ?)', ['counter', 0]);
+    const increment = (): Promise<void> =>
+      db.transaction(async (tx) => {
+        const row = await tx.get<{ n: number }>('SELECT n FROM things WHERE id = ?', ['counter']);
+        // Give every other caller the chance to interleave here.
+        await new Promise((r) => setImmediate(r));
+        await tx.run('UPDATE things SET n = ? WHERE id = ?', [row!.n + 1, 'counter']);
+      });
+    await Promise.all(Array.from({ length: 20 }, increment));
+    expect(await db.get('SELECT n FROM things WHERE id = ?', ['counter'])).toEqual({ n: 20 });
+    await db.close();
+  });
 });

@@ -20,17 +20,20 @@ let server: TestServer;
 let browser: Browser;
 let demo: DemoResult;
 
+/** The demo as `gatehouse demo` provisions it on this server. */
+const demoOptions = (say: (line: string) => void): Parameters<typeof provisionDemo>[0] => ({
+  url: server.url,
+  region: REGION,
+  credentials: server.credentials,
+  name: 'Gatehouse Demo',
+  bucket: 'demo-site',
+  websiteHostSuffix: server.gatehouse.config.websiteHostSuffix,
+  say,
+});
+
 beforeAll(async () => {
   ({ server, smtp } = await startServerWithSmtp());
-  demo = await provisionDemo({
-    url: server.url,
-    region: REGION,
-    credentials: server.credentials,
-    name: 'Gatehouse Demo',
-    bucket: 'demo-site',
-    websiteHostSuffix: server.gatehouse.config.websiteHostSuffix,
-    say: () => undefined,
-  });
+  demo = await provisionDemo(demoOptions(() => undefined));
   browser = await launchChromium();
 });
 
@@ -127,15 +130,7 @@ describe('the demo web app in Chromium', () => {
 describe('gatehouse demo run again', () => {
   it('reuses what the first run made and redeploys the app', async () => {
     const said: string[] = [];
-    const again = await provisionDemo({
-      url: server.url,
-      region: REGION,
-      credentials: server.credentials,
-      name: 'Gatehouse Demo',
-      bucket: 'demo-site',
-      websiteHostSuffix: server.gatehouse.config.websiteHostSuffix,
-      say: (line) => said.push(line),
-    });
+    const again = await provisionDemo(demoOptions((line) => said.push(line)));
     expect({ userPoolId: again.userPoolId, clientId: again.clientId, identityPoolId: again.identityPoolId }).toEqual({
       userPoolId: demo.userPoolId,
       clientId: demo.clientId,

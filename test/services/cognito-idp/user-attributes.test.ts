@@ -17,7 +17,7 @@ import { AuthenticationDetails, CognitoUser, CognitoUserAttribute, CognitoUserPo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, type TestServer } from '../../support/gatehouse.js';
 import type { TestSmtp } from '../../support/smtp.js';
-import { anonymous, codeIn, confirmedUser, errorOf, idp, PASSWORD, startPoolServer, type Pool } from './support.js';
+import { anonymous, codeIn, confirmedUser, createPool, errorOf, idp, PASSWORD, startPoolServer, type Pool } from './support.js';
 
 let server: TestServer;
 let smtp: TestSmtp;
@@ -143,5 +143,51 @@ describe('a user changes their own attributes', () => {
       );
     }
     expect((await attributesOf('wanda'))['custom:team']).toBeUndefined();
+  });
+});
+
+describe('a pool that keeps the verified value until the new one is confirmed (AttributesRequireVerificationBeforeUpdate)', () => {
+  it('holds a new email until its code comes back; an administrator may apply it verified at once', async () => {
+    const held = await createPool(server, {
+      PoolName: 'keep-original',
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+    });
+    const admin = idp(server);
+    await confirmedUser(server, held, 'yuri');
+    await admin.send(new AdminUpdateUserAttributesCommand({ UserPoolId: held.poolId, Username: 'yuri', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+    const attrs = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(((await admin.send(new AdminGetUserCommand({ UserPoolId: held.poolId, Username: 'yuri' }))).UserAttributes ?? []).map((a) => [a.Name!, a.Value!]));
+    const token = (
+      await anonymous(server).send(new InitiateAuthCommand({ ClientId: held.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'yuri', PASSWORD } }))
+    ).AuthenticationResult!.AccessToken!;
+    const c = anonymous(server);
+
+    const out = await c.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'yuri.next@example.com' }] }));
+    expect(out.CodeDeliveryDetailsList).toEqual([{ AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: 'y***@e***.com' }]);
+    expect(await attrs()).toMatchObject({ email: 'yuri@example.com', email_verified: 'true' });
+    const first = codeIn((await smtp.waitFor('yuri.next@example.com')).text);
+    // Asking again sends a fresh code to the waiting address; the first one is replaced.
+    await c.send(new GetUserAttributeVerificationCodeCommand({ AccessToken: token, AttributeName: 'email' }));
+    const second = codeIn((await smtp.waitFor('yuri.next@example.com')).text);
+    if (first !== second) {
+      expect(await errorOf(c.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: 'email', Code: first })))).toMatchObject({ name: 'CodeMismatchException' });
+    }
+    await c.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: 'email', Code: second }));
+    expect(await attrs()).toMatchObject({ email: 'yuri.next@example.com', email_verified: 'true' });
+
+    await admin.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: held.poolId,
+        Username: 'yuri',
+        UserAttributes: [
+          { Name: 'email', Value: 'yuri.admin@example.com' },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+    expect(await attrs()).toMatchObject({ email: 'yuri.admin@example.com', email_verified: 'true' });
+    await admin.send(new AdminUpdateUserAttributesCommand({ UserPoolId: held.poolId, Username: 'yuri', UserAttributes: [{ Name: 'email', Value: 'yuri.later@example.com' }] }));
+    expect(await attrs()).toMatchObject({ email: 'yuri.admin@example.com', email_verified: 'true' });
+    expect(codeIn((await smtp.waitFor('yuri.later@example.com')).text)).toMatch(/^\d{6}$/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { attemptLimit, codeMismatch, expiredCode } from '../errors.js';
-import type { CodePurpose, TokenStore } from '../store/tokens.js';
+import type { CodePurpose, StoredCode, TokenStore } from '../store/tokens.js';
 import { HourlyLimit } from './hourly-limit.js';
 
 export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
@@ -41,9 +41,9 @@ export class Codes {
   }
 
   /** Issues a fresh code (replacing any earlier one) and returns it for delivery. */
-  async issue(poolId: string, sub: string, purpose: CodePurpose, now: number): Promise<string> {
+  async issue(poolId: string, sub: string, purpose: CodePurpose, now: number, pendingValue?: string): Promise<string> {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.store.putCode(poolId, sub, purpose, this.#hash(poolId, sub, purpose, code), now + CODE_LIFETIME_MS[purpose], now);
+    await this.store.putCode(poolId, sub, purpose, this.#hash(poolId, sub, purpose, code), now + CODE_LIFETIME_MS[purpose], now, pendingValue);
     return code;
   }
 
@@ -51,7 +51,7 @@ export class Codes {
    * Checks a code; throws CodeMismatchException, ExpiredCodeException (also when there is no
    * code) or LimitExceededException. The caller deletes the code once its change is made.
    */
-  async check(poolId: string, sub: string, purpose: CodePurpose, code: string, now: number): Promise<void> {
+  async check(poolId: string, sub: string, purpose: CodePurpose, code: string, now: number): Promise<StoredCode> {
     const stored = await this.store.getCode(poolId, sub, purpose);
     if (stored === undefined) throw expiredCode();
     if (stored.attempts >= MAX_ATTEMPTS) throw attemptLimit();
@@ -62,5 +62,6 @@ export class Codes {
       await this.store.countFailedAttempt(poolId, sub, purpose);
       throw codeMismatch();
     }
+    return stored;
   }
 }

@@ -18,7 +18,7 @@ import type { Sessions } from '../sessions.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
 import { afterToken, nextToken, pageSize, userView } from '../views.js';
-import { applyAttributeWrites, changedVerifiable, sendCodesForChanges } from './attribute-updates.js';
+import { applyAttributeWrites, changedVerifiable, holdUnverifiedChanges, sendCodesForChanges } from './attribute-updates.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
 const DAY_MS = 86_400_000;
@@ -166,12 +166,13 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const { pool, user } = await load(input.UserPoolId, input.Username);
       const writes = validateAttributeWrites(pool.config.SchemaAttributes, input.UserAttributes, { admin: true, creating: false });
       const changed = changedVerifiable(user, writes);
+      const held = holdUnverifiedChanges(pool, user, writes);
       user.updatedAt = ctx.now();
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      await sendCodesForChanges(idp, pool, user, changed, ctx.now());
+      await sendCodesForChanges(idp, pool, user, changed, held, ctx.now());
       return {};
     },
 

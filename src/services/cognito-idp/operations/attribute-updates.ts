@@ -24,28 +24,62 @@ export function changedVerifiable(user: User, writes: Attributes): VerifiableAtt
 }
 
 /**
- * Issues a code for the attribute's current value and sends it there (valid 24 h). Requests
- * for a code alone are rate-limited; codes that follow a saved change are not, or the change
- * would be saved and reported as failed.
+ * Issues a code and sends it to the attribute's current value, or to `pending`, the new value
+ * the code will confirm (valid 24 h). Requests for a code alone are rate-limited; codes that
+ * follow a saved change are not, or the change would be saved and reported as failed.
  */
-export async function sendAttributeCode(idp: IdpContext, pool: UserPool, user: User, attribute: VerifiableAttribute, now: number, limited: boolean): Promise<CodeDeliveryDetailsType> {
-  const to = user.attributes.get(attribute);
+export async function sendAttributeCode(
+  idp: IdpContext,
+  pool: UserPool,
+  user: User,
+  attribute: VerifiableAttribute,
+  now: number,
+  opts: { limited: boolean; pending?: string },
+): Promise<CodeDeliveryDetailsType> {
+  const to = opts.pending ?? user.attributes.get(attribute);
   if (to === undefined || to === '') throw invalidParameter(`The user has no ${attribute} to verify.`);
   const purpose = `Verify:${attribute}` as const;
-  if (limited) idp.codes.limitRequests(pool.id, user.sub, purpose, now);
-  const code = await idp.codes.issue(pool.id, user.sub, purpose, now);
+  if (opts.limited) idp.codes.limitRequests(pool.id, user.sub, purpose, now);
+  const code = await idp.codes.issue(pool.id, user.sub, purpose, now, opts.pending);
   return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose)), AttributeName: attribute };
 }
 
 /**
- * After a change: a code to each new email or phone number the pool auto-verifies, unless the
- * same call set it verified (administrators may).
+ * With AttributesRequireVerificationBeforeUpdate, a verified email or phone number stays until
+ * the new value is confirmed with the code sent to it (unless the same call, by an
+ * administrator, marks the new value verified). Takes those changes out of `writes` and returns
+ * them, to be sent codes once the rest is saved.
  */
-export async function sendCodesForChanges(idp: IdpContext, pool: UserPool, user: User, changed: readonly VerifiableAttribute[], now: number): Promise<CodeDeliveryDetailsType[]> {
+export function holdUnverifiedChanges(pool: UserPool, user: User, writes: Attributes): Map<VerifiableAttribute, string> {
+  const held = new Map<VerifiableAttribute, string>();
+  const keep = pool.config.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? [];
+  for (const a of changedVerifiable(user, writes)) {
+    if (!keep.includes(a) || writes.get(`${a}_verified`) === 'true' || user.attributes.get(`${a}_verified`) !== 'true') continue;
+    held.set(a, writes.get(a)!);
+    writes.delete(a);
+    writes.delete(`${a}_verified`);
+  }
+  return held;
+}
+
+/**
+ * After a change: a code to each new email or phone number the pool auto-verifies, unless the
+ * same call set it verified (administrators may), and to each value held for verification.
+ */
+export async function sendCodesForChanges(
+  idp: IdpContext,
+  pool: UserPool,
+  user: User,
+  changed: readonly VerifiableAttribute[],
+  held: ReadonlyMap<VerifiableAttribute, string>,
+  now: number,
+): Promise<CodeDeliveryDetailsType[]> {
   const autoVerified = pool.config.AutoVerifiedAttributes ?? [];
   const out: CodeDeliveryDetailsType[] = [];
   for (const a of changed) {
-    if (autoVerified.includes(a) && user.attributes.get(`${a}_verified`) !== 'true') out.push(await sendAttributeCode(idp, pool, user, a, now, false));
+    const pending = held.get(a);
+    if (pending !== undefined) out.push(await sendAttributeCode(idp, pool, user, a, now, { limited: false, pending }));
+    else if (autoVerified.includes(a) && user.attributes.get(`${a}_verified`) !== 'true') out.push(await sendAttributeCode(idp, pool, user, a, now, { limited: false }));
   }
   return out;
 }

@@ -15,7 +15,7 @@ import type { Sessions } from '../sessions.js';
 import type { AppClient, UserPool } from '../store/pools.js';
 import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
-import { applyAttributeWrites, changedVerifiable, sendAttributeCode, sendCodesForChanges } from './attribute-updates.js';
+import { applyAttributeWrites, changedVerifiable, holdUnverifiedChanges, sendAttributeCode, sendCodesForChanges } from './attribute-updates.js';
 
 function verifiable(name: string): VerifiableAttribute {
   if (name === 'email' || name === 'phone_number') return name;
@@ -43,12 +43,13 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
       const writes = validateAttributeWrites(pool.config.SchemaAttributes, input.UserAttributes, { admin: false, creating: false });
       checkWritable(client, writes.keys());
       const changed = changedVerifiable(user, writes);
+      const held = holdUnverifiedChanges(pool, user, writes);
       user.updatedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      const deliveries = await sendCodesForChanges(idp, pool, user, changed, now);
+      const deliveries = await sendCodesForChanges(idp, pool, user, changed, held, now);
       return deliveries.length > 0 ? { CodeDeliveryDetailsList: deliveries } : {};
     },
 
@@ -75,7 +76,11 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
     async GetUserAttributeVerificationCode(input, ctx) {
       const now = ctx.now();
       const { pool, user } = await signedIn(input.AccessToken, now);
-      return { CodeDeliveryDetails: await sendAttributeCode(idp, pool, user, verifiable(input.AttributeName), now, true) };
+      const attribute = verifiable(input.AttributeName);
+      // A new value still waiting for its code gets a fresh code, sent to it again.
+      const waiting = await idp.tokens.getCode(pool.id, user.sub, `Verify:${attribute}`);
+      const pending = waiting !== undefined && now <= waiting.expiresAt ? waiting.pendingValue : undefined;
+      return { CodeDeliveryDetails: await sendAttributeCode(idp, pool, user, attribute, now, { limited: true, ...(pending === undefined ? {} : { pending }) }) };
     },
 
     async VerifyUserAttribute(input, ctx) {
@@ -83,10 +88,12 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
       const { pool, user } = await signedIn(input.AccessToken, now);
       const attribute = verifiable(input.AttributeName);
       const purpose = `Verify:${attribute}` as const;
-      await idp.codes.check(pool.id, user.sub, purpose, input.Code, now);
-      user.attributes.set(`${attribute}_verified`, 'true');
+      const { pendingValue } = await idp.codes.check(pool.id, user.sub, purpose, input.Code, now);
       user.updatedAt = now;
       await idp.platform.db.transaction(async (tx) => {
+        // A held change takes effect now, checked for uniqueness as any change is.
+        if (pendingValue !== undefined) await applyAttributeWrites(idp, pool, user, new Map([[attribute, pendingValue], [`${attribute}_verified`, 'true']]), tx);
+        else user.attributes.set(`${attribute}_verified`, 'true');
         await idp.users.save(user, caseSensitive(pool.config), tx);
         await idp.tokens.deleteCode(pool.id, user.sub, purpose, tx);
       });

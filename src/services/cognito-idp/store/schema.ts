@@ -98,5 +98,10 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_group_members_user ON cognito_idp_group_members (pool_id, sub);
       `,
     },
+    {
+      version: 2,
+      description: 'a new email or phone number waiting for its code (AttributesRequireVerificationBeforeUpdate)',
+      sql: 'ALTER TABLE cognito_idp_codes ADD COLUMN pending_value TEXT;',
+    },
   ],
 };

@@ -14,6 +14,8 @@ export interface StoredCode {
   codeHash: string;
   expiresAt: number;
   attempts: number;
+  /** The new value a Verify:<attribute> code confirms, when the pool holds changes until then. */
+  pendingValue: string | undefined;
 }
 
 export interface RefreshSession {
@@ -44,20 +46,23 @@ interface RefreshRow {
 export class TokenStore {
   constructor(private readonly db: Database) {}
 
-  async putCode(poolId: string, sub: string, purpose: CodePurpose, codeHash: string, expiresAt: number, now: number): Promise<void> {
+  async putCode(poolId: string, sub: string, purpose: CodePurpose, codeHash: string, expiresAt: number, now: number, pendingValue?: string): Promise<void> {
     await this.db.run(
-      `INSERT INTO cognito_idp_codes (pool_id, sub, purpose, code_hash, expires_at, attempts, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
-       ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, created_at = excluded.created_at`,
-      [poolId, sub, purpose, codeHash, expiresAt, now],
+      `INSERT INTO cognito_idp_codes (pool_id, sub, purpose, code_hash, expires_at, attempts, created_at, pending_value) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+       ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, created_at = excluded.created_at,
+       pending_value = excluded.pending_value`,
+      [poolId, sub, purpose, codeHash, expiresAt, now, pendingValue ?? null],
     );
   }
 
   async getCode(poolId: string, sub: string, purpose: CodePurpose): Promise<StoredCode | undefined> {
-    const r = await this.db.get<{ code_hash: string; expires_at: number; attempts: number }>(
-      'SELECT code_hash, expires_at, attempts FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?',
+    const r = await this.db.get<{ code_hash: string; expires_at: number; attempts: number; pending_value: string | null }>(
+      'SELECT code_hash, expires_at, attempts, pending_value FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?',
       [poolId, sub, purpose],
     );
-    return r === undefined ? undefined : { codeHash: r.code_hash, expiresAt: Number(r.expires_at), attempts: Number(r.attempts) };
+    return r === undefined
+      ? undefined
+      : { codeHash: r.code_hash, expiresAt: Number(r.expires_at), attempts: Number(r.attempts), pendingValue: r.pending_value ?? undefined };
   }
 
   async countFailedAttempt(poolId: string, sub: string, purpose: CodePurpose): Promise<void> {

@@ -59,6 +59,8 @@ export class UserStore {
    * its pool and user (a sealed verifier copied to another row does not open).
    */
   #sealVerifier(user: User): string | null {
+    const unchanged = SEALED_AS_LOADED.get(user);
+    if (unchanged !== undefined) return unchanged;
     return user.verifier === undefined ? null : this.secrets.seal(user.verifier, verifierContext(user.poolId, user.sub));
   }
 
@@ -154,8 +156,29 @@ function openVerifier(stored: string, poolId: string, sub: string, secrets: Secr
   return /^[0-9a-f]+$/.test(stored) ? Buffer.from(stored, 'hex') : secrets.open(stored, verifierContext(poolId, sub));
 }
 
+/** Users whose verifier is still the sealed value they were loaded with: saved as it is. */
+const SEALED_AS_LOADED = new WeakMap<User, string>();
+
+/**
+ * The verifier is opened on first use, not on load: listings and attribute changes load many
+ * users and never need it. Assigning a new verifier replaces the lazy one.
+ */
+function defineLazyVerifier(user: User, stored: string, secrets: SecretBox): void {
+  let opened: Buffer | undefined;
+  if (!/^[0-9a-f]+$/.test(stored)) SEALED_AS_LOADED.set(user, stored);
+  Object.defineProperty(user, 'verifier', {
+    enumerable: true,
+    configurable: true,
+    get: () => (opened ??= openVerifier(stored, user.poolId, user.sub, secrets)),
+    set: (value: Buffer | undefined) => {
+      SEALED_AS_LOADED.delete(user);
+      Object.defineProperty(user, 'verifier', { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
 function toUser(r: UserRow, secrets: SecretBox): User {
-  return {
+  const user: User = {
     poolId: r.pool_id,
     username: r.username,
     sub: r.sub,
@@ -163,10 +186,12 @@ function toUser(r: UserRow, secrets: SecretBox): User {
     enabled: Number(r.enabled) === 1,
     attributes: attributesFromJson(r.attributes),
     salt: r.salt === null ? undefined : Buffer.from(r.salt, 'hex'),
-    verifier: r.verifier === null ? undefined : openVerifier(r.verifier, r.pool_id, r.sub, secrets),
+    verifier: undefined,
     passwordExpiresAt: r.password_expires_at === null ? undefined : Number(r.password_expires_at),
     tokensRevokedAt: r.tokens_revoked_at === null ? undefined : Number(r.tokens_revoked_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
+  if (r.verifier !== null) defineLazyVerifier(user, r.verifier, secrets);
+  return user;
 }

@@ -12,7 +12,7 @@ import { S3Errors } from '../errors.js';
 import { CHECKSUM_ALGORITHMS, checksumOf, headerFor, newChecksum, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { ObjectRow, PartRow, UploadRow } from '../store.js';
 import { aclForWrite, copySource, lastModifiedNow, readXml, xmlTime } from './objects.js';
-import { MAX_PUT_BYTES, receiveObject, storedHeadersFrom, type StoredHeaders } from './write.js';
+import { MAX_PUT_BYTES, receiveObject, settleBlobs, storedHeadersFrom, type StoredHeaders } from './write.js';
 
 const MIN_PART = 5 * 1024 * 1024;
 
@@ -78,12 +78,7 @@ export async function CreateMultipartUpload(call: S3Call): Promise<void> {
 
 /** Makes a written blob the part (removing the one it replaces); an upload ended meanwhile is NoSuchUpload, and the blob goes. */
 async function recordPart(call: S3Call, part: PartRow): Promise<void> {
-  const replaced = await call.deps.store.putPart(part);
-  if (replaced === false) {
-    await call.deps.blobs.remove([part.blob]);
-    throw S3Errors.noSuchUpload(part.upload_id);
-  }
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await settleBlobs(call, part.blob, await call.deps.store.putPart(part), () => S3Errors.noSuchUpload(part.upload_id));
 }
 
 export async function UploadPart(call: S3Call): Promise<void> {

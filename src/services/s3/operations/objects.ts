@@ -12,7 +12,7 @@ import { openBody, readSmallBody } from '../streaming.js';
 import { checksumOf, headerFor, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { BucketRow, ObjectRow } from '../store.js';
 import { checkConditions, objectHeaders, parseRange, sendObject } from './serve.js';
-import { cannedAclFrom, contentMd5, expectedChecksum, MAX_PUT_BYTES, receiveObject, storedHeadersFrom } from './write.js';
+import { cannedAclFrom, contentMd5, expectedChecksum, MAX_PUT_BYTES, receiveObject, settleBlobs, storedHeadersFrom } from './write.js';
 
 /** Seconds precision, as S3 keeps Last-Modified. */
 export function lastModifiedNow(now: number): number {
@@ -46,12 +46,7 @@ function checksumHeaders(row: Pick<ObjectRow, 'checksum_algorithm' | 'checksum_v
 
 /** Makes a written blob the object; a bucket deleted meanwhile is NoSuchBucket, and the blob goes. */
 async function putObjectRow(call: S3Call, row: ObjectRow): Promise<void> {
-  const replaced = await call.deps.store.putObject(row);
-  if (replaced === false) {
-    await call.deps.blobs.remove([row.blob]);
-    throw S3Errors.noSuchBucket(row.bucket);
-  }
-  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+  await settleBlobs(call, row.blob, await call.deps.store.putObject(row), () => S3Errors.noSuchBucket(row.bucket));
 }
 
 export async function PutObject(call: S3Call): Promise<void> {

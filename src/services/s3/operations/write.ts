@@ -155,6 +155,19 @@ export async function receiveObject(call: S3Call, required?: ChecksumAlgorithm):
   }
 }
 
+/**
+ * After writing a row that points at `blob`: `replaced` is the blob it displaced, removed now;
+ * `false` means the row's parent (bucket or upload) was gone, so the new blob goes and `gone()`
+ * is thrown.
+ */
+export async function settleBlobs(call: S3Call, blob: string, replaced: string | undefined | false, gone: () => Error): Promise<void> {
+  if (replaced === false) {
+    await call.deps.blobs.remove([blob]);
+    throw gone();
+  }
+  if (replaced !== undefined) await call.deps.blobs.remove([replaced]);
+}
+
 /** Object headers stored with an object, from a PutObject / CreateMultipartUpload / CopyObject(REPLACE) request. */
 export type StoredHeaders = Pick<
   ObjectRow,

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadConfig } from '../src/config.js';
-import { Gatehouse } from '../src/server/app.js';
-import type { EdgeRequest } from '../src/server/request.js';
+import { Gatehouse } from '../src/app.js';
+import type { EdgeRequest } from '../src/protocols/http.js';
 import { S3Service } from '../src/services/s3/index.js';
 
 const ROOT = { accessKeyId: 'AKIAGATEHOUSEBENCH01', secretAccessKey: 'gatehouse-bench-root-secret-key-000000000' };

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, FLAGS, loadConfig } from './config.js';
-import { Gatehouse } from './server/app.js';
+import { Gatehouse } from './app.js';
 import { VERSION } from './version.js';
 
 const HELP = `gatehouse ${VERSION}: AWS-compatible Cognito, IAM, STS and S3 on one port

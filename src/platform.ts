@@ -7,7 +7,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Mailer } from './mail/mailer.js';
-import type { CompositeCredentialResolver, RootCredentials } from './server/credentials.js';
+import type { CompositeCredentialResolver, RootCredentials } from './credentials.js';
 import type { Authorizer } from './services/iam/authorizer.js';
 import type { Database } from './store/database.js';
 import type { SecretBox } from './store/secrets.js';

@@ -12,49 +12,17 @@ import type { Principal } from '../principal.js';
 import { decodeJsonInput, encodeJsonError, encodeJsonResult, parseJsonBody, type EncodedResponse } from '../protocols/json.js';
 import { isUnsigned } from '../protocols/model.js';
 import { decodeQueryInput, encodeQueryError, encodeQueryResult } from '../protocols/query.js';
-import { EMPTY_SHA256, parseSigV4, sha256Hex, SigV4Failure, verifySigV4, type SigV4FailureKind } from '../protocols/sigv4.js';
+import { authError, type Protocol } from '../protocols/auth-errors.js';
+import { EMPTY_SHA256, parseSigV4, sha256Hex, SigV4Failure, verifySigV4 } from '../protocols/sigv4.js';
+import { requestConditionKeys } from '../services/condition-keys.js';
 import { validateInput } from '../protocols/validate.js';
 import { accessDeniedMessage, type Authorizer } from '../services/iam/authorizer.js';
 import type { ApiService, RequestContext } from '../services/types.js';
-import type { CredentialResolver } from './credentials.js';
-import { send, type EdgeRequest } from './request.js';
+import type { CredentialResolver } from '../credentials.js';
+import { send, type EdgeRequest } from '../protocols/http.js';
 
 /** Non-S3 services accept signatures up to five minutes off, as AWS does. */
 const MAX_SKEW_MS = 5 * 60 * 1000;
-
-type Protocol = 'json' | 'query';
-
-const AUTH_ERRORS: Record<Protocol, Record<SigV4FailureKind | 'denied', [code: string, status: number]>> = {
-  json: {
-    missing: ['MissingAuthenticationTokenException', 400],
-    incomplete: ['IncompleteSignatureException', 400],
-    malformed: ['IncompleteSignatureException', 400],
-    'unknown-key': ['UnrecognizedClientException', 400],
-    'bad-signature': ['InvalidSignatureException', 400],
-    skew: ['InvalidSignatureException', 400],
-    'expired-request': ['InvalidSignatureException', 400],
-    'invalid-token': ['UnrecognizedClientException', 400],
-    'expired-token': ['ExpiredTokenException', 400],
-    denied: ['AccessDeniedException', 400],
-  },
-  query: {
-    missing: ['MissingAuthenticationToken', 403],
-    incomplete: ['IncompleteSignature', 403],
-    malformed: ['IncompleteSignature', 403],
-    'unknown-key': ['InvalidClientTokenId', 403],
-    'bad-signature': ['SignatureDoesNotMatch', 403],
-    skew: ['SignatureDoesNotMatch', 403],
-    'expired-request': ['SignatureDoesNotMatch', 403],
-    'invalid-token': ['InvalidClientTokenId', 403],
-    'expired-token': ['ExpiredToken', 403],
-    denied: ['AccessDenied', 403],
-  },
-};
-
-export function authError(protocol: Protocol, kind: SigV4FailureKind | 'denied', message: string): ServiceError {
-  const [code, status] = AUTH_ERRORS[protocol][kind];
-  return new ServiceError(code, message, status);
-}
 
 export interface ApiDeps {
   config: Config;
@@ -159,18 +127,6 @@ async function authorizeDefault(
   const d = await deps.authorizer.authorize(request);
   // The authorizer logs every deny with the statement that decided it.
   if (d.decision !== 'Allow') throw authError(protocol, 'denied', accessDeniedMessage(request, d));
-}
-
-/** Global condition keys every service's requests carry. */
-export function requestConditionKeys(ctx: RequestContext): Record<string, string> {
-  return {
-    'aws:SourceIp': ctx.sourceIp,
-    'aws:SecureTransport': ctx.secure ? 'true' : 'false',
-    'aws:CurrentTime': new Date(ctx.now()).toISOString(),
-    'aws:EpochTime': String(Math.floor(ctx.now() / 1000)),
-    'aws:UserAgent': ctx.userAgent,
-    'aws:RequestedRegion': ctx.region,
-  };
 }
 
 async function authenticate(

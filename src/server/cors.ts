@@ -4,8 +4,8 @@
  * bucket's own rules instead.
  * @module
  */
-import type { EdgeRequest } from './request.js';
-import { send } from './request.js';
+import type { EdgeRequest } from '../protocols/http.js';
+import { send } from '../protocols/http.js';
 
 const EXPOSE = 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date';
 

@@ -15,7 +15,7 @@ import { encodeQueryError, parseForm } from '../protocols/query.js';
 import type { ApiService } from '../services/types.js';
 import { newRequestId, runApiRequest, type ApiDeps } from './api.js';
 import { answerApiPreflight, apiCorsHeaders, isPreflight } from './cors.js';
-import { BodyTimeout, BodyTooLarge, isLoopback, readBody, send, type EdgeRequest, type HttpHandler, type RawRoute } from './request.js';
+import { BodyTimeout, BodyTooLarge, isLoopback, readBody, send, type EdgeRequest, type HttpHandler, type RawRoute } from '../protocols/http.js';
 
 /** API request bodies are small; larger ones are refused before they are buffered. */
 const API_BODY_LIMIT = 1024 * 1024;

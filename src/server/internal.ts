@@ -5,8 +5,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Mailer } from '../mail/mailer.js';
-import type { RootCredentials } from './credentials.js';
-import { isLoopback, send, type EdgeRequest, type RawRoute } from './request.js';
+import type { RootCredentials } from '../credentials.js';
+import { isLoopback, send, type EdgeRequest, type RawRoute } from '../protocols/http.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 

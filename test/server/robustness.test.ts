@@ -14,7 +14,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAmzDate } from '../../src/protocols/sigv4.js';
 import { forwardedOverTls } from '../../src/server/edge.js';
-import { BodyTimeout, readBody } from '../../src/server/request.js';
+import { BodyTimeout, readBody } from '../../src/protocols/http.js';
 import type { ApiService } from '../../src/services/types.js';
 import { errorOf } from '../support/errors.js';
 import { REGION, ROOT, startServer, type TestServer } from '../support/gatehouse.js';

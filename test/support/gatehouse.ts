@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
-import { Gatehouse } from '../../src/server/app.js';
+import { Gatehouse } from '../../src/app.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
 
 export const ROOT = { accessKeyId: 'AKIAGATEHOUSETEST001', secretAccessKey: 'gatehouse-test-root-secret-key-0000000000' };

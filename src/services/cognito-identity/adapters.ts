@@ -5,7 +5,7 @@
  * @module
  */
 import { ServiceError } from '../../errors.js';
-import { requestConditionKeys } from '../../server/api.js';
+import { requestConditionKeys } from '../condition-keys.js';
 import { TokenVerificationError, type TokenCheck, type UserPoolTokenVerifier as IdpTokenVerifier } from '../cognito-idp/index.js';
 import type { IamDirectory } from '../iam/index.js';
 import { WebIdentityTokenError, type StsService } from '../sts/index.js';

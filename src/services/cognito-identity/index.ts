@@ -7,8 +7,9 @@
  */
 import type { Platform } from '../../platform.js';
 import { loadModel } from '../../protocols/model.js';
-import { authError, requestConditionKeys } from '../../server/api.js';
-import type { RawRoute } from '../../server/request.js';
+import { authError } from '../../protocols/auth-errors.js';
+import { requestConditionKeys } from '../condition-keys.js';
+import type { RawRoute } from '../../protocols/http.js';
 import type { ApiService, OperationHandlers, RequestContext } from '../types.js';
 import type { Operations } from './api.generated.js';
 import { PoolCache, poolArn, type IdentityPoolDeps } from './context.js';

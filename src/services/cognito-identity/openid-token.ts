@@ -10,7 +10,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { Database } from '../../store/database.js';
 import type { SecretBox } from '../../store/secrets.js';
-import { send, type RawRoute } from '../../server/request.js';
+import { send, type RawRoute } from '../../protocols/http.js';
 import { LoginTokenRejected, type Claims } from './ports.js';
 import { insertSigningKey, signingKeys } from './repository.js';
 

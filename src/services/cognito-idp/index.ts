@@ -22,7 +22,7 @@
  */
 import type { Platform } from '../../platform.js';
 import { loadModel } from '../../protocols/model.js';
-import type { RawRoute } from '../../server/request.js';
+import type { RawRoute } from '../../protocols/http.js';
 import type { Schema } from '../../store/database.js';
 import type { ApiService, OperationHandlers } from '../types.js';
 import type { Operations } from './api.generated.js';

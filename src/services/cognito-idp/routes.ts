@@ -5,7 +5,7 @@
  * read them (browsers verify tokens too).
  * @module
  */
-import { send, type EdgeRequest, type RawRoute } from '../../server/request.js';
+import { send, type EdgeRequest, type RawRoute } from '../../protocols/http.js';
 import type { IdpContext } from './context.js';
 
 const PATH = /^\/([\w-]+_[0-9A-Za-z]+)\/\.well-known\/(jwks\.json|openid-configuration)$/;

@@ -8,7 +8,7 @@
 import { ServiceError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { loadModel } from '../../protocols/model.js';
-import { requestConditionKeys } from '../../server/api.js';
+import { requestConditionKeys } from '../condition-keys.js';
 import type { Database } from '../../store/database.js';
 import type { ApiService, OperationHandlers, RequestContext } from '../types.js';
 import type { Operations } from './api.generated.js';

@@ -10,8 +10,8 @@ import { ServiceError } from '../../errors.js';
 import type { Principal } from '../../principal.js';
 import { isoTimestamp } from '../../protocols/xml.js';
 import { amzDateToMs, parseSigV4, scope, signingKey, SigV4Failure, verifySigV4, type SigV4Params } from '../../protocols/sigv4.js';
-import type { CredentialResolver } from '../../server/credentials.js';
-import type { EdgeRequest } from '../../server/request.js';
+import type { CredentialResolver } from '../../credentials.js';
+import type { EdgeRequest } from '../../protocols/http.js';
 import { S3Errors } from './errors.js';
 
 /** S3 accepts requests signed up to 15 minutes before or after its clock. */

@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { S3_XMLNS } from '../../protocols/rest-xml.js';
 import { XML_DECLARATION } from '../../protocols/xml.js';
-import type { EdgeRequest } from '../../server/request.js';
+import type { EdgeRequest } from '../../protocols/http.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import type { S3Auth } from './auth.js';
 import { decide, denied, resourceArn, type Decision } from './authorize.js';

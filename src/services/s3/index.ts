@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ServiceError } from '../../errors.js';
 import type { Platform } from '../../platform.js';
 import { s3ErrorXml } from '../../protocols/rest-xml.js';
-import type { EdgeRequest, HttpHandler } from '../../server/request.js';
+import type { EdgeRequest, HttpHandler } from '../../protocols/http.js';
 import { authenticateS3, type S3Auth } from './auth.js';
 import { ACTIONS } from './authorize.js';
 import { canonicalUserId, header, requireAccess, type S3Call, type S3Deps } from './context.js';

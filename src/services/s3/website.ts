@@ -9,7 +9,7 @@
 import type { Config } from '../../config.js';
 import { ServiceError } from '../../errors.js';
 import { child, children, childText, el, malformedXml } from '../../protocols/rest-xml.js';
-import type { EdgeRequest, HttpHandler } from '../../server/request.js';
+import type { EdgeRequest, HttpHandler } from '../../protocols/http.js';
 import { denied, resourceArn } from './authorize.js';
 import { bucketOf, checkAccess, doc, sendEmpty, sendXml, type S3Call, type S3Deps } from './context.js';
 import { answerPreflight, applyCors } from './cors.js';

@@ -10,8 +10,8 @@
  */
 import { ServiceError } from '../../errors.js';
 import { loadModel } from '../../protocols/model.js';
-import { requestConditionKeys } from '../../server/api.js';
-import type { CompositeCredentialResolver } from '../../server/credentials.js';
+import { requestConditionKeys } from '../condition-keys.js';
+import type { CompositeCredentialResolver } from '../../credentials.js';
 import type { SecretBox } from '../../store/secrets.js';
 import { accessDeniedMessage } from '../iam/authorizer.js';
 import type { IamAuthorizer, IamDirectory } from '../iam/index.js';

@@ -13,8 +13,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import type { Principal } from '../../principal.js';
 import { rootArn } from '../../principal.js';
 import { SigV4Failure } from '../../protocols/sigv4.js';
-import type { CredentialResolver, ResolvedCredentials } from '../../server/credentials.js';
-import { newAccessKeyId } from '../../server/credentials.js';
+import type { CredentialResolver, ResolvedCredentials } from '../../credentials.js';
+import { newAccessKeyId } from '../../credentials.js';
 
 const TOKEN_VERSION = 1;
 const INVALID = 'The security token included in the request is invalid.';

@@ -18,7 +18,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { DefaultMailer, mailSchema } from '../../../src/mail/mailer.js';
 import type { Platform } from '../../../src/platform.js';
-import { CompositeCredentialResolver } from '../../../src/server/credentials.js';
+import { CompositeCredentialResolver } from '../../../src/credentials.js';
 import { Edge } from '../../../src/server/edge.js';
 import { cognitoIdentitySchema, createCognitoIdentityService } from '../../../src/services/cognito-identity/index.js';
 import {

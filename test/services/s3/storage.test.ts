@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { Gatehouse } from '../../../src/server/app.js';
+import { Gatehouse } from '../../../src/app.js';
 import { boto3 } from '../../support/cli.js';
 import { ROOT, startServer, type TestServer } from '../../support/gatehouse.js';
 import { errorOf, s3Client, signedRequest } from './support.js';

@@ -1,5 +1,7 @@
 /**
- * The edge's view of one HTTP request, read once and shared by every stage.
+ * The edge's view of one HTTP request, read once and shared by every stage, and the small
+ * HTTP plumbing (answers, bounded bodies) that the edge and the services that speak raw HTTP
+ * (S3, JWKS, discovery) both use. It lives below both so that imports point down.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

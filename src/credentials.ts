@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type Config } from '../config.js';
-import { rootArn, type Principal } from '../principal.js';
-import { SigV4Failure, constantTimeEqualHex } from '../protocols/sigv4.js';
+import { ConfigError, type Config } from './config.js';
+import { rootArn, type Principal } from './principal.js';
+import { SigV4Failure, constantTimeEqualHex } from './protocols/sigv4.js';
 
 export interface ResolvedCredentials {
   secretAccessKey: string;

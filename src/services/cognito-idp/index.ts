@@ -31,6 +31,7 @@ import { adminUserOperations } from './operations/admin-users.js';
 import { authOperations } from './operations/auth.js';
 import { clientOperations } from './operations/clients.js';
 import { groupOperations } from './operations/groups.js';
+import { mfaOperations } from './operations/mfa.js';
 import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
 import { signUpOperations } from './operations/sign-up.js';
@@ -62,6 +63,7 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),
     ...groupOperations(idp),
+    ...mfaOperations(idp, sessions),
   };
   return {
     service: {

@@ -174,7 +174,8 @@ export class SignIn {
         },
       };
     }
-    if (pool.config.MfaConfiguration === 'ON') {
+    const mfa = await this.idp.mfa.get(pool.id, user.sub);
+    if (pool.config.MfaConfiguration === 'ON' || (pool.config.MfaConfiguration === 'OPTIONAL' && (mfa.sms || mfa.totp || mfa.email))) {
       throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA challenges yet; set MfaConfiguration to OFF or OPTIONAL.', 501);
     }
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub }, 'user signed in');

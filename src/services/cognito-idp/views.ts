@@ -8,15 +8,17 @@ import { toAttributeList } from './domain/attributes.js';
 import { userPoolArn } from './domain/ids.js';
 import type { Group } from './store/groups.js';
 import type { AppClient, UserPool } from './store/pools.js';
+import type { UserMfa } from './store/mfa.js';
 import type { User } from './store/users.js';
 
 const date = (ms: number): Date => new Date(ms);
 
 export function userPoolView(pool: UserPool, region: string, accountId: string, estimatedUsers: number): UserPoolType {
+  const { MfaFactors: _factors, ...config } = pool.config;
   return {
     Id: pool.id,
     Name: pool.name,
-    ...pool.config,
+    ...config,
     LastModifiedDate: date(pool.updatedAt),
     CreationDate: date(pool.createdAt),
     EstimatedNumberOfUsers: estimatedUsers,
@@ -49,6 +51,19 @@ export function userView(user: User, only?: ReadonlySet<string>): UserType {
     UserLastModifiedDate: date(user.updatedAt),
     Enabled: user.enabled,
     UserStatus: user.status,
+  };
+}
+
+/**
+ * The MFA part of GetUser and AdminGetUser: the factors the user turned on, the preferred one,
+ * and the legacy MFAOptions that SMS MFA still shows. Empty settings are left out.
+ */
+export function userMfaView(mfa: UserMfa): { UserMFASettingList?: string[]; PreferredMfaSetting?: string; MFAOptions?: { DeliveryMedium: 'SMS'; AttributeName: string }[] } {
+  const list = [...(mfa.sms ? ['SMS_MFA'] : []), ...(mfa.totp ? ['SOFTWARE_TOKEN_MFA'] : []), ...(mfa.email ? ['EMAIL_OTP'] : [])];
+  return {
+    ...(list.length === 0 ? {} : { UserMFASettingList: list }),
+    ...(mfa.preferred === undefined ? {} : { PreferredMfaSetting: mfa.preferred }),
+    ...(mfa.sms ? { MFAOptions: [{ DeliveryMedium: 'SMS', AttributeName: 'phone_number' }] } : {}),
   };
 }
 

@@ -73,7 +73,7 @@ describe('malformed requests', () => {
   });
 
   it('answers sign-in on a pool that requires MFA with NotImplementedException, not tokens', async () => {
-    const mfa = await createPool(server, { MfaConfiguration: 'ON' });
+    const mfa = await createPool(server, { MfaConfiguration: 'ON', SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::000000000000:role/sms' } });
     await raw(server, 'SignUp', { ClientId: mfa.clientId, Username: 'mfauser', Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'm@example.com' }] });
     await idp(server).send(new AdminConfirmSignUpCommand({ UserPoolId: mfa.poolId, Username: 'mfauser' }));
     const r = await raw(server, 'InitiateAuth', { ClientId: mfa.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'mfauser', PASSWORD } });

@@ -83,7 +83,7 @@ describe('user pools', () => {
 
   it('UpdateUserPool resets settings it is not given and keeps the schema', async () => {
     const c = idp(server);
-    const id = (await c.send(new CreateUserPoolCommand({ PoolName: 'upd', AutoVerifiedAttributes: ['email'], MfaConfiguration: 'OPTIONAL', Schema: [{ Name: 'team' }] }))).UserPool!.Id!;
+    const id = (await c.send(new CreateUserPoolCommand({ PoolName: 'upd', AutoVerifiedAttributes: ['email'], MfaConfiguration: 'OPTIONAL', SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::000000000000:role/sms' }, Schema: [{ Name: 'team' }] }))).UserPool!.Id!;
     await c.send(new UpdateUserPoolCommand({ UserPoolId: id, Policies: { PasswordPolicy: { MinimumLength: 12 } } }));
     const p = (await c.send(new DescribeUserPoolCommand({ UserPoolId: id }))).UserPool!;
     expect(p.Policies?.PasswordPolicy?.MinimumLength).toBe(12);

@@ -14,11 +14,14 @@ import type {
 } from '../api.generated.js';
 import { invalidParameter } from '../errors.js';
 import { STANDARD_ATTRIBUTES, STANDARD_NAMES } from './attributes.js';
+import { checkPoolMfa, type MfaFactors } from './mfa-config.js';
 
 /** What is stored for a pool besides id, name and dates. */
 export type PoolConfig = Omit<UserPoolType, 'Id' | 'Name' | 'Arn' | 'CreationDate' | 'LastModifiedDate' | 'EstimatedNumberOfUsers' | 'Status'> & {
   SchemaAttributes: SchemaAttributeType[];
   Policies: { PasswordPolicy: Required<Omit<PasswordPolicyType, 'PasswordHistorySize'>> & Pick<PasswordPolicyType, 'PasswordHistorySize'> } & NonNullable<UserPoolType['Policies']>;
+  /** The factors SetUserPoolMfaConfig turned on (domain/mfa-config.ts); not shown in UserPoolType. */
+  MfaFactors?: MfaFactors;
 };
 
 export const DEFAULT_EMAIL_MESSAGE = 'Your verification code is {####}. ';
@@ -138,6 +141,12 @@ function schemaFor(input: CreateUserPoolRequest): SchemaAttributeType[] {
 }
 
 export function createPoolConfig(input: CreateUserPoolRequest): PoolConfig {
+  const config = createConfig(input);
+  checkPoolMfa(config);
+  return config;
+}
+
+function createConfig(input: CreateUserPoolRequest): PoolConfig {
   if (input.UsernameAttributes !== undefined && input.AliasAttributes !== undefined && input.UsernameAttributes.length > 0 && input.AliasAttributes.length > 0) {
     throw invalidParameter('Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.');
   }
@@ -152,13 +161,17 @@ export function createPoolConfig(input: CreateUserPoolRequest): PoolConfig {
 
 /** UpdateUserPool: everything settable is replaced (defaults when absent); the rest is kept. */
 export function updatePoolConfig(current: PoolConfig, input: UpdateUserPoolRequest): PoolConfig {
-  return {
+  const config = {
     ...settings(input),
+    // UpdateUserPool cannot express TOTP, email or WebAuthn settings, so it keeps them.
+    ...(current.MfaFactors === undefined ? {} : { MfaFactors: { ...current.MfaFactors, Sms: input.SmsConfiguration !== undefined } }),
     SchemaAttributes: current.SchemaAttributes,
     ...(current.UsernameAttributes === undefined ? {} : { UsernameAttributes: current.UsernameAttributes }),
     ...(current.AliasAttributes === undefined ? {} : { AliasAttributes: current.AliasAttributes }),
     ...(current.UsernameConfiguration === undefined ? {} : { UsernameConfiguration: current.UsernameConfiguration }),
   } as PoolConfig;
+  checkPoolMfa(config);
+  return config;
 }
 
 /** Usernames are case-sensitive unless the pool says otherwise (AWS's API default). */

@@ -17,7 +17,7 @@ import { invalidParameter, notAuthorized, unsupportedUserState, userNotFound } f
 import type { Sessions } from '../sessions.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
-import { afterToken, nextToken, pageSize, userView } from '../views.js';
+import { afterToken, nextToken, pageSize, userMfaView, userView } from '../views.js';
 import { applyAttributeWrites, changedVerifiable, holdUnverifiedChanges, sendCodesForChanges } from './attribute-updates.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
@@ -98,6 +98,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
         UserLastModifiedDate: new Date(user.updatedAt),
         Enabled: user.enabled,
         UserStatus: user.status,
+        ...userMfaView(await idp.mfa.get(user.poolId, user.sub)),
       };
     },
 

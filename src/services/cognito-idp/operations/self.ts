@@ -17,6 +17,7 @@ import { decodeJwt } from '../domain/jwt.js';
 import { hashRefreshToken } from '../domain/tokens.js';
 import { incorrectCredentials } from '../errors.js';
 import type { Sessions } from '../sessions.js';
+import { userMfaView } from '../views.js';
 import { passwordMatches, passwordVerifier } from './new-users.js';
 
 export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHandlers<Operations> {
@@ -29,7 +30,7 @@ export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHa
       const client = typeof claims.client_id === 'string' ? await idp.pools.getClient(claims.client_id) : undefined;
       const readable = client?.config.ReadAttributes;
       const names = new Set([...user.attributes.keys()].filter((n) => !n.startsWith('dev:') && (readable === undefined || n === 'sub' || readable.includes(n))));
-      return { Username: user.username, UserAttributes: toAttributeList(user.attributes, names) };
+      return { Username: user.username, UserAttributes: toAttributeList(user.attributes, names), ...userMfaView(await idp.mfa.get(user.poolId, user.sub)) };
     },
 
     async ChangePassword(input, ctx) {

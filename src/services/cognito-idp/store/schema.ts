@@ -103,5 +103,21 @@ export const cognitoIdpSchema: Schema = {
       description: 'a new email or phone number waiting for its code (AttributesRequireVerificationBeforeUpdate)',
       sql: 'ALTER TABLE cognito_idp_codes ADD COLUMN pending_value TEXT;',
     },
+    {
+      version: 3,
+      description: "users' MFA settings and TOTP secrets (sealed), with the last accepted TOTP time step",
+      sql: `
+      CREATE TABLE cognito_idp_user_mfa (
+        pool_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        totp_secret TEXT,
+        pending_secret TEXT,
+        totp_last_step BIGINT,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, sub)
+      );
+      `,
+    },
   ],
 };

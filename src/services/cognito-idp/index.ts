@@ -32,6 +32,8 @@ import { authOperations } from './operations/auth.js';
 import { clientOperations } from './operations/clients.js';
 import { groupOperations } from './operations/groups.js';
 import { mfaOperations } from './operations/mfa.js';
+import { softwareTokenOperations } from './operations/software-token.js';
+import { MfaChallenges } from './mfa-challenges.js';
 import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
 import { signUpOperations } from './operations/sign-up.js';
@@ -53,17 +55,19 @@ export interface CognitoIdpService {
 export function createCognitoIdpService(platform: Platform): CognitoIdpService {
   const idp = new IdpContext(platform);
   const sessions = new Sessions(idp);
-  const signIn = new SignIn(idp, sessions);
+  const mfa = new MfaChallenges(idp, sessions);
+  const signIn = new SignIn(idp, sessions, mfa);
   const operations: OperationHandlers<Operations> = {
     ...userPoolOperations(idp),
     ...clientOperations(idp),
     ...signUpOperations(idp),
-    ...authOperations(idp, sessions, signIn),
+    ...authOperations(idp, sessions, signIn, mfa),
     ...selfOperations(idp, sessions),
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),
     ...groupOperations(idp),
     ...mfaOperations(idp, sessions),
+    ...softwareTokenOperations(idp, sessions, mfa),
   };
   return {
     service: {

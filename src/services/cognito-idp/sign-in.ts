@@ -1,14 +1,13 @@
 /**
  * Sign-in: the password checks behind USER_SRP_AUTH (PASSWORD_VERIFIER) and
  * USER_PASSWORD_AUTH, and what follows a correct password (account state checks, the
- * NEW_PASSWORD_REQUIRED challenge, or tokens). Unknown users with PreventUserExistenceErrors
+ * NEW_PASSWORD_REQUIRED challenge, an MFA challenge (mfa-challenges.ts), or tokens). Unknown users with PreventUserExistenceErrors
  * get a plausible SRP challenge (stable salt and user id per username) and then the same
  * NotAuthorizedException as a wrong password. Repeated wrong passwords lock the user out
  * for a while (domain/lockout.ts).
  * @module
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ServiceError } from '../../errors.js';
 import type { InitiateAuthResponse } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { missingRequired } from './domain/attributes.js';
@@ -17,6 +16,7 @@ import { Lockout } from './domain/lockout.js';
 import { bigHex, claimSignature, fromBig, N, parseTimestamp, serverChallenge, sessionKey, toBig, verifierFor, padBytes } from './domain/srp.js';
 import { incorrectCredentials, invalidParameter, notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
 import { passwordMatches } from './operations/new-users.js';
+import type { MfaChallenges } from './mfa-challenges.js';
 import type { Sessions } from './sessions.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { User } from './store/users.js';
@@ -48,6 +48,7 @@ export class SignIn {
   constructor(
     private readonly idp: IdpContext,
     private readonly sessions: Sessions,
+    private readonly mfa: MfaChallenges,
   ) {
     this.#fakeKey = idp.platform.secrets.derive('cognito-idp:fake-srp');
     // Any group element will do: B = k·v + g^b is uniformly distributed either way.
@@ -174,10 +175,8 @@ export class SignIn {
         },
       };
     }
-    const mfa = await this.idp.mfa.get(pool.id, user.sub);
-    if (pool.config.MfaConfiguration === 'ON' || (pool.config.MfaConfiguration === 'OPTIONAL' && (mfa.sms || mfa.totp || mfa.email))) {
-      throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA challenges yet; set MfaConfiguration to OFF or OPTIONAL.', 501);
-    }
+    const challenge = await this.mfa.challenge(call, user);
+    if (challenge !== undefined) return challenge;
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub }, 'user signed in');
     return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now) };
   }

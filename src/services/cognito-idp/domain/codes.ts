@@ -15,6 +15,9 @@ export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
   ForgotPassword: 3600 * 1000,
   'Verify:email': 24 * 3600 * 1000,
   'Verify:phone_number': 24 * 3600 * 1000,
+  // A sign-in code lives as long as the challenge's session (3 minutes).
+  'MFA:SMS': 3 * 60 * 1000,
+  'MFA:EMAIL': 3 * 60 * 1000,
 };
 
 /** Wrong guesses allowed per code before it is refused. */

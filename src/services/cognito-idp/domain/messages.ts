@@ -17,6 +17,7 @@ import {
   DEFAULT_SMS_MESSAGE,
   type PoolConfig,
 } from './pool-config.js';
+import { DEFAULT_EMAIL_MFA_MESSAGE, DEFAULT_EMAIL_MFA_SUBJECT, DEFAULT_SMS_AUTHENTICATION_MESSAGE } from './mfa-config.js';
 
 export type Medium = 'EMAIL' | 'SMS';
 
@@ -84,6 +85,17 @@ export class Messages {
     } else {
       const text = (t.SmsMessage ?? config.SmsVerificationMessage ?? DEFAULT_SMS_MESSAGE).replaceAll('{####}', code);
       await this.#deliver({ channel: 'sms', to: dest.to, text, purpose });
+    }
+    return deliveryDetails(dest.medium, dest.to);
+  }
+
+  /** A sign-in code (SMS_MFA, EMAIL_OTP) with the pool's MFA message templates. */
+  async sendMfaCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string): Promise<CodeDeliveryDetailsType> {
+    if (dest.medium === 'EMAIL') {
+      const e = config.MfaFactors?.Email ?? {};
+      await this.#deliver({ channel: 'email', to: dest.to, subject: e.Subject ?? DEFAULT_EMAIL_MFA_SUBJECT, text: (e.Message ?? DEFAULT_EMAIL_MFA_MESSAGE).replaceAll('{####}', code), purpose: 'MFA' });
+    } else {
+      await this.#deliver({ channel: 'sms', to: dest.to, text: (config.SmsAuthenticationMessage ?? DEFAULT_SMS_AUTHENTICATION_MESSAGE).replaceAll('{####}', code), purpose: 'MFA' });
     }
     return deliveryDetails(dest.medium, dest.to);
   }

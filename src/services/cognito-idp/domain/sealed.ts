@@ -8,7 +8,8 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-export type SealedKind = 'srp' | 'new-password';
+/** `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id. */
+export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup';
 
 interface Envelope<T> {
   /** Expiry, epoch ms. */
@@ -20,6 +21,7 @@ interface Envelope<T> {
 
 export class Sealer {
   readonly #used = new Map<string, number>();
+  readonly #failures = new Map<string, { count: number; expiresAt: number }>();
 
   constructor(private readonly key: Buffer) {}
 
@@ -52,6 +54,17 @@ export class Sealer {
     if (now > env.e) return 'expired';
     if (this.#used.has(env.n)) return 'invalid';
     return { data: env.d, nonce: env.n, expiresAt: env.e };
+  }
+
+  /**
+   * Counts a wrong answer given with a blob (a wrong MFA code); past `limit` the blob is used
+   * up, so a session cannot be used to guess codes without end.
+   */
+  failed(nonce: string, expiresAt: number, now: number, limit: number): void {
+    if (this.#failures.size > 10_000) for (const [n, f] of this.#failures) if (f.expiresAt < now) this.#failures.delete(n);
+    const count = (this.#failures.get(nonce)?.count ?? 0) + 1;
+    this.#failures.set(nonce, { count, expiresAt });
+    if (count >= limit) this.consume(nonce, expiresAt, now);
   }
 
   /** Marks a blob used (after it was accepted), until it would have expired anyway. */

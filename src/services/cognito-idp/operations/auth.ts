@@ -1,6 +1,7 @@
 /**
  * InitiateAuth and RespondToAuthChallenge (USER_SRP_AUTH → PASSWORD_VERIFIER,
- * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED), their admin twins
+ * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED, and the MFA challenges of
+ * mfa-challenges.ts), their admin twins
  * AdminInitiateAuth / AdminRespondToAuthChallenge (ADMIN_USER_PASSWORD_AUTH), and
  * GetTokensFromRefreshToken.
  * @module
@@ -15,6 +16,7 @@ import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { parseA } from '../domain/srp.js';
 import { expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
+import type { MfaChallenges } from '../mfa-challenges.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
@@ -33,7 +35,7 @@ function requireFlow(client: AppClient, flow: AuthFlow): void {
   if (!allowsFlow(client.config, flow)) throw invalidParameter(`${flow} flow not enabled for this client`);
 }
 
-export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn): OperationHandlers<Operations> {
+export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges): OperationHandlers<Operations> {
   const call = (pool: UserPool, client: AppClient, ctx: RequestContext): SignInCall => ({ pool, client, now: ctx.now(), hidden: idp.hidesUsers(client) });
 
   /** The flows InitiateAuth and AdminInitiateAuth share. */
@@ -118,6 +120,13 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         return signIn.passwordVerifier(c, responses);
       case 'NEW_PASSWORD_REQUIRED':
         return newPassword(c, session, responses);
+      case 'SMS_MFA':
+      case 'SOFTWARE_TOKEN_MFA':
+      case 'EMAIL_OTP':
+      case 'SELECT_MFA_TYPE':
+        return mfa.respond(c, name, session, responses);
+      case 'MFA_SETUP':
+        return mfa.respondSetup(c, session, responses);
       default:
         throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${name} challenge yet; see the README's compatibility table.`, 501);
     }

@@ -8,7 +8,8 @@ import type { Database, Sql } from '../../../store/database.js';
 
 /** The attributes a user verifies with a code. */
 export type VerifiableAttribute = 'email' | 'phone_number';
-export type CodePurpose = 'SignUp' | 'ForgotPassword' | `Verify:${VerifiableAttribute}`;
+/** `MFA:SMS` / `MFA:EMAIL`: the one-time code of an SMS_MFA or EMAIL_OTP sign-in challenge. */
+export type CodePurpose = 'SignUp' | 'ForgotPassword' | `Verify:${VerifiableAttribute}` | 'MFA:SMS' | 'MFA:EMAIL';
 
 export interface StoredCode {
   codeHash: string;

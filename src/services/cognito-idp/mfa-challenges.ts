@@ -114,7 +114,9 @@ export class MfaChallenges {
     if (type === 'SOFTWARE_TOKEN_MFA') return { ChallengeName: type, Session, ChallengeParameters: {} };
     const medium: Medium = type === 'SMS_MFA' ? 'SMS' : 'EMAIL';
     const to = user.attributes.get(medium === 'SMS' ? 'phone_number' : 'email')!;
-    const code = await this.idp.codes.issue(pool.id, user.sub, medium === 'SMS' ? 'MFA:SMS' : 'MFA:EMAIL', now);
+    // Bound to the address it went to: a code sent before the address changed proves nothing.
+    const attribute = medium === 'SMS' ? 'phone_number' : 'email';
+    const code = await this.idp.codes.issue(pool.id, user.sub, medium === 'SMS' ? 'MFA:SMS' : 'MFA:EMAIL', now, { attribute, value: to });
     await this.idp.messages.sendMfaCode(pool.config, { medium, to }, code);
     return {
       ChallengeName: type,
@@ -165,7 +167,7 @@ export class MfaChallenges {
       const purpose = name === 'SMS_MFA' ? 'MFA:SMS' : 'MFA:EMAIL';
       const code = param(responses, name === 'SMS_MFA' ? 'SMS_MFA_CODE' : 'EMAIL_OTP_CODE');
       try {
-        await this.idp.codes.check(pool.id, user.sub, purpose, code, now);
+        await this.idp.codes.check(user, purpose, code, now);
       } catch (err) {
         if (err instanceof ServiceError && err.code === 'CodeMismatchException') wrong(codeMismatchMfa());
         throw err;

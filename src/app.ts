@@ -73,7 +73,7 @@ export class Gatehouse {
     this.#db = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')));
     migrateSqlite(this.#db, SCHEMAS);
 
-    const mailer = new DefaultMailer(this.#db, this.log, this.config.mailFrom, this.config.smtpUrl, () => this.clock.now());
+    const mailer = new DefaultMailer(this.#db, this.log, this.config.mailFrom, this.config.smtpUrl, () => this.clock.now(), this.config.smsWebhookUrl);
     const credentials = new CompositeCredentialResolver(root, this.config.accountId);
     // IAM first: its authorizer is the platform's, and STS vouches for temporary credentials.
     this.iam = createIam({ db: this.#db, accountId: this.config.accountId, log: this.log });

@@ -17,6 +17,8 @@ export interface Config {
   region: string;
   accountId: string;
   smtpUrl: string | undefined;
+  /** Where text messages are POSTed as JSON `{to, message}`; unset → the outbox. */
+  smsWebhookUrl: string | undefined;
   mailFrom: string;
   rootAccessKeyId: string | undefined;
   rootSecretAccessKey: string | undefined;
@@ -47,6 +49,7 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'account-id': 'GATEHOUSE_ACCOUNT_ID',
   'smtp-url': 'GATEHOUSE_SMTP_URL',
   'mail-from': 'GATEHOUSE_MAIL_FROM',
+  'sms-webhook-url': 'GATEHOUSE_SMS_WEBHOOK_URL',
   's3-host-suffix': 'GATEHOUSE_S3_HOST_SUFFIX',
   'website-host-suffix': 'GATEHOUSE_WEBSITE_HOST_SUFFIX',
   'log-level': 'GATEHOUSE_LOG_LEVEL',
@@ -100,6 +103,18 @@ export function loadConfig(
     if (!ok) throw new ConfigError('GATEHOUSE_SMTP_URL', `"${smtpUrl}" is not an smtp:// or smtps:// URL`);
   }
 
+  const smsWebhookUrl = get('GATEHOUSE_SMS_WEBHOOK_URL');
+  if (smsWebhookUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(smsWebhookUrl);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError('GATEHOUSE_SMS_WEBHOOK_URL', `"${smsWebhookUrl}" is not an http:// or https:// URL`);
+  }
+
   const mailFrom = get('GATEHOUSE_MAIL_FROM') ?? 'no-reply@verificationemail.com';
   if (!/^[^@\s]+@[^@\s]+$/.test(mailFrom) && !/<[^@\s]+@[^@\s]+>$/.test(mailFrom)) {
     throw new ConfigError('GATEHOUSE_MAIL_FROM', `"${mailFrom}" is not an email address`);
@@ -143,6 +158,7 @@ export function loadConfig(
     region,
     accountId,
     smtpUrl,
+    smsWebhookUrl,
     mailFrom,
     rootAccessKeyId,
     rootSecretAccessKey,

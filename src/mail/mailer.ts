@@ -1,8 +1,9 @@
 /**
  * Message delivery. Email goes out over SMTP when GATEHOUSE_SMTP_URL is set; otherwise it
  * lands in the outbox (a table in the store, readable over HTTP and printed to the log), so a
- * developer without a mail server still gets the verification code. SMS has no gateway here:
- * text messages always land in the outbox.
+ * developer without a mail server still gets the verification code. Text messages go to the
+ * SMS webhook when GATEHOUSE_SMS_WEBHOOK_URL is set (an HTTP POST of JSON `{to, message}`,
+ * retried, logged without the text), else to the outbox too.
  * @module
  */
 import nodemailer from 'nodemailer';
@@ -47,6 +48,8 @@ function outboxTable(id: string): string {
       CREATE INDEX mail_outbox_recipient ON mail_outbox (recipient, id);`;
 }
 
+const WEBHOOK_TRIES = 3;
+
 export const mailSchema: Schema = {
   component: 'mail',
   migrations: [
@@ -80,11 +83,42 @@ export class DefaultMailer implements Mailer {
     private readonly from: string,
     smtpUrl: string | undefined,
     private readonly now: () => number = Date.now,
+    private readonly smsWebhookUrl: string | undefined = undefined,
   ) {
     this.#transport = smtpUrl === undefined ? undefined : nodemailer.createTransport(smtpUrl);
   }
 
+  /**
+   * POSTs a text message to the webhook: up to three tries, 3 s each, again only after a
+   * network error, a 429 or a 5xx. The log names the number and purpose, never the text.
+   */
+  async #sendSms(url: string, message: Message): Promise<void> {
+    const body = JSON.stringify({ to: message.to, message: message.text });
+    let last = '';
+    for (let attempt = 1; attempt <= WEBHOOK_TRIES; attempt++) {
+      try {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(3000), redirect: 'error' });
+        await res.body?.cancel();
+        if (res.ok) {
+          this.log.info({ event: 'sms.sent', to: message.to, purpose: message.purpose, attempt }, 'text message handed to the SMS webhook');
+          return;
+        }
+        last = `HTTP ${res.status}`;
+        if (res.status !== 429 && res.status < 500) break;
+      } catch (err) {
+        last = (err as Error).name;
+      }
+      this.log.warn({ event: 'sms.retry', to: message.to, purpose: message.purpose, attempt, reason: last }, 'SMS webhook failed');
+      if (attempt < WEBHOOK_TRIES) await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+    throw new Error(`the SMS webhook did not take the message (${last})`);
+  }
+
   async send(message: Message): Promise<void> {
+    if (message.channel === 'sms' && this.smsWebhookUrl !== undefined) {
+      await this.#sendSms(this.smsWebhookUrl, message);
+      return;
+    }
     if (message.channel === 'email' && this.#transport !== undefined) {
       const info = (await this.#transport.sendMail({
         from: this.from,
@@ -103,7 +137,7 @@ export class DefaultMailer implements Mailer {
     // The outbox is how a developer without SMTP reads codes, so the log shows the message too.
     this.log.info(
       { event: 'mail.outbox', channel: message.channel, to: message.to, purpose: message.purpose, subject: message.subject, text: message.text },
-      `${message.channel} to ${message.to} kept in the outbox (no SMTP configured)`,
+      `${message.channel} to ${message.to} kept in the outbox (no ${message.channel === 'sms' ? 'SMS webhook' : 'SMTP'} configured)`,
     );
   }
 

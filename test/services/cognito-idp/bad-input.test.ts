@@ -47,7 +47,7 @@ describe('malformed requests', () => {
   it('answers unknown and unimplemented operations as the edge does', async () => {
     let r = await raw(server, 'NoSuchOperation', {});
     expect(r).toMatchObject({ status: 400, json: { __type: 'UnknownOperationException' } });
-    r = await raw(server, 'AssociateSoftwareToken', { AccessToken: 'x' });
+    r = await raw(server, 'ListDevices', { AccessToken: 'x' });
     expect(r).toMatchObject({ status: 501, json: { __type: 'NotImplementedException' } });
     r = await raw(server, 'InitiateAuth', { ClientId: pool.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x' } });
     expect(r).toMatchObject({ status: 501, json: { __type: 'NotImplementedException' } });
@@ -72,12 +72,13 @@ describe('malformed requests', () => {
     expect(r.json).toEqual({ __type: 'NotAuthorizedException', message: 'SignUp is not permitted for this user pool' });
   });
 
-  it('answers sign-in on a pool that requires MFA with NotImplementedException, not tokens', async () => {
+  it('answers sign-in on a pool that requires MFA with a challenge, never tokens', async () => {
     const mfa = await createPool(server, { MfaConfiguration: 'ON', SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::000000000000:role/sms' } });
     await raw(server, 'SignUp', { ClientId: mfa.clientId, Username: 'mfauser', Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'm@example.com' }] });
     await idp(server).send(new AdminConfirmSignUpCommand({ UserPoolId: mfa.poolId, Username: 'mfauser' }));
     const r = await raw(server, 'InitiateAuth', { ClientId: mfa.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'mfauser', PASSWORD } });
-    expect(r).toMatchObject({ status: 501, json: { __type: 'NotImplementedException' } });
+    // No phone number to text and no other factor: the user must set one up.
+    expect(r).toMatchObject({ status: 200, json: { ChallengeName: 'MFA_SETUP', ChallengeParameters: { MFAS_CAN_SETUP: '["SMS_MFA"]' } } });
     expect(r.json.AuthenticationResult).toBeUndefined();
   });
 });

@@ -41,6 +41,7 @@ import { userPoolOperations } from './operations/user-pools.js';
 import { discoveryRoutes } from './routes.js';
 import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
+import { UserAuth } from './user-auth.js';
 import { cognitoIdpSchema } from './store/schema.js';
 
 export { TokenVerificationError, type Claims, type TokenCheck, type UserPoolTokenVerifier } from './sessions.js';
@@ -57,11 +58,12 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
   const sessions = new Sessions(idp);
   const mfa = new MfaChallenges(idp, sessions);
   const signIn = new SignIn(idp, sessions, mfa);
+  const userAuth = new UserAuth(idp, signIn, mfa);
   const operations: OperationHandlers<Operations> = {
     ...userPoolOperations(idp),
     ...clientOperations(idp),
     ...signUpOperations(idp),
-    ...authOperations(idp, sessions, signIn, mfa),
+    ...authOperations(idp, sessions, signIn, mfa, userAuth),
     ...selfOperations(idp, sessions),
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),

@@ -29,8 +29,11 @@ type Params = Readonly<Record<string, string>>;
 /** What an MFA challenge's Session holds: whose it is and what it asks for. */
 interface ChallengeState {
   s: string;
-  c: MfaType | 'SELECT_MFA_TYPE';
+  c: CodeChallenge | 'SELECT_MFA_TYPE';
 }
+
+/** What a code is asked for with: the MFA factors, and SMS_OTP (passwordless, first factor). */
+export type CodeChallenge = MfaType | 'SMS_OTP';
 
 /** An MFA_SETUP Session: it travels through calls that name no client, so it says which. */
 export interface SetupState {
@@ -91,15 +94,15 @@ export class MfaChallenges {
     if (on.length === 0) {
       if (pool.config.MfaConfiguration !== 'ON') return undefined;
       // MFA required and none chosen: Cognito texts a phone number it has, else asks to set one up.
-      if (factors.includes('SMS_MFA') && user.attributes.get('phone_number')) return this.#ask(call, user, 'SMS_MFA');
+      if (factors.includes('SMS_MFA') && user.attributes.get('phone_number')) return this.ask(call, user, 'SMS_MFA');
       return {
         ChallengeName: 'MFA_SETUP',
         Session: this.sealSetup(call.client, { p: pool.id, c: call.client.clientId, s: user.sub, st: 'associate' }, call.now),
         ChallengeParameters: { MFAS_CAN_SETUP: JSON.stringify(factors) },
       };
     }
-    if (on.length === 1) return this.#ask(call, user, on[0]!);
-    if (mfa.preferred !== undefined && on.includes(mfa.preferred)) return this.#ask(call, user, mfa.preferred);
+    if (on.length === 1) return this.ask(call, user, on[0]!);
+    if (mfa.preferred !== undefined && on.includes(mfa.preferred)) return this.ask(call, user, mfa.preferred);
     return {
       ChallengeName: 'SELECT_MFA_TYPE',
       Session: this.idp.sealer.seal<ChallengeState>('mfa', pool.id, call.client.clientId, { s: user.sub, c: 'SELECT_MFA_TYPE' }, call.now + this.#sessionMs(call.client)),
@@ -107,12 +110,15 @@ export class MfaChallenges {
     };
   }
 
-  /** Sends the code (SMS, email) and asks for it; TOTP codes come from the user's app. */
-  async #ask(call: SignInCall, user: User, type: MfaType): Promise<InitiateAuthResponse> {
+  /**
+   * Sends the code (SMS, email) and asks for it; TOTP codes come from the user's app. Also the
+   * first factor of USER_AUTH (EMAIL_OTP, SMS_OTP), answered the same way.
+   */
+  async ask(call: SignInCall, user: User, type: CodeChallenge): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     const Session = this.idp.sealer.seal<ChallengeState>('mfa', pool.id, client.clientId, { s: user.sub, c: type }, now + this.#sessionMs(client));
     if (type === 'SOFTWARE_TOKEN_MFA') return { ChallengeName: type, Session, ChallengeParameters: {} };
-    const medium: Medium = type === 'SMS_MFA' ? 'SMS' : 'EMAIL';
+    const medium: Medium = type === 'EMAIL_OTP' ? 'EMAIL' : 'SMS';
     const to = user.attributes.get(medium === 'SMS' ? 'phone_number' : 'email')!;
     // Bound to the address it went to: a code sent before the address changed proves nothing.
     const attribute = medium === 'SMS' ? 'phone_number' : 'email';
@@ -136,7 +142,7 @@ export class MfaChallenges {
   }
 
   /** RespondToAuthChallenge for SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP and SELECT_MFA_TYPE. */
-  async respond(call: SignInCall, name: MfaType | 'SELECT_MFA_TYPE', session: string | undefined, responses: Params): Promise<InitiateAuthResponse> {
+  async respond(call: SignInCall, name: CodeChallenge | 'SELECT_MFA_TYPE', session: string | undefined, responses: Params): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     if (session === undefined) throw invalidParameter('Missing required parameter Session');
     const opened = this.idp.sealer.open<ChallengeState>('mfa', pool.id, client.clientId, session, now);
@@ -154,7 +160,7 @@ export class MfaChallenges {
       const on = usable(poolFactors(pool.config), user, await this.idp.mfa.get(pool.id, user.sub));
       if (!on.includes(answer as MfaType)) throw invalidParameter(`Invalid MFA type ${answer.slice(0, 32)}`);
       this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
-      return this.#ask(call, user, answer as MfaType);
+      return this.ask(call, user, answer as MfaType);
     }
     if (name === 'SOFTWARE_TOKEN_MFA') {
       const code = param(responses, 'SOFTWARE_TOKEN_MFA_CODE');
@@ -164,8 +170,8 @@ export class MfaChallenges {
       if (step === undefined) wrong(totpMismatch());
       else if (!(await this.idp.mfa.takeTotpStep(pool.id, user.sub, step))) wrong(totpReused());
     } else {
-      const purpose = name === 'SMS_MFA' ? 'MFA:SMS' : 'MFA:EMAIL';
-      const code = param(responses, name === 'SMS_MFA' ? 'SMS_MFA_CODE' : 'EMAIL_OTP_CODE');
+      const purpose = name === 'EMAIL_OTP' ? 'MFA:EMAIL' : 'MFA:SMS';
+      const code = param(responses, `${name}_CODE`);
       try {
         await this.idp.codes.check(user, purpose, code, now);
       } catch (err) {

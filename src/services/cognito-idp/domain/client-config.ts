@@ -66,7 +66,7 @@ export function clientConfig(input: Settable, schemaNames: ReadonlySet<string>, 
   };
 }
 
-export type AuthFlow = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH' | 'CUSTOM_AUTH' | 'ADMIN_USER_PASSWORD_AUTH';
+export type AuthFlow = 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH' | 'CUSTOM_AUTH' | 'ADMIN_USER_PASSWORD_AUTH' | 'USER_AUTH';
 
 /** Which flows a client allows: its ALLOW_ list, or what the legacy names and the default imply. */
 export function allowsFlow(config: ClientConfig, flow: AuthFlow): boolean {

@@ -1,7 +1,7 @@
 /**
  * InitiateAuth and RespondToAuthChallenge (USER_SRP_AUTH → PASSWORD_VERIFIER,
- * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED, and the MFA challenges of
- * mfa-challenges.ts), their admin twins
+ * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED, the MFA challenges of
+ * mfa-challenges.ts, and USER_AUTH's choices of user-auth.ts), their admin twins
  * AdminInitiateAuth / AdminRespondToAuthChallenge (ADMIN_USER_PASSWORD_AUTH), and
  * GetTokensFromRefreshToken.
  * @module
@@ -17,6 +17,7 @@ import { caseSensitive } from '../domain/pool-config.js';
 import { parseA } from '../domain/srp.js';
 import { expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
 import type { MfaChallenges } from '../mfa-challenges.js';
+import type { UserAuth } from '../user-auth.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
@@ -35,7 +36,7 @@ function requireFlow(client: AppClient, flow: AuthFlow): void {
   if (!allowsFlow(client.config, flow)) throw invalidParameter(`${flow} flow not enabled for this client`);
 }
 
-export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges): OperationHandlers<Operations> {
+export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges, userAuth: UserAuth): OperationHandlers<Operations> {
   const call = (pool: UserPool, client: AppClient, ctx: RequestContext): SignInCall => ({ pool, client, now: ctx.now(), hidden: idp.hidesUsers(client) });
 
   /** The flows InitiateAuth and AdminInitiateAuth share. */
@@ -72,8 +73,10 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         const result = await sessions.refresh(pool, client, token, now, (user) => idp.checkSecret(client, params.SECRET_HASH, [user.username, user.sub, username], 'auth'));
         return { ChallengeParameters: {}, AuthenticationResult: result };
       }
-      case 'CUSTOM_AUTH':
       case 'USER_AUTH':
+        requireFlow(client, 'USER_AUTH');
+        return userAuth.initiate(c, params);
+      case 'CUSTOM_AUTH':
         throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${flow} flow yet; see the README's compatibility table.`, 501);
       default:
         throw invalidParameter('Initiate Auth method not supported.');
@@ -120,9 +123,14 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         return signIn.passwordVerifier(c, responses);
       case 'NEW_PASSWORD_REQUIRED':
         return newPassword(c, session, responses);
+      case 'SELECT_CHALLENGE':
+        return userAuth.select(c, session, responses);
+      case 'EMAIL_OTP':
+      case 'SMS_OTP':
+        userAuth.answerFake(c, session);
+        return mfa.respond(c, name, session, responses);
       case 'SMS_MFA':
       case 'SOFTWARE_TOKEN_MFA':
-      case 'EMAIL_OTP':
       case 'SELECT_MFA_TYPE':
         return mfa.respond(c, name, session, responses);
       case 'MFA_SETUP':

@@ -14,6 +14,7 @@ import { Sealer } from './domain/sealed.js';
 import { clientNotFound, poolNotFound } from './errors.js';
 import { GroupStore } from './store/groups.js';
 import { MfaStore } from './store/mfa.js';
+import { WebAuthnStore } from './store/webauthn.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
@@ -24,6 +25,7 @@ export class IdpContext {
   readonly tokens: TokenStore;
   readonly groups: GroupStore;
   readonly mfa: MfaStore;
+  readonly webauthn: WebAuthnStore;
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
@@ -34,6 +36,7 @@ export class IdpContext {
     this.tokens = new TokenStore(platform.db);
     this.groups = new GroupStore(platform.db);
     this.mfa = new MfaStore(platform.db, platform.secrets);
+    this.webauthn = new WebAuthnStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));

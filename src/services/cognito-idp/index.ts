@@ -33,6 +33,7 @@ import { clientOperations } from './operations/clients.js';
 import { groupOperations } from './operations/groups.js';
 import { mfaOperations } from './operations/mfa.js';
 import { softwareTokenOperations } from './operations/software-token.js';
+import { webAuthnOperations } from './operations/webauthn.js';
 import { MfaChallenges } from './mfa-challenges.js';
 import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
@@ -70,6 +71,7 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
     ...groupOperations(idp),
     ...mfaOperations(idp, sessions),
     ...softwareTokenOperations(idp, sessions, mfa),
+    ...webAuthnOperations(idp, sessions),
   };
   return {
     service: {

@@ -182,7 +182,7 @@ export class MfaChallenges {
     }
     this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
     this.lockout.succeeded(pool.id, user.sub);
-    return this.#tokens(call, user);
+    return this.finish(call, user);
   }
 
   /** MFA_SETUP answered after VerifySoftwareToken: the TOTP factor is on, so tokens. */
@@ -194,10 +194,11 @@ export class MfaChallenges {
     if (opened.data.st !== 'respond') throw invalidParameter('User has not verified software token mfa');
     const user = await this.#user(call, opened.data.s, responses);
     this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
-    return this.#tokens(call, user);
+    return this.finish(call, user);
   }
 
-  async #tokens(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
+  /** Tokens for a sign-in whose last factor was just proved. */
+  async finish(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub, mfa: true }, 'user signed in');
     return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now) };

@@ -2,7 +2,8 @@
  * Choice-based sign-in (AuthFlow USER_AUTH, clients with ALLOW_USER_AUTH): the first factors
  * the pool allows (SignInPolicy.AllowedFirstAuthFactors) that this user can use. With a
  * PREFERRED_CHALLENGE the user can use, that challenge starts at once (PASSWORD and
- * PASSWORD_SRP with their parameters, EMAIL_OTP / SMS_OTP by sending a code); otherwise
+ * PASSWORD_SRP with their parameters, EMAIL_OTP / SMS_OTP by sending a code, WEB_AUTHN with
+ * CREDENTIAL_REQUEST_OPTIONS for the user's passkeys); otherwise
  * SELECT_CHALLENGE lists AvailableChallenges and its ANSWER starts one. A password is
  * followed by MFA as in any sign-in; a one-time code is a sign-in of its own.
  *
@@ -15,7 +16,8 @@ import type { ChallengeNameType, InitiateAuthResponse } from './api.generated.js
 import type { IdpContext } from './context.js';
 import { maskEmail, maskPhone } from './domain/messages.js';
 import { parseA } from './domain/srp.js';
-import { expiredSession, invalidParameter, invalidSession, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
+import { assertionCredentialId, authenticationOptions, relyingPartyId, userVerification, verifyAssertion } from './domain/webauthn.js';
+import { expiredSession, incorrectCredentials, invalidParameter, invalidSession, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
 import { codeMismatchMfa, type MfaChallenges } from './mfa-challenges.js';
 import type { SignIn, SignInCall } from './sign-in.js';
 import type { AppClient } from './store/pools.js';
@@ -28,6 +30,11 @@ interface SelectState {
   /** The user's sub, or `fake:` for an unknown user under PreventUserExistenceErrors. */
   s: string;
   n: string;
+}
+
+/** A WEB_AUTHN Session: whose, by the name given, and the challenge the assertion must sign. */
+interface WebAuthnState extends SelectState {
+  ch: string;
 }
 
 function param(params: Params, name: string): string {
@@ -48,7 +55,7 @@ export class UserAuth {
   }
 
   /** The first factors the pool allows and the user can use, in the pool's order. */
-  #available(call: SignInCall, user: User | undefined): ChallengeNameType[] {
+  async #available(call: SignInCall, user: User | undefined): Promise<ChallengeNameType[]> {
     const factors = call.pool.config.Policies.SignInPolicy?.AllowedFirstAuthFactors ?? ['PASSWORD'];
     const verified = (a: string): boolean => user === undefined || (Boolean(user.attributes.get(a)) && user.attributes.get(`${a}_verified`) === 'true');
     const out: ChallengeNameType[] = [];
@@ -56,6 +63,7 @@ export class UserAuth {
       if (f === 'PASSWORD' && (user === undefined || user.verifier !== undefined)) out.push('PASSWORD', 'PASSWORD_SRP');
       if (f === 'EMAIL_OTP' && verified('email')) out.push('EMAIL_OTP');
       if (f === 'SMS_OTP' && verified('phone_number')) out.push('SMS_OTP');
+      if (f === 'WEB_AUTHN' && (user === undefined || (await this.idp.webauthn.forUser(call.pool.id, user.sub)).length > 0)) out.push('WEB_AUTHN');
     }
     return out;
   }
@@ -65,7 +73,7 @@ export class UserAuth {
     const user = await this.idp.resolveUser(call.pool, name);
     this.idp.checkSecret(call.client, params.SECRET_HASH, [name, user?.username], 'auth');
     if (user === undefined && !call.hidden) throw userNotFound();
-    const available = this.#available(call, user);
+    const available = await this.#available(call, user);
     const preferred = Object.hasOwn(params, 'PREFERRED_CHALLENGE') ? params.PREFERRED_CHALLENGE : undefined;
     if (preferred !== undefined && available.includes(preferred as ChallengeNameType)) return this.#start(call, name, user, preferred as ChallengeNameType, params);
     return {
@@ -89,7 +97,7 @@ export class UserAuth {
     this.idp.checkSecret(client, responses.SECRET_HASH, [name, user?.username], 'auth');
     if (opened.data.s !== 'fake:' && user === undefined) throw invalidSession();
     if (user !== undefined && name !== user.username && (await this.idp.resolveUser(pool, name))?.sub !== user.sub) throw invalidSession();
-    if (!this.#available(call, user).includes(answer as ChallengeNameType)) throw invalidParameter(`The challenge ${answer.slice(0, 32)} is not available for this user.`);
+    if (!(await this.#available(call, user)).includes(answer as ChallengeNameType)) throw invalidParameter(`The challenge ${answer.slice(0, 32)} is not available for this user.`);
     this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
     return this.#start(call, opened.data.n, user, answer as ChallengeNameType, responses);
   }
@@ -111,9 +119,51 @@ export class UserAuth {
         if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
         return this.mfa.ask(call, user, challenge);
       }
+      case 'WEB_AUTHN': {
+        if (user !== undefined && !user.enabled) throw userDisabled();
+        const credentials = user === undefined ? [] : await this.idp.webauthn.forUser(call.pool.id, user.sub);
+        const options = await authenticationOptions(relyingPartyId(call.pool.config, this.idp.platform.config.publicUrl), credentials, userVerification(call.pool.config));
+        const state: WebAuthnState = { s: user?.sub ?? 'fake:', n: name, ch: String(options.challenge) };
+        return {
+          ChallengeName: 'WEB_AUTHN',
+          Session: this.idp.sealer.seal<WebAuthnState>('webauthn', call.pool.id, call.client.clientId, state, call.now + this.#sessionMs(call.client)),
+          ChallengeParameters: { CREDENTIAL_REQUEST_OPTIONS: JSON.stringify(options) },
+        };
+      }
       default:
         throw invalidParameter(`The challenge ${challenge} is not available for this user.`);
     }
+  }
+
+  /**
+   * RespondToAuthChallenge WEB_AUTHN: CREDENTIAL is the authenticator's assertion (JSON). It
+   * must name one of this user's passkeys and pass every check of domain/webauthn.ts; the
+   * signature counter only moves forward.
+   */
+  async webAuthn(call: SignInCall, session: string | undefined, responses: Params): Promise<InitiateAuthResponse> {
+    const { pool, client, now } = call;
+    if (session === undefined) throw invalidParameter('Missing required parameter Session');
+    const opened = this.idp.sealer.open<WebAuthnState>('webauthn', pool.id, client.clientId, session, now);
+    if (opened === 'expired') throw expiredSession();
+    if (opened === 'invalid') throw invalidSession();
+    const name = param(responses, 'USERNAME');
+    let credential: unknown;
+    try {
+      credential = JSON.parse(param(responses, 'CREDENTIAL'));
+    } catch {
+      throw invalidParameter('CREDENTIAL is not JSON.');
+    }
+    const user = opened.data.s === 'fake:' ? undefined : await this.idp.users.bySub(pool.id, opened.data.s);
+    this.idp.checkSecret(client, responses.SECRET_HASH, [name, user?.username], 'auth');
+    if (user === undefined || !user.enabled) throw incorrectCredentials();
+    if (name !== user.username && (await this.idp.resolveUser(pool, name))?.sub !== user.sub) throw invalidSession();
+    const stored = await this.idp.webauthn.get(pool.id, assertionCredentialId(credential));
+    // A passkey of someone else proves nothing about this user.
+    if (stored === undefined || stored.sub !== user.sub) throw incorrectCredentials();
+    const counter = await verifyAssertion(credential, opened.data.ch, stored, userVerification(pool.config));
+    this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    if (!(await this.idp.webauthn.advanceCounter(pool.id, stored.credentialId, stored.counter, counter))) throw incorrectCredentials();
+    return this.mfa.finish(call, user);
   }
 
   /** An unknown user's code challenge under PreventUserExistenceErrors: shaped like a real one. */

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /** `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id. */
-export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake';
+export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn';
 
 interface Envelope<T> {
   /** Expiry, epoch ms. */

@@ -125,6 +125,8 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         return newPassword(c, session, responses);
       case 'SELECT_CHALLENGE':
         return userAuth.select(c, session, responses);
+      case 'WEB_AUTHN':
+        return userAuth.webAuthn(c, session, responses);
       case 'EMAIL_OTP':
       case 'SMS_OTP':
         userAuth.answerFake(c, session);

@@ -125,5 +125,25 @@ export const cognitoIdpSchema: Schema = {
       );
       `,
     },
+    {
+      version: 5,
+      description: "users' passkeys (WebAuthn credentials: public key, signature counter, transports)",
+      sql: `
+      CREATE TABLE cognito_idp_webauthn_credentials (
+        pool_id TEXT NOT NULL,
+        credential_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        counter BIGINT NOT NULL,
+        transports TEXT NOT NULL,
+        attachment TEXT,
+        name TEXT NOT NULL,
+        rp_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, credential_id)
+      );
+      CREATE INDEX cognito_idp_webauthn_credentials_user ON cognito_idp_webauthn_credentials (pool_id, sub, created_at);
+      `,
+    },
   ],
 };

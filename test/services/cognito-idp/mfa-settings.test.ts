@@ -195,5 +195,6 @@ describe('the AWS CLI', () => {
     await confirmedUser(server, pool, 'pia');
     await cli(['admin-set-user-mfa-preference', '--user-pool-id', pool.poolId, '--username', 'pia', '--email-mfa-settings', 'Enabled=true,PreferredMfa=true']);
     expect(await cli(['admin-get-user', '--user-pool-id', pool.poolId, '--username', 'pia'])).toMatchObject({ UserMFASettingList: ['EMAIL_OTP'], PreferredMfaSetting: 'EMAIL_OTP' });
-  });
+    // Four CLI runs: each starts a Python interpreter, seconds apiece on a loaded machine.
+  }, 180_000);
 });

@@ -72,16 +72,32 @@ export class Sessions implements UserPoolTokenVerifier {
    * session. `authenticateClient` checks the client's secret (SECRET_HASH over the user's
    * name, or the secret itself) once the token's user is known.
    */
-  async refresh(pool: UserPool, client: AppClient, refreshToken: string, now: number, authenticateClient: (user: User) => void): Promise<AuthenticationResultType> {
+  async refresh(
+    pool: UserPool,
+    client: AppClient,
+    refreshToken: string,
+    now: number,
+    authenticateClient: (user: User) => void,
+    rotate?: { graceMs: number },
+  ): Promise<AuthenticationResultType> {
     const s = await this.ctx.tokens.refreshByHash(hashRefreshToken(refreshToken));
     if (s === undefined || s.clientId !== client.clientId || s.poolId !== pool.id) throw notAuthorized('Invalid Refresh Token');
+    // A rotated-out token works only during the client's retry grace period.
+    if (s.matchedPrevious === true && (s.prevValidUntil === undefined || now > s.prevValidUntil)) throw notAuthorized('Invalid Refresh Token');
     const user = await this.ctx.users.bySub(pool.id, s.sub);
     if (user === undefined) throw notAuthorized('Invalid Refresh Token');
     authenticateClient(user);
     if (s.revokedAt !== undefined) throw notAuthorized('Refresh Token has been revoked');
     if (now >= s.expiresAt) throw notAuthorized('Refresh Token has expired');
     if (!user.enabled) throw userDisabled();
-    return this.#issue(pool, client, user, s, now);
+    if (rotate === undefined) return this.#issue(pool, client, user, s, now);
+    // Rotation: a new token for the same session. A retry with the old one inside the grace
+    // period rotates again; the original old token keeps its deadline, never a longer one.
+    const next = newRefreshToken();
+    const prevHash = s.matchedPrevious === true ? s.prevTokenHash! : s.tokenHash;
+    const prevValidUntil = s.matchedPrevious === true ? s.prevValidUntil! : now + rotate.graceMs;
+    await this.ctx.tokens.rotate(s.originJti, hashRefreshToken(next), prevHash, prevValidUntil);
+    return this.#issue(pool, client, user, s, now, next);
   }
 
   /**

@@ -32,6 +32,11 @@ function param(params: Params, name: string): string {
   return v;
 }
 
+/** Whether the client rotates refresh tokens (RefreshTokenRotation Feature ENABLED). */
+function rotates(client: AppClient): boolean {
+  return client.config.RefreshTokenRotation?.Feature === 'ENABLED';
+}
+
 function requireFlow(client: AppClient, flow: AuthFlow): void {
   if (!allowsFlow(client.config, flow)) throw invalidParameter(`${flow} flow not enabled for this client`);
 }
@@ -65,6 +70,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       }
       case 'REFRESH_TOKEN_AUTH':
       case 'REFRESH_TOKEN': {
+        if (rotates(client)) throw invalidParameter('Refresh token rotation is enabled for this app client: refresh with GetTokensFromRefreshToken.');
         requireFlow(client, 'REFRESH_TOKEN_AUTH');
         const token = param(params, 'REFRESH_TOKEN');
         const username = Object.hasOwn(params, 'USERNAME') ? params.USERNAME : undefined;
@@ -156,12 +162,15 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
     /** The newer refresh call (Amplify v6 uses it): the client secret itself instead of SECRET_HASH. */
     async GetTokensFromRefreshToken(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
-      requireFlow(client, 'REFRESH_TOKEN_AUTH');
-      const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), () => {
+      // A rotating client refreshes only here, so it need not allow REFRESH_TOKEN_AUTH.
+      if (!rotates(client)) requireFlow(client, 'REFRESH_TOKEN_AUTH');
+      const authenticate = (): void => {
         if (client.secret === undefined) return;
         if (input.ClientSecret === undefined) throw notAuthorized(`Client ${client.clientId} is configured with secret but ClientSecret was not received`);
         if (!clientSecretMatches(client.secret, input.ClientSecret)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
-      });
+      };
+      const rotation = rotates(client) ? { graceMs: (client.config.RefreshTokenRotation?.RetryGracePeriodSeconds ?? 0) * 1000 } : undefined;
+      const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), authenticate, rotation);
       return { AuthenticationResult: result };
     },
 

@@ -145,5 +145,14 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_webauthn_credentials_user ON cognito_idp_webauthn_credentials (pool_id, sub, created_at);
       `,
     },
+    {
+      version: 6,
+      description: 'refresh-token rotation: the token a session replaced, and until when it still works',
+      sql: `
+      ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN prev_token_hash TEXT;
+      ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN prev_valid_until BIGINT;
+      CREATE INDEX cognito_idp_refresh_tokens_prev ON cognito_idp_refresh_tokens (prev_token_hash);
+      `,
+    },
   ],
 };

@@ -38,6 +38,11 @@ export interface RefreshSession {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | undefined;
+  /** The token this one replaced (refresh-token rotation), usable until prevValidUntil. */
+  prevTokenHash?: string | undefined;
+  prevValidUntil?: number | undefined;
+  /** True when the token presented was that replaced one. */
+  matchedPrevious?: boolean;
 }
 
 interface RefreshRow {
@@ -50,6 +55,8 @@ interface RefreshRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  prev_token_hash?: string | null;
+  prev_valid_until?: number | null;
 }
 
 export class TokenStore {
@@ -111,9 +118,17 @@ export class TokenStore {
     );
   }
 
+  /** The session of a refresh token: its current one, or the one it replaced when rotating. */
   async refreshByHash(tokenHash: string): Promise<RefreshSession | undefined> {
     const r = await this.db.get<RefreshRow>('SELECT * FROM cognito_idp_refresh_tokens WHERE token_hash = ?', [tokenHash]);
-    return r === undefined ? undefined : toSession(r);
+    if (r !== undefined) return toSession(r);
+    const prev = await this.db.get<RefreshRow>('SELECT * FROM cognito_idp_refresh_tokens WHERE prev_token_hash = ?', [tokenHash]);
+    return prev === undefined ? undefined : { ...toSession(prev), matchedPrevious: true };
+  }
+
+  /** Refresh-token rotation: the session's token becomes `tokenHash`; `prevHash` works until `prevValidUntil`. */
+  async rotate(originJti: string, tokenHash: string, prevHash: string, prevValidUntil: number): Promise<void> {
+    await this.db.run('UPDATE cognito_idp_refresh_tokens SET token_hash = ?, prev_token_hash = ?, prev_valid_until = ? WHERE origin_jti = ?', [tokenHash, prevHash, prevValidUntil, originJti]);
   }
 
   async refreshByOrigin(originJti: string): Promise<RefreshSession | undefined> {
@@ -146,5 +161,7 @@ function toSession(r: RefreshRow): RefreshSession {
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     revokedAt: r.revoked_at === null ? undefined : Number(r.revoked_at),
+    prevTokenHash: r.prev_token_hash ?? undefined,
+    prevValidUntil: r.prev_valid_until === null || r.prev_valid_until === undefined ? undefined : Number(r.prev_valid_until),
   };
 }

@@ -59,7 +59,11 @@ export class UserAuth {
     const factors = call.pool.config.Policies.SignInPolicy?.AllowedFirstAuthFactors ?? ['PASSWORD'];
     const verified = (a: string): boolean => user === undefined || (Boolean(user.attributes.get(a)) && user.attributes.get(`${a}_verified`) === 'true');
     const out: ChallengeNameType[] = [];
+    // A one-time code or passkey is a whole sign-in, with no second factor after it, so a pool
+    // that requires MFA offers only the password (AWS does not let the two be combined).
+    const mfaRequired = call.pool.config.MfaConfiguration === 'ON';
     for (const f of factors) {
+      if (mfaRequired && f !== 'PASSWORD') continue;
       if (f === 'PASSWORD' && (user === undefined || user.verifier !== undefined)) out.push('PASSWORD', 'PASSWORD_SRP');
       if (f === 'EMAIL_OTP' && verified('email')) out.push('EMAIL_OTP');
       if (f === 'SMS_OTP' && verified('phone_number')) out.push('SMS_OTP');

@@ -9,6 +9,7 @@ import {
   CreateUserPoolClientCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
+  SetUserPoolMfaConfigCommand,
   type InitiateAuthCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { Amplify } from 'aws-amplify';
@@ -101,6 +102,24 @@ describe('USER_AUTH through SDK v3', () => {
       status: 400,
     });
     expect(await errorOf(userAuth('nobody@example.com', { PREFERRED_CHALLENGE: 'PASSWORD', PASSWORD }, hiding))).toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+  });
+});
+
+describe('USER_AUTH on a pool that requires MFA', () => {
+  it('offers only the password, which is followed by the MFA challenge', async () => {
+    const strict = await createPool(
+      server,
+      { Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP'] } } },
+      { ExplicitAuthFlows: ['ALLOW_USER_AUTH'] },
+    );
+    await idp(server).send(new SetUserPoolMfaConfigCommand({ UserPoolId: strict.poolId, MfaConfiguration: 'ON', SoftwareTokenMfaConfiguration: { Enabled: true } }));
+    await confirmedUser(server, strict, 'sol');
+    const select = await userAuth('sol', {}, strict.clientId);
+    expect(select.AvailableChallenges).toEqual(['PASSWORD', 'PASSWORD_SRP']);
+    expect(await errorOf(answer('SELECT_CHALLENGE', select.Session, { USERNAME: 'sol', ANSWER: 'EMAIL_OTP' }, strict.clientId))).toMatchObject({ name: 'InvalidParameterException' });
+    const withPassword = await userAuth('sol', { PREFERRED_CHALLENGE: 'PASSWORD', PASSWORD }, strict.clientId);
+    expect(withPassword.ChallengeName).toBe('MFA_SETUP');
+    expect(withPassword.AuthenticationResult).toBeUndefined();
   });
 });
 

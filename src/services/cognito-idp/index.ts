@@ -30,6 +30,9 @@ import { IdpContext } from './context.js';
 import { adminUserOperations } from './operations/admin-users.js';
 import { authOperations } from './operations/auth.js';
 import { clientOperations } from './operations/clients.js';
+import { domainOperations } from './operations/domains.js';
+import { identityProviderOperations } from './operations/identity-providers.js';
+import { resourceServerOperations } from './operations/resource-servers.js';
 import { groupOperations } from './operations/groups.js';
 import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
@@ -62,6 +65,9 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),
     ...groupOperations(idp),
+    ...domainOperations(idp),
+    ...resourceServerOperations(idp),
+    ...identityProviderOperations(idp),
   };
   return {
     service: {

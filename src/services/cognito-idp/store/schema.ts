@@ -105,6 +105,12 @@ export const cognitoIdpSchema: Schema = {
     },
     {
       version: 3,
+      // Codes from before this migration have neither and verify nothing: they are asked for again.
+      description: 'the email or phone number a code was sent to (a code proves control of that value only)',
+      sql: 'ALTER TABLE cognito_idp_codes ADD COLUMN sent_attribute TEXT; ALTER TABLE cognito_idp_codes ADD COLUMN sent_value TEXT;',
+    },
+    {
+      version: 4,
       description: 'user pool domains, resource servers, identity providers, hosted UI customizations',
       sql: `
       CREATE TABLE cognito_idp_domains (

@@ -38,6 +38,7 @@ import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
 import { signUpOperations } from './operations/sign-up.js';
 import { userPoolOperations } from './operations/user-pools.js';
+import { hostedRoutes } from './hosted/routes.js';
 import { discoveryRoutes } from './routes.js';
 import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
@@ -77,7 +78,7 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
       internalErrorCode: 'InternalErrorException',
       operations: operations as ApiService['operations'],
     },
-    routes: discoveryRoutes(idp),
+    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions)],
     schema: cognitoIdpSchema,
     tokens: sessions,
   };

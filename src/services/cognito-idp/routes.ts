@@ -9,6 +9,7 @@
  */
 import { send, type EdgeRequest, type RawRoute } from '../../protocols/http.js';
 import type { IdpContext } from './context.js';
+import { domainBase } from './hosted/routes.js';
 
 const PATH = /^\/([\w-]+_[0-9A-Za-z]+)\/\.well-known\/(jwks\.json|openid-configuration)$/;
 
@@ -63,6 +64,16 @@ async function answer(idp: IdpContext, r: EdgeRequest): Promise<void> {
     return;
   }
   const issuer = idp.issuer(poolId!);
+  // With a domain, its endpoints (in the path form, reachable wherever the issuer is).
+  const prefix = (await idp.hosted.domainsOf(poolId!)).find((d) => !d.custom)?.domain;
+  const endpoints =
+    prefix === undefined
+      ? {}
+      : {
+          token_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/token`,
+          token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+          grant_types_supported: ['client_credentials', 'refresh_token'],
+        };
   const body =
     doc === 'jwks.json'
       ? { keys: [key.jwk] }
@@ -75,6 +86,7 @@ async function answer(idp: IdpContext, r: EdgeRequest): Promise<void> {
           scopes_supported: ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin'],
           claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'token_use', 'cognito:username', 'cognito:groups', 'email', 'email_verified', 'phone_number', 'phone_number_verified'],
           response_types_supported: [],
+          ...endpoints,
         };
   const json = JSON.stringify(body);
   send(r.res, 200, { ...CORS, 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }, r.method === 'HEAD' ? undefined : json);

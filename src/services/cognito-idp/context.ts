@@ -15,6 +15,7 @@ import { clientNotFound, poolNotFound } from './errors.js';
 import { GroupStore } from './store/groups.js';
 import { MfaStore } from './store/mfa.js';
 import { WebAuthnStore } from './store/webauthn.js';
+import { HostedStore } from './store/hosted.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
@@ -26,6 +27,7 @@ export class IdpContext {
   readonly groups: GroupStore;
   readonly mfa: MfaStore;
   readonly webauthn: WebAuthnStore;
+  readonly hosted: HostedStore;
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
@@ -37,6 +39,7 @@ export class IdpContext {
     this.groups = new GroupStore(platform.db);
     this.mfa = new MfaStore(platform.db, platform.secrets);
     this.webauthn = new WebAuthnStore(platform.db);
+    this.hosted = new HostedStore(platform.db, platform.secrets);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));

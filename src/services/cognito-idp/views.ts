@@ -13,7 +13,7 @@ import type { User } from './store/users.js';
 
 const date = (ms: number): Date => new Date(ms);
 
-export function userPoolView(pool: UserPool, region: string, accountId: string, estimatedUsers: number): UserPoolType {
+export function userPoolView(pool: UserPool, region: string, accountId: string, estimatedUsers: number, domain?: string): UserPoolType {
   const { MfaFactors: _factors, ...config } = pool.config;
   return {
     Id: pool.id,
@@ -22,6 +22,7 @@ export function userPoolView(pool: UserPool, region: string, accountId: string, 
     LastModifiedDate: date(pool.updatedAt),
     CreationDate: date(pool.createdAt),
     EstimatedNumberOfUsers: estimatedUsers,
+    ...(domain === undefined ? {} : { Domain: domain }),
     Arn: userPoolArn(region, accountId, pool.id),
   };
 }

@@ -148,7 +148,8 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
   const upload = await uploadOf(call);
-  const root = await readXml(call, 'CompleteMultipartUpload', 8 * 1024 * 1024);
+  // CompleteMultipartUpload, then per part Part and its twelve members (PartNumber, ETag, ten checksums).
+  const root = await readXml(call, 'CompleteMultipartUpload', 8 * 1024 * 1024, 1 + 10_000 * 13);
   const requested = children(root, 'Part');
   if (requested.length === 0 || requested.length > 10000) throw malformedXml();
   const alg = upload.checksum_algorithm as ChecksumAlgorithm | null;

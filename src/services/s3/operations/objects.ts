@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import { children, childText, el, malformedXml, parseXmlBody } from '../../../protocols/rest-xml.js';
-import { decide, denied, PUBLIC_CANNED_ACLS, aclsEnabled, publicAccessBlockOf, resourceArn } from '../authorize.js';
+import { anonymousMayEver, decide, denied, PUBLIC_CANNED_ACLS, aclsEnabled, publicAccessBlockOf, resourceArn } from '../authorize.js';
 import { bucketOf, checkAccess, conditionContext, doc, header, keyOf, requireAccess, sendEmpty, sendXml, type S3Call } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { openBody, readSmallBody } from '../streaming.js';
@@ -182,21 +182,34 @@ export function checkSmallBodyDigests(call: S3Call, body: Buffer, trailers: Map<
   }
 }
 
-/** Reads a small XML request body with every payload and digest check, and parses it. */
-export async function readXml(call: S3Call, root: string, limit = 1024 * 1024): Promise<ReturnType<typeof parseXmlBody>> {
+/**
+ * Reads a small XML request body with every payload and digest check, and parses it with at
+ * most `maxElements` elements (the shape's own bound, so a larger body is refused as soon as
+ * the reader passes it).
+ */
+export async function readXml(call: S3Call, root: string, limit = 1024 * 1024, maxElements?: number): Promise<ReturnType<typeof parseXmlBody>> {
   const body = openBody(call.edge.req, call.auth.payload);
   const buf = await readSmallBody(body, limit);
   checkSmallBodyDigests(call, buf, body.trailers);
   if (buf.length === 0) throw malformedXml();
-  return parseXmlBody(buf, root);
+  return parseXmlBody(buf, root, maxElements);
 }
+
+/** S3's bound on a DeleteObjects request. */
+export const MAX_DELETE_KEYS = 1000;
+/** Delete and Quiet, then per key Object and its five members (Key, VersionId, ETag, LastModifiedTime, Size). */
+const DELETE_MAX_ELEMENTS = 2 + MAX_DELETE_KEYS * 6;
 
 export async function DeleteObjects(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
-  const root = await readXml(call, 'Delete', 2 * 1024 * 1024);
+  // Each key is decided on its own, so the body must be read first, unless no key can be
+  // allowed at all: an anonymous caller on a bucket whose ACL and policy grant the public no
+  // s3:DeleteObject is refused before a byte of the body is read or parsed.
+  if (call.auth.principal === undefined && !anonymousMayEver(bucket, 's3:DeleteObject')) throw S3Errors.accessDenied();
+  const root = await readXml(call, 'Delete', 2 * 1024 * 1024, DELETE_MAX_ELEMENTS);
   const quiet = (childText(root, 'Quiet') ?? 'false').toLowerCase() === 'true';
   const objects = children(root, 'Object');
-  if (objects.length === 0 || objects.length > 1000) throw malformedXml();
+  if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw malformedXml();
   let out = '';
   const blobs: string[] = [];
   for (const o of objects) {

@@ -55,6 +55,9 @@ export class Edge {
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     const request = this.#toEdgeRequest(req, res);
     res.setHeader('x-amz-request-id', request.requestId);
+    // No answer of any service is to be content-sniffed into something else (an object stored
+    // as text/plain run as HTML or script).
+    res.setHeader('x-content-type-options', 'nosniff');
     res.on('finish', () => this.#logLine(request));
     this.#route(request).catch((err: unknown) => {
       this.log.error({ err, requestId: request.requestId }, 'request failed outside any service');

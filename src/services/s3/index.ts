@@ -101,6 +101,9 @@ function hasRequestChecksum(h: EdgeRequest['req']['headers']): boolean {
   return false;
 }
 
+/** A unique origin without scripts, forms, popups or plugins for whatever the response holds. */
+export const SANDBOX = 'sandbox';
+
 const ANONYMOUS: S3Auth = { principal: undefined, payload: { kind: 'anonymous' }, authType: undefined };
 
 /** S3's x-amz-id-2 / HostId: an opaque per-request token. */
@@ -138,6 +141,10 @@ export class S3Service implements HttpHandler {
       const cfg = this.platform.config;
       r = route(edge.method, edge.path, edge.query, edge.host, cfg.s3HostSuffix, cfg.websiteHostSuffix, edge.req.headers);
       edge.operation = `s3.${r.operation}`;
+      // Path-style answers come from Gatehouse's own origin, where its own pages live: bucket
+      // content served there must not run script in that origin. Virtual-hosted names
+      // (<bucket>.s3.localhost) are an origin of their own and are served as AWS serves them.
+      if (!r.virtualHosted) res.setHeader('content-security-policy', SANDBOX);
       const now = this.platform.clock.now();
       const auth = r.operation === 'PreflightRequest' ? ANONYMOUS : await authenticateS3(edge, this.platform.credentials, now);
       const call: S3Call = { edge, route: r, auth, deps: this.deps, now, bucket: undefined };

@@ -249,22 +249,28 @@ export class S3Store {
    * Without `tx`, writes that arrive together share one transaction (group commit): each
    * commit is a WAL write, and under load it is the largest part of a small PUT's store cost.
    */
-  putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined | false> {
-    if (tx !== undefined) return this.#putOne(o, tx);
+  /**
+   * Writes an object row; returns the blob it displaced, or false when the bucket is gone. With
+   * a `condition` (a conditional write), the current object is checked in the same transaction
+   * as the write, so two racing conditional writes cannot both succeed; a failed condition
+   * writes nothing and is returned as `{ refused }`.
+   */
+  putObject(o: ObjectRow, tx?: Sql, condition?: WriteCondition): Promise<PutResult> {
+    if (tx !== undefined) return this.#putOne(o, tx, condition);
     return new Promise((resolve, reject) => {
-      this.#pendingPuts.push({ o, resolve, reject });
+      this.#pendingPuts.push({ o, condition, resolve, reject });
       if (this.#pendingPuts.length === 1) setImmediate(() => void this.#flushPuts());
     });
   }
 
-  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined | false) => void; reject: (err: unknown) => void }[] = [];
+  readonly #pendingPuts: { o: ObjectRow; condition: WriteCondition | undefined; resolve: (old: PutResult) => void; reject: (err: unknown) => void }[] = [];
 
   async #flushPuts(): Promise<void> {
     const batch = this.#pendingPuts.splice(0);
     try {
       const replaced = await this.db.transaction(async (tx) => {
-        const out: (string | undefined | false)[] = [];
-        for (const b of batch) out.push(await this.#putOne(b.o, tx));
+        const out: PutResult[] = [];
+        for (const b of batch) out.push(await this.#putOne(b.o, tx, b.condition));
         return out;
       });
       batch.forEach((b, i) => b.resolve(replaced[i]));
@@ -273,13 +279,17 @@ export class S3Store {
     }
   }
 
-  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined | false> {
-    // One statement for both questions: this is every PUT's path.
-    const found = await s.get<{ blob: string | null; bucket: number | null }>(
-      'SELECT (SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?) AS blob, (SELECT 1 FROM s3_buckets WHERE name = ?) AS bucket',
-      [o.bucket, o.key, o.bucket],
+  async #putOne(o: ObjectRow, s: Sql, condition?: WriteCondition): Promise<PutResult> {
+    // One statement for all the questions: this is every PUT's path.
+    const found = await s.get<{ blob: string | null; etag: string | null; bucket: number | null }>(
+      'SELECT (SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?) AS blob, (SELECT etag FROM s3_objects WHERE bucket = ? AND key = ?) AS etag, (SELECT 1 FROM s3_buckets WHERE name = ?) AS bucket',
+      [o.bucket, o.key, o.bucket, o.key, o.bucket],
     );
     if (found?.bucket == null) return false;
+    if (condition !== undefined) {
+      const refused = conditionRefusal(condition, found.etag ?? undefined);
+      if (refused !== undefined) return { refused };
+    }
     await s.run(
       `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
@@ -374,12 +384,14 @@ export class S3Store {
    * Completes an upload atomically: the object row appears and the upload disappears together.
    * Undefined when the upload is gone; throws NoSuchBucket (changing nothing) when the bucket is.
    */
-  completeUpload(uploadId: string, o: ObjectRow): Promise<{ replaced: string | undefined; parts: string[] } | undefined> {
+  completeUpload(uploadId: string, o: ObjectRow, condition?: WriteCondition): Promise<{ replaced: string | undefined; parts: string[] } | undefined> {
     return this.db.transaction(async (tx) => {
       const parts = await this.deleteUpload(uploadId, tx);
       if (parts === undefined) return undefined;
-      const replaced = await this.putObject(o, tx);
+      const replaced = await this.putObject(o, tx, condition);
       if (replaced === false) throw S3Errors.noSuchBucket(o.bucket);
+      // Thrown inside the transaction: the upload stays, to be completed again or aborted.
+      if (typeof replaced === 'object') throw conditionError(replaced.refused, o.key);
       return { replaced, parts };
     });
   }
@@ -393,6 +405,37 @@ export class S3Store {
       [bucket, prefix, prefixEnd(prefix), keyMarker, keyMarker, uploadIdMarker, limit],
     );
   }
+}
+
+/** A conditional write: If-Match (an ETag, or `*`) and If-None-Match (only `*`, as S3 allows). */
+export interface WriteCondition {
+  ifMatch?: string | undefined;
+  ifNoneMatch?: boolean | undefined;
+}
+
+export type PutResult = string | undefined | false | { refused: 'If-Match' | 'If-None-Match' | 'NoSuchKey' };
+
+/** Whether an If-Match / If-None-Match list names `etag` (quoted, bare, weak, or `*`). */
+export function etagMatches(list: string, etag: string): boolean {
+  for (const raw of list.split(',')) {
+    const t = raw.trim();
+    if (t === '*' || t === `"${etag}"` || t === etag || t === `W/"${etag}"`) return true;
+  }
+  return false;
+}
+
+/** The answer to a refused conditional write. */
+export function conditionError(refused: 'If-Match' | 'If-None-Match' | 'NoSuchKey', key: string): Error {
+  return refused === 'NoSuchKey' ? S3Errors.noSuchKey(key) : S3Errors.preconditionFailed(refused);
+}
+
+export function conditionRefusal(c: WriteCondition, etag: string | undefined): 'If-Match' | 'If-None-Match' | 'NoSuchKey' | undefined {
+  if (c.ifNoneMatch === true && etag !== undefined) return 'If-None-Match';
+  if (c.ifMatch !== undefined) {
+    if (etag === undefined) return 'NoSuchKey';
+    if (!etagMatches(c.ifMatch, etag)) return 'If-Match';
+  }
+  return undefined;
 }
 
 export type BucketConfigColumn = 'acl' | 'object_ownership' | 'public_access_block' | 'policy' | 'cors' | 'website';

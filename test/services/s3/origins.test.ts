@@ -75,7 +75,7 @@ describe('responses from Gatehouse\'s own origin', () => {
       }
       // The control: the same page on its own origin runs (and reads only that origin's answers).
       await page.goto(`http://${HOST}:${new URL(server.url).port}/probe.html`);
-      await page.waitForFunction(() => document.title !== 'inert' && document.title !== 'ran');
+      await page.waitForFunction("document.title !== 'inert' && document.title !== 'ran'");
       expect(await page.title()).toMatch(/^read:/);
     } finally {
       await page.close();

@@ -12,7 +12,7 @@ import { S3Errors } from '../errors.js';
 import { CHECKSUM_ALGORITHMS, checksumOf, headerFor, newChecksum, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { ObjectRow, PartRow, UploadRow } from '../store.js';
 import { aclForWrite, copySource, lastModifiedNow, readXml, xmlTime } from './objects.js';
-import { MAX_PUT_BYTES, receiveObject, settleBlobs, storedHeadersFrom, type StoredHeaders } from './write.js';
+import { encryptionHeaders, MAX_PUT_BYTES, precheckWrite, receiveObject, settleBlobs, storedHeadersFrom, writeConditionFrom, type StoredHeaders } from './write.js';
 
 const MIN_PART = 5 * 1024 * 1024;
 
@@ -73,7 +73,7 @@ export async function CreateMultipartUpload(call: S3Call): Promise<void> {
     h['x-amz-checksum-algorithm'] = alg;
     h['x-amz-checksum-type'] = type!;
   }
-  sendXml(call, 200, doc('InitiateMultipartUploadResult', `${el('Bucket', bucket.name)}${el('Key', key)}${el('UploadId', u.upload_id)}`), h);
+  sendXml(call, 200, doc('InitiateMultipartUploadResult', `${el('Bucket', bucket.name)}${el('Key', key)}${el('UploadId', u.upload_id)}`), { ...h, ...encryptionHeaders(call) });
 }
 
 /** Makes a written blob the part (removing the one it replaces); an upload ended meanwhile is NoSuchUpload, and the blob goes. */
@@ -148,6 +148,8 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
   const upload = await uploadOf(call);
+  const condition = writeConditionFrom(call);
+  await precheckWrite(call, condition);
   // CompleteMultipartUpload, then per part Part and its twelve members (PartNumber, ETag, ten checksums).
   const root = await readXml(call, 'CompleteMultipartUpload', 8 * 1024 * 1024, 1 + 10_000 * 13);
   const requested = children(root, 'Part');
@@ -227,7 +229,7 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
   };
   let done: Awaited<ReturnType<typeof call.deps.store.completeUpload>>;
   try {
-    done = await call.deps.store.completeUpload(upload.upload_id, row);
+    done = await call.deps.store.completeUpload(upload.upload_id, row, condition);
   } catch (err) {
     await call.deps.blobs.remove([w.id]);
     throw err;

@@ -12,7 +12,8 @@ import { openBody, readSmallBody } from '../streaming.js';
 import { checksumOf, headerFor, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { BucketRow, ObjectRow } from '../store.js';
 import { checkConditions, objectHeaders, parseRange, sendObject } from './serve.js';
-import { cannedAclFrom, contentMd5, expectedChecksum, MAX_PUT_BYTES, receiveObject, settleBlobs, storedHeadersFrom } from './write.js';
+import { cannedAclFrom, contentMd5, encryptionHeaders, expectedChecksum, MAX_PUT_BYTES, precheckWrite, receiveObject, settleBlobs, storedHeadersFrom, writeConditionFrom } from './write.js';
+import { conditionError, type WriteCondition } from '../store.js';
 
 /** Seconds precision, as S3 keeps Last-Modified. */
 export function lastModifiedNow(now: number): number {
@@ -44,9 +45,17 @@ function checksumHeaders(row: Pick<ObjectRow, 'checksum_algorithm' | 'checksum_v
   return h;
 }
 
-/** Makes a written blob the object; a bucket deleted meanwhile is NoSuchBucket, and the blob goes. */
-async function putObjectRow(call: S3Call, row: ObjectRow): Promise<void> {
-  await settleBlobs(call, row.blob, await call.deps.store.putObject(row), () => S3Errors.noSuchBucket(row.bucket));
+/**
+ * Makes a written blob the object; a bucket deleted meanwhile is NoSuchBucket, a write
+ * condition that no longer holds is PreconditionFailed (or NoSuchKey), and the blob goes.
+ */
+async function putObjectRow(call: S3Call, row: ObjectRow, condition: WriteCondition | undefined): Promise<void> {
+  const result = await call.deps.store.putObject(row, undefined, condition);
+  if (typeof result === 'object') {
+    await call.deps.blobs.remove([row.blob]);
+    throw conditionError(result.refused, row.key);
+  }
+  await settleBlobs(call, row.blob, result, () => S3Errors.noSuchBucket(row.bucket));
 }
 
 export async function PutObject(call: S3Call): Promise<void> {
@@ -54,6 +63,8 @@ export async function PutObject(call: S3Call): Promise<void> {
   const key = keyOf(call);
   const headers = storedHeadersFrom(call);
   const acl = await aclForWrite(call, bucket, key);
+  const condition = writeConditionFrom(call);
+  await precheckWrite(call, condition);
   const r = await receiveObject(call);
   const row: ObjectRow = {
     bucket: bucket.name,
@@ -70,8 +81,8 @@ export async function PutObject(call: S3Call): Promise<void> {
     parts_count: null,
     part_sizes: null,
   };
-  await putObjectRow(call, row);
-  sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row) });
+  await putObjectRow(call, row, condition);
+  sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row), ...encryptionHeaders(call) });
 }
 
 const OVERRIDES: readonly (readonly [string, string])[] = [
@@ -287,6 +298,8 @@ export async function CopyObject(call: S3Call): Promise<void> {
     );
   }
   const acl = await aclForWrite(call, bucket, key);
+  const condition = writeConditionFrom(call);
+  await precheckWrite(call, condition);
   const stored =
     directive === 'REPLACE'
       ? requested
@@ -320,10 +333,10 @@ export async function CopyObject(call: S3Call): Promise<void> {
     parts_count: src.parts_count,
     part_sizes: src.part_sizes,
   };
-  await putObjectRow(call, row);
+  await putObjectRow(call, row, condition);
   let sums = '';
   if (row.checksum_algorithm !== null && row.checksum_value !== null) {
     sums = el(`Checksum${row.checksum_algorithm}`, row.checksum_value) + el('ChecksumType', row.checksum_type ?? undefined);
   }
-  sendXml(call, 200, doc('CopyObjectResult', `${el('ETag', `"${row.etag}"`)}${el('LastModified', xmlTime(row.last_modified))}${sums}`));
+  sendXml(call, 200, doc('CopyObjectResult', `${el('ETag', `"${row.etag}"`)}${el('LastModified', xmlTime(row.last_modified))}${sums}`), encryptionHeaders(call));
 }

@@ -82,6 +82,11 @@ CREATE TABLE s3_parts (
       description: 'part sizes of multipart objects, for GET ?partNumber',
       sql: 'ALTER TABLE s3_objects ADD COLUMN part_sizes TEXT;',
     },
+    {
+      version: 3,
+      description: 'the multipart upload that made an object, so a retried CompleteMultipartUpload gets the first answer',
+      sql: 'ALTER TABLE s3_objects ADD COLUMN upload_id TEXT;',
+    },
   ],
 };
 
@@ -127,6 +132,8 @@ export interface ObjectRow {
   /** JSON list of a multipart object's part sizes, in order (null for single-part objects). */
   part_sizes: string | null;
   storage_class: string;
+  /** The multipart upload that made the object (a retried completion is answered from it); null otherwise. */
+  upload_id?: string | null;
 }
 
 export interface ListedObject {
@@ -164,7 +171,7 @@ export interface PartRow {
 }
 
 const OBJECT_COLUMNS =
-  'bucket, key, blob, size, etag, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect, metadata, acl, checksum_algorithm, checksum_value, checksum_type, parts_count, part_sizes, storage_class';
+  'bucket, key, blob, size, etag, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect, metadata, acl, checksum_algorithm, checksum_value, checksum_type, parts_count, part_sizes, storage_class, upload_id';
 const LIST_COLUMNS = 'key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type';
 
 /**
@@ -291,18 +298,18 @@ export class S3Store {
       if (refused !== undefined) return { refused };
     }
     await s.run(
-      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
          last_modified = excluded.last_modified, content_type = excluded.content_type, content_encoding = excluded.content_encoding,
          content_disposition = excluded.content_disposition, content_language = excluded.content_language,
          cache_control = excluded.cache_control, expires = excluded.expires, website_redirect = excluded.website_redirect,
          metadata = excluded.metadata, acl = excluded.acl, checksum_algorithm = excluded.checksum_algorithm,
          checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count,
-         part_sizes = excluded.part_sizes, storage_class = excluded.storage_class`,
+         part_sizes = excluded.part_sizes, storage_class = excluded.storage_class, upload_id = excluded.upload_id`,
       [
         o.bucket, o.key, o.blob, o.size, o.etag, o.last_modified, o.content_type, o.content_encoding, o.content_disposition,
         o.content_language, o.cache_control, o.expires, o.website_redirect, o.metadata, o.acl, o.checksum_algorithm,
-        o.checksum_value, o.checksum_type, o.parts_count, o.part_sizes, o.storage_class,
+        o.checksum_value, o.checksum_type, o.parts_count, o.part_sizes, o.storage_class, o.upload_id ?? null,
       ],
     );
     return found.blob !== null && found.blob !== o.blob ? found.blob : undefined;

@@ -27,6 +27,27 @@ function partNumberOf(call: S3Call): number {
   return n;
 }
 
+/**
+ * S3 answers a CompleteMultipartUpload retried after success with the first answer, so a
+ * client that lost it does not take its upload for failed. The object made by the upload
+ * carries its id; once the key is overwritten the upload is gone like any other.
+ */
+async function answerCompletedUpload(call: S3Call): Promise<boolean> {
+  const id = call.route.query.get('uploadId') ?? '';
+  const row = id === '' ? undefined : await call.deps.store.getObject(bucketOf(call).name, keyOf(call));
+  if (row === undefined || row.upload_id !== id) return false;
+  sendCompleteResult(call, row.etag, row.checksum_algorithm, row.checksum_value, row.checksum_type);
+  return true;
+}
+
+function sendCompleteResult(call: S3Call, etag: string, alg: string | null, checksum: string | null, type: string | null): void {
+  const bucket = bucketOf(call).name;
+  const key = keyOf(call);
+  const location = `${call.deps.config.publicUrl}/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const sums = checksum !== null && alg !== null ? el(`Checksum${alg}`, checksum) + el('ChecksumType', type ?? undefined) : '';
+  sendXml(call, 200, doc('CompleteMultipartUploadResult', `${el('Location', location)}${el('Bucket', bucket)}${el('Key', key)}${el('ETag', `"${etag}"`)}${sums}`));
+}
+
 async function uploadOf(call: S3Call): Promise<UploadRow> {
   const id = call.route.query.get('uploadId') ?? '';
   const u = id === '' ? undefined : await call.deps.store.getUpload(id);
@@ -147,8 +168,9 @@ function unquote(etag: string): string {
 export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
-  const upload = await uploadOf(call);
   const condition = writeConditionFrom(call);
+  if (await answerCompletedUpload(call)) return;
+  const upload = await uploadOf(call);
   await precheckWrite(call, condition);
   // CompleteMultipartUpload, then per part Part and its twelve members (PartNumber, ETag, ten checksums).
   const root = await readXml(call, 'CompleteMultipartUpload', 8 * 1024 * 1024, 1 + 10_000 * 13);
@@ -226,6 +248,7 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
     checksum_type: checksum === null ? null : upload.checksum_type,
     parts_count: parts.length,
     part_sizes: JSON.stringify(parts.map((p) => p.size)),
+    upload_id: upload.upload_id,
   };
   let done: Awaited<ReturnType<typeof call.deps.store.completeUpload>>;
   try {
@@ -236,12 +259,12 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
   }
   if (done === undefined) {
     await call.deps.blobs.remove([w.id]);
+    // Two completions of one upload racing: the other one won, and its answer is this one's.
+    if (await answerCompletedUpload(call)) return;
     throw S3Errors.noSuchUpload(upload.upload_id);
   }
   await call.deps.blobs.remove([...done.parts, ...(done.replaced === undefined ? [] : [done.replaced])]);
-  const location = `${call.deps.config.publicUrl}/${encodeURIComponent(bucket.name)}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const sums = checksum !== null ? el(`Checksum${alg}`, checksum) + el('ChecksumType', upload.checksum_type ?? undefined) : '';
-  sendXml(call, 200, doc('CompleteMultipartUploadResult', `${el('Location', location)}${el('Bucket', bucket.name)}${el('Key', key)}${el('ETag', `"${etag}"`)}${sums}`));
+  sendCompleteResult(call, etag, checksum === null ? null : alg, checksum, upload.checksum_type);
 }
 
 export async function AbortMultipartUpload(call: S3Call): Promise<void> {

@@ -175,6 +175,11 @@ export class S3Service implements HttpHandler {
     }
   }
 
+  truncatedBodyAnswer(edge: EdgeRequest): { status: number; body: Buffer; contentType: string } {
+    const se = S3Errors.incompleteBody();
+    return { status: se.status, body: Buffer.from(s3ErrorXml(se, edge.requestId, hostIdOf(edge.requestId)), 'utf8'), contentType: 'application/xml' };
+  }
+
   #error(edge: EdgeRequest, err: unknown, r: S3Route | undefined): void {
     const res = edge.res;
     let se: ServiceError;

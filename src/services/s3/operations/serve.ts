@@ -83,8 +83,10 @@ export function parseRange(value: string | undefined, size: number): { start: nu
     return { start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(m[1]);
+  // A last byte before the first is no valid range, which HTTP says to ignore; an open-ended or
+  // valid range that starts past the end is unsatisfiable (416), whatever its end.
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
   let end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (end < start) return undefined;
   if (start >= size) throw S3Errors.invalidRange(value, size);
   if (end >= size) end = size - 1;
   return { start, end };

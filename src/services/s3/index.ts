@@ -20,7 +20,7 @@ import * as config from './operations/config.js';
 import * as listing from './operations/listing.js';
 import * as multipart from './operations/multipart.js';
 import * as objects from './operations/objects.js';
-import { serverSideEncryption } from './operations/write.js';
+import { refuseUnimplementedHeaders, serverSideEncryption } from './operations/write.js';
 import { route, type S3Route } from './router.js';
 import { BlobStore } from './storage/blobs.js';
 import { Md5Hashers } from './storage/md5.js';
@@ -164,8 +164,9 @@ export class S3Service implements HttpHandler {
         if (a === undefined) throw S3Errors.notImplemented(r.operation);
         await requireAccess(call, a[0], a[1], { extra: listContext(r) });
       }
-      // SSE-C and SSE-KMS headers on any operation are NotImplemented, never ignored.
+      // SSE-C, SSE-KMS, tagging and Object Lock headers on any operation are NotImplemented, never ignored.
       serverSideEncryption(call);
+      refuseUnimplementedHeaders(call);
       if (CHECKSUM_REQUIRED.has(r.operation) && !hasRequestChecksum(edge.req.headers)) {
         throw S3Errors.invalidRequest('Missing required header for this request: Content-MD5 OR x-amz-checksum-*');
       }

@@ -124,6 +124,24 @@ describe('server-side encryption', () => {
   });
 });
 
+describe('other protections asked for', () => {
+  it('refuses tagging and Object Lock headers with NotImplemented, storing nothing', async () => {
+    const tagged = await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'tagged', Body: 'x', Tagging: 'classification=secret' })));
+    expect([tagged.status, tagged.name]).toEqual([501, 'NotImplemented']);
+    const locked = await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'tagged', Body: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000) })));
+    expect([locked.status, locked.name]).toEqual([501, 'NotImplemented']);
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'tagged' })))).status).toBe(404);
+  });
+
+  it('CopyObject checks ExpectedSourceBucketOwner', async () => {
+    const wrong = await errorOf(s3.send(new CopyObjectCommand({ Bucket, Key: 'copied', CopySource: `${Bucket}/doc`, ExpectedSourceBucketOwner: '111111111111' })));
+    expect([wrong.status, wrong.name]).toEqual([403, 'AccessDenied']);
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'copied' })))).status).toBe(404);
+    await s3.send(new CopyObjectCommand({ Bucket, Key: 'copied', CopySource: `${Bucket}/doc`, ExpectedSourceBucketOwner: '000000000000' }));
+    expect(await body('copied')).toBe(await body('doc'));
+  });
+});
+
 describe('PutBucketPolicy validates what the engine will apply', () => {
   const policy = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${Bucket}/*`, ...statement }] });
 

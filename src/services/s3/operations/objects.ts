@@ -272,6 +272,9 @@ export async function copySource(call: S3Call): Promise<{ bucket: BucketRow; row
   const src = parseCopySource(header(call, 'x-amz-copy-source')!);
   const bucket = src.bucket === call.bucket?.name ? call.bucket : await call.deps.store.getBucket(src.bucket);
   if (bucket === undefined) throw S3Errors.noSuchBucket(src.bucket);
+  // The caller's guard against copying from a bucket someone else now owns.
+  const expectedOwner = header(call, 'x-amz-source-expected-bucket-owner');
+  if (expectedOwner !== undefined && expectedOwner !== bucket.owner_account) throw S3Errors.accessDenied();
   const row = await call.deps.store.getObject(bucket.name, src.key);
   const resource = resourceArn('object', bucket.name, src.key);
   const d = await decide(call.deps.authorizer, { principal: call.auth.principal, action: 's3:GetObject', resource, bucket, objectAcl: row?.acl, context: conditionContext(call) });

@@ -279,6 +279,25 @@ export function serverSideEncryption(call: S3Call): 'AES256' | undefined {
   throw S3Errors.invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', v);
 }
 
+/**
+ * Headers that ask for a feature Gatehouse does not have, whose silent omission would leave a
+ * client believing it had it (objects tagged for a policy or lifecycle rule, objects locked
+ * against deletion, an append at an offset): NotImplemented, on any operation.
+ */
+const UNIMPLEMENTED_HEADERS: readonly (readonly [string, string])[] = [
+  ['x-amz-tagging', 'object tagging (x-amz-tagging)'],
+  ['x-amz-object-lock-mode', 'Object Lock (x-amz-object-lock-mode)'],
+  ['x-amz-object-lock-retain-until-date', 'Object Lock (x-amz-object-lock-retain-until-date)'],
+  ['x-amz-object-lock-legal-hold', 'Object Lock (x-amz-object-lock-legal-hold)'],
+  ['x-amz-bypass-governance-retention', 'Object Lock (x-amz-bypass-governance-retention)'],
+  ['x-amz-write-offset-bytes', 'appends (x-amz-write-offset-bytes)'],
+];
+
+export function refuseUnimplementedHeaders(call: S3Call): void {
+  const h = call.edge.req.headers;
+  for (const [name, what] of UNIMPLEMENTED_HEADERS) if (h[name] !== undefined) throw S3Errors.notImplemented(what);
+}
+
 /** The x-amz-server-side-encryption header of a write's answer, when the request asked for SSE-S3. */
 export function encryptionHeaders(call: S3Call): Record<string, string> {
   return serverSideEncryption(call) === 'AES256' ? { 'x-amz-server-side-encryption': 'AES256' } : {};

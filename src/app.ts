@@ -125,6 +125,7 @@ export class Gatehouse {
     );
     // A connection with no traffic either way for this long is closed (a stalled body or download).
     this.#server.timeout = SOCKET_IDLE_MS;
+    this.#server.on('clientError', this.#edge.clientError);
   }
 
   static create(options: GatehouseOptions): Gatehouse {

@@ -73,6 +73,8 @@ async function answer(idp: IdpContext, r: EdgeRequest): Promise<void> {
           authorization_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/authorize`,
           token_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/token`,
           userinfo_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/userInfo`,
+          end_session_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/logout`,
+          revocation_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/revoke`,
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
           grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
           response_types_supported: ['code'],

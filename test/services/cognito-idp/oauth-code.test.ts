@@ -17,6 +17,7 @@ let pool: Pool;
 let app: { id: string; secret: string };
 const PREFIX = 'code-test';
 const CALLBACK = 'http://127.0.0.1:9/callback';
+const SIGNED_OUT = 'http://127.0.0.1:9/signed-out';
 
 beforeAll(async () => {
   server = await startServer();
@@ -24,7 +25,7 @@ beforeAll(async () => {
   await idp(server).send(new CreateUserPoolDomainCommand({ UserPoolId: pool.poolId, Domain: PREFIX }));
   const c = await idp(server).send(new CreateUserPoolClientCommand({
     UserPoolId: pool.poolId, ClientName: 'web', GenerateSecret: true, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'],
-    AllowedOAuthScopes: ['openid', 'email', 'profile'], CallbackURLs: [CALLBACK], SupportedIdentityProviders: ['COGNITO'], ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+    AllowedOAuthScopes: ['openid', 'email', 'profile'], CallbackURLs: [CALLBACK], LogoutURLs: [SIGNED_OUT], SupportedIdentityProviders: ['COGNITO'], ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
   }));
   app = { id: c.UserPoolClient!.ClientId!, secret: c.UserPoolClient!.ClientSecret! };
   await confirmedUser(server, pool, 'olga');
@@ -126,6 +127,33 @@ describe('the authorization-code flow with PKCE', () => {
     } finally {
       server.gatehouse.clock.advance(-61 * 60_000);
     }
+  });
+});
+
+describe('logout and revocation', () => {
+  it('ends the hosted session at /logout and goes to a registered sign-out URL; an unregistered one ends nothing', async () => {
+    const config = await configuration();
+    const browser = new Browser();
+    await browser.signIn((await authorizeUrl(config)).url, 'olga', PASSWORD);
+    const refused = await browser.go(`${server.url}/_auth/${PREFIX}/logout?client_id=${app.id}&logout_uri=${encodeURIComponent('https://evil.example/')}`);
+    expect(refused.status).toBe(400);
+    expect((await browser.go((await authorizeUrl(config)).url)).headers.get('location')).toContain(`${CALLBACK}?code=`);
+
+    const out = await browser.go(`${server.url}/_auth/${PREFIX}/logout?client_id=${app.id}&logout_uri=${encodeURIComponent(SIGNED_OUT)}`);
+    expect([out.status, out.headers.get('location')]).toEqual([302, SIGNED_OUT]);
+    const after = await browser.go((await authorizeUrl(config)).url);
+    expect(new URL(after.headers.get('location')!, server.url).pathname).toBe(`/_auth/${PREFIX}/login`);
+    expect(config.serverMetadata().end_session_endpoint).toBe(`${server.url}/_auth/${PREFIX}/logout`);
+  });
+
+  it('revokes a refresh token at /oauth2/revoke through openid-client, and its tokens with it', async () => {
+    const config = await configuration();
+    const a = await authorizeUrl(config);
+    const back = await new Browser().signIn(a.url, 'olga', PASSWORD);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.headers.get('location')!), { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    await oidc.tokenRevocation(config, tokens.refresh_token!);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck)).rejects.toThrow();
   });
 });
 

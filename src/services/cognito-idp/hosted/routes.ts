@@ -13,6 +13,7 @@ import type { SignIn } from '../sign-in.js';
 import { authorizeEndpoint } from './authorize.js';
 import { codeGrant } from './code-grant.js';
 import { loginEndpoint } from './login.js';
+import { logoutEndpoint, revokeEndpoint } from './logout.js';
 import { refreshGrant } from './refresh.js';
 import { userInfoEndpoint } from './userinfo.js';
 import type { PoolDomain } from '../store/hosted.js';
@@ -77,6 +78,12 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
           case '/login':
             r.operation = 'cognito-idp.hosted.login';
             return loginEndpoint(idp, signIn, d);
+          case '/logout':
+            r.operation = 'cognito-idp.hosted.logout';
+            return logoutEndpoint(idp, d);
+          case '/oauth2/revoke':
+            r.operation = 'cognito-idp.oauth2.revoke';
+            return revokeEndpoint(idp, d);
           case '/oauth2/userInfo':
             r.operation = 'cognito-idp.oauth2.userInfo';
             return userInfoEndpoint(idp, sessions, d);

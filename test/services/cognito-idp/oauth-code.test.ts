@@ -6,7 +6,7 @@
  * bad input (wrong redirect URIs, reused, expired or foreign codes, a wrong verifier, a form
  * without its CSRF token, escaping), each answered as Cognito does and changing nothing.
  */
-import { CreateUserPoolClientCommand, CreateUserPoolDomainCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateUserPoolClientCommand, CreateUserPoolDomainCommand, SetUICustomizationCommand } from '@aws-sdk/client-cognito-identity-provider';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../support/gatehouse.js';
@@ -127,6 +127,24 @@ describe('the authorization-code flow with PKCE', () => {
     } finally {
       server.gatehouse.clock.advance(-61 * 60_000);
     }
+  });
+});
+
+describe('UI customization', () => {
+  it('puts the pool\'s CSS and logo on the sign-in page, served from the domain', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    await idp(server).send(new SetUICustomizationCommand({ UserPoolId: pool.poolId, CSS: '.banner-customizable { background-color: #123456; }', ImageFile: png }));
+    const browser = new Browser();
+    const toLogin = await browser.go((await authorizeUrl(await configuration())).url);
+    const html = await (await browser.go(new URL(toLogin.headers.get('location')!, server.url).toString())).text();
+    const css = /<link rel="stylesheet" href="([^"]+)">/.exec(html)![1]!.replace(/&#61;/g, '=');
+    const logo = /<img class="logo-customizable" alt="" src="([^"]+)">/.exec(html)![1]!.replace(/&#61;/g, '=');
+    expect(css.startsWith(`${server.url}/_auth/${PREFIX}/ui/css?client_id=`)).toBe(true);
+    const sheet = await fetch(css);
+    expect([sheet.headers.get('content-type'), await sheet.text()]).toEqual(['text/css; charset=utf-8', '.banner-customizable { background-color: #123456; }']);
+    const image = await fetch(logo);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(png);
   });
 });
 

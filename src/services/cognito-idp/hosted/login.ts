@@ -12,6 +12,7 @@ import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
 import type { SignIn } from '../sign-in.js';
 import { checkAuthorize, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
+import { brandingFor } from './branding.js';
 import { errorPage, loginPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
 
@@ -25,9 +26,12 @@ function sameToken(a: string | undefined, b: string | undefined): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function showForm(d: DomainRequest, a: AuthorizeRequest, status: number, extra: { username?: string; error?: string } = {}): void {
+async function showForm(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, extra: { username?: string; error?: string } = {}): Promise<void> {
   const csrf = randomBytes(24).toString('base64url');
-  const html = loginPage({ action: `${d.base}/login?${a.query}`, csrf, ...extra });
+  const u = await brandingFor(idp, d.pool.id, a.client.clientId);
+  const id = encodeURIComponent(a.client.clientId);
+  const branding = { ...(u?.css === undefined ? {} : { css: `${d.base}/ui/css?client_id=${id}` }), ...(u?.image === undefined ? {} : { logo: `${d.base}/ui/logo?client_id=${id}` }) };
+  const html = loginPage({ action: `${d.base}/login?${a.query}`, csrf, branding, ...extra });
   d.r.res.writeHead(status, { ...pageHeaders(a.redirectUri), 'set-cookie': setCookie(d, CSRF_COOKIE, csrf, 3600), 'content-length': Buffer.byteLength(html) });
   d.r.res.end(html);
 }
@@ -48,7 +52,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, d: DomainRe
     return;
   }
   const a = checked.ok;
-  if (r.method === 'GET') return showForm(d, a, 200);
+  if (r.method === 'GET') return showForm(idp, d, a, 200);
 
   let body: Buffer;
   try {
@@ -64,7 +68,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, d: DomainRe
   const username = (form.get('username') ?? '').trim();
   const password = form.get('password') ?? '';
   if (username === '' || password === '' || username.length > 128 || password.length > 256) {
-    return showForm(d, a, 400, { username: username.slice(0, 128), error: 'Incorrect username or password.' });
+    return showForm(idp, d, a, 400, { username: username.slice(0, 128), error: 'Incorrect username or password.' });
   }
   const now = idp.platform.clock.now();
   const pool = d.pool;
@@ -81,7 +85,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, d: DomainRe
     idp.platform.log.info({ event: 'cognito-idp.hosted.sign-in', userPoolId: pool.id, clientId: a.client.clientId, sub: user.sub }, 'user signed in through the hosted UI');
     return finish(idp, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, CSRF_COOKIE, '', 0)] });
   } catch (err) {
-    if (err instanceof ServiceError && err.status < 500) return showForm(d, a, 400, { username, error: err.message });
+    if (err instanceof ServiceError && err.status < 500) return showForm(idp, d, a, 400, { username, error: err.message });
     throw err;
   }
 }

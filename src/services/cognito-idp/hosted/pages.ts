@@ -42,8 +42,16 @@ button{margin-top:1.2rem;width:100%;padding:.6rem;background:#337ab7;color:#fff;
 /** The one inline style block, allowed by its hash (no 'unsafe-inline'). */
 const STYLE_HASH = `sha256-${createHash('sha256').update(STYLE).digest('base64')}`;
 
-export function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+/** Where a page's SetUICustomization CSS and logo are (on the domain), when it has them. */
+export interface Branding {
+  css?: string;
+  logo?: string;
+}
+
+export function page(title: string, body: string, branding: Branding = {}): string {
+  const css = branding.css === undefined ? '' : `<link rel="stylesheet" href="${escapeHtml(branding.css)}">`;
+  const logo = branding.logo === undefined ? '' : `<img class="logo-customizable" alt="" src="${escapeHtml(branding.logo)}">`;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style>${css}</head><body><main class="banner-customizable">${logo}${body}</main></body></html>`;
 }
 
 export function errorPage(d: DomainRequest, status: number, error: string, message: string): void {
@@ -57,6 +65,7 @@ export interface LoginForm {
   csrf: string;
   username?: string;
   error?: string;
+  branding?: Branding;
 }
 
 export function loginPage(f: LoginForm): string {
@@ -70,7 +79,8 @@ export function loginPage(f: LoginForm): string {
 <input id="signInFormUsername" name="username" type="text" autocomplete="username" autocapitalize="none" required value="${escapeHtml(f.username ?? '')}">
 <label for="signInFormPassword">Password</label>
 <input id="signInFormPassword" name="password" type="password" autocomplete="current-password" required>
-<button type="submit" name="signInSubmitButton">Sign in</button>
+<button type="submit" name="signInSubmitButton" class="submitButton-customizable">Sign in</button>
 </form>`,
+    f.branding,
   );
 }

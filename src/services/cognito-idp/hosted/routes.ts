@@ -11,6 +11,7 @@ import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn } from '../sign-in.js';
 import { authorizeEndpoint } from './authorize.js';
+import { brandingEndpoint } from './branding.js';
 import { codeGrant } from './code-grant.js';
 import { loginEndpoint } from './login.js';
 import { logoutEndpoint, revokeEndpoint } from './logout.js';
@@ -78,6 +79,10 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
           case '/login':
             r.operation = 'cognito-idp.hosted.login';
             return loginEndpoint(idp, signIn, d);
+          case '/ui/css':
+          case '/ui/logo':
+            r.operation = 'cognito-idp.hosted.branding';
+            return brandingEndpoint(idp, d, at.path === '/ui/css' ? 'css' : 'logo');
           case '/logout':
             r.operation = 'cognito-idp.hosted.logout';
             return logoutEndpoint(idp, d);

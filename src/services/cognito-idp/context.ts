@@ -16,6 +16,7 @@ import { GroupStore } from './store/groups.js';
 import { MfaStore } from './store/mfa.js';
 import { WebAuthnStore } from './store/webauthn.js';
 import { HostedStore } from './store/hosted.js';
+import { OAuthStore } from './store/oauth.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
@@ -28,6 +29,7 @@ export class IdpContext {
   readonly mfa: MfaStore;
   readonly webauthn: WebAuthnStore;
   readonly hosted: HostedStore;
+  readonly oauth: OAuthStore;
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
@@ -40,6 +42,7 @@ export class IdpContext {
     this.mfa = new MfaStore(platform.db, platform.secrets);
     this.webauthn = new WebAuthnStore(platform.db);
     this.hosted = new HostedStore(platform.db, platform.secrets);
+    this.oauth = new OAuthStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));

@@ -155,6 +155,33 @@ export const cognitoIdpSchema: Schema = {
     },
     {
       version: 5,
+      description: 'OAuth 2.0 authorization codes, hosted UI sessions, the scopes a hosted sign-in granted',
+      sql: `
+      CREATE TABLE cognito_idp_oauth_codes (
+        code_hash TEXT PRIMARY KEY,
+        pool_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        code_challenge TEXT,
+        nonce TEXT,
+        auth_time BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE TABLE cognito_idp_hosted_sessions (
+        id_hash TEXT PRIMARY KEY,
+        pool_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        auth_time BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN scopes TEXT;
+      `,
+    },
+    {
+      version: 6,
       description: "users' MFA settings and TOTP secrets (sealed), with the last accepted TOTP time step",
       sql: `
       CREATE TABLE cognito_idp_user_mfa (
@@ -170,7 +197,7 @@ export const cognitoIdpSchema: Schema = {
       `,
     },
     {
-      version: 6,
+      version: 7,
       description: "users' passkeys (WebAuthn credentials: public key, signature counter, transports)",
       sql: `
       CREATE TABLE cognito_idp_webauthn_credentials (
@@ -190,7 +217,7 @@ export const cognitoIdpSchema: Schema = {
       `,
     },
     {
-      version: 7,
+      version: 8,
       description: 'refresh-token rotation: the token a session replaced, and until when it still works',
       sql: `
       ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN prev_token_hash TEXT;

@@ -43,6 +43,8 @@ export interface RefreshSession {
   prevValidUntil?: number | undefined;
   /** True when the token presented was that replaced one. */
   matchedPrevious?: boolean;
+  /** The OAuth scopes a hosted-UI sign-in granted (space-separated); undefined for API sign-ins. */
+  scopes?: string | undefined;
 }
 
 interface RefreshRow {
@@ -57,6 +59,7 @@ interface RefreshRow {
   revoked_at: number | null;
   prev_token_hash?: string | null;
   prev_valid_until?: number | null;
+  scopes: string | null;
 }
 
 export class TokenStore {
@@ -112,9 +115,9 @@ export class TokenStore {
 
   async insertRefresh(s: RefreshSession): Promise<void> {
     await this.db.run(
-      `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-      [s.tokenHash, s.originJti, s.poolId, s.clientId, s.sub, s.authTime, s.createdAt, s.expiresAt],
+      `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at, scopes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      [s.tokenHash, s.originJti, s.poolId, s.clientId, s.sub, s.authTime, s.createdAt, s.expiresAt, s.scopes ?? null],
     );
   }
 
@@ -163,5 +166,6 @@ function toSession(r: RefreshRow): RefreshSession {
     revokedAt: r.revoked_at === null ? undefined : Number(r.revoked_at),
     prevTokenHash: r.prev_token_hash ?? undefined,
     prevValidUntil: r.prev_valid_until === null || r.prev_valid_until === undefined ? undefined : Number(r.prev_valid_until),
+    ...(r.scopes === null || r.scopes === undefined ? {} : { scopes: r.scopes }),
   };
 }

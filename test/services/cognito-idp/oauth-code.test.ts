@@ -130,6 +130,23 @@ describe('the authorization-code flow with PKCE', () => {
   });
 });
 
+describe('the implicit grant', () => {
+  it('returns the tokens in the fragment for a client allowed it, with no refresh token', async () => {
+    const c = await idp(server).send(new CreateUserPoolClientCommand({
+      UserPoolId: pool.poolId, ClientName: 'spa', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['implicit'], AllowedOAuthScopes: ['openid', 'email'], CallbackURLs: [CALLBACK],
+    }));
+    const url = `${server.url}/_auth/${PREFIX}/oauth2/authorize?${new URLSearchParams({ response_type: 'token', client_id: c.UserPoolClient!.ClientId!, redirect_uri: CALLBACK, scope: 'openid', state: 'xyz', nonce: 'n-1' })}`;
+    const back = await new Browser().signIn(url, 'olga', PASSWORD);
+    const loc = new URL(back.headers.get('location')!);
+    expect(loc.search).toBe('');
+    const f = new URLSearchParams(loc.hash.slice(1));
+    expect([f.get('token_type'), f.get('expires_in'), f.get('state'), f.get('refresh_token')]).toEqual(['Bearer', '3600', 'xyz', null]);
+    const claims = await jwtVerifier(server, pool.poolId, c.UserPoolClient!.ClientId!, 'id').verify(f.get('id_token')!);
+    expect(claims).toMatchObject({ nonce: 'n-1', 'cognito:username': 'olga' });
+    expect((await jwtVerifier(server, pool.poolId, null, 'access').verify(f.get('access_token')!)).scope).toBe('openid');
+  });
+});
+
 describe('UI customization', () => {
   it('puts the pool\'s CSS and logo on the sign-in page, served from the domain', async () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -219,7 +236,9 @@ describe('bad input', () => {
     expect(mismatch.headers.get('location')).toBeNull();
     expect(await mismatch.text()).toContain('redirect_mismatch');
     const cases: [Record<string, string>, string][] = [
-      [{ response_type: 'token' }, 'unsupported_response_type'],
+      [{ response_type: 'id_token' }, 'unsupported_response_type'],
+      // This client is allowed the code flow only.
+      [{ response_type: 'token' }, 'unauthorized_client'],
       [{ response_type: 'code', scope: 'openid phone' }, 'invalid_scope'],
       [{ response_type: 'code', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
       [{ response_type: 'code', code_challenge_method: 'S256' }, 'invalid_request'],

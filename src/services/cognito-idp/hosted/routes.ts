@@ -75,10 +75,10 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
             return tokenEndpoint(idp, d, grants);
           case '/oauth2/authorize':
             r.operation = 'cognito-idp.oauth2.authorize';
-            return authorizeEndpoint(idp, d);
+            return authorizeEndpoint(idp, sessions, d);
           case '/login':
             r.operation = 'cognito-idp.hosted.login';
-            return loginEndpoint(idp, signIn, d);
+            return loginEndpoint(idp, signIn, sessions, d);
           case '/ui/css':
           case '/ui/logo':
             r.operation = 'cognito-idp.hosted.branding';

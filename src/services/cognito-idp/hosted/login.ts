@@ -17,10 +17,10 @@ import { brandingFor } from './branding.js';
 import { errorPage, loginPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
 
-const CSRF_COOKIE = 'XSRF-TOKEN';
+export const CSRF_COOKIE = 'XSRF-TOKEN';
 const MAX_FORM = 16 * 1024;
 
-function sameToken(a: string | undefined, b: string | undefined): boolean {
+export function sameToken(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined || a.length === 0 || a.length > 128) return false;
   const x = Buffer.from(a);
   const y = Buffer.from(b);

@@ -16,6 +16,7 @@ import { codeGrant } from './code-grant.js';
 import { loginEndpoint } from './login.js';
 import { logoutEndpoint, revokeEndpoint } from './logout.js';
 import { refreshGrant } from './refresh.js';
+import { signUpPagesEndpoint } from './signup.js';
 import { userInfoEndpoint } from './userinfo.js';
 import type { PoolDomain } from '../store/hosted.js';
 import type { UserPool } from '../store/pools.js';
@@ -83,6 +84,10 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
           case '/ui/logo':
             r.operation = 'cognito-idp.hosted.branding';
             return brandingEndpoint(idp, d, at.path === '/ui/css' ? 'css' : 'logo');
+          case '/signup':
+          case '/confirm':
+            r.operation = `cognito-idp.hosted.${at.path.slice(1)}`;
+            return signUpPagesEndpoint(idp, d, at.path === '/signup' ? 'signup' : 'confirm');
           case '/logout':
             r.operation = 'cognito-idp.hosted.logout';
             return logoutEndpoint(idp, d);

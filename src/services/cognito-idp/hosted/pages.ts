@@ -80,7 +80,8 @@ export function loginPage(f: LoginForm): string {
 <label for="signInFormPassword">Password</label>
 <input id="signInFormPassword" name="password" type="password" autocomplete="current-password" required>
 <button type="submit" name="signInSubmitButton" class="submitButton-customizable">Sign in</button>
-</form>`,
+</form>
+<p>Need an account? <a href="${escapeHtml(f.action.replace('/login?', '/signup?'))}">Sign up</a></p>`,
     f.branding,
   );
 }

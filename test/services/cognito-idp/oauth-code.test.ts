@@ -6,7 +6,7 @@
  * bad input (wrong redirect URIs, reused, expired or foreign codes, a wrong verifier, a form
  * without its CSRF token, escaping), each answered as Cognito does and changing nothing.
  */
-import { CreateUserPoolClientCommand, CreateUserPoolDomainCommand, SetUICustomizationCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminUpdateUserAttributesCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand, SetUICustomizationCommand } from '@aws-sdk/client-cognito-identity-provider';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../support/gatehouse.js';
@@ -171,6 +171,29 @@ describe('the sign-up pages', () => {
 
     const back = await new Browser().signIn(a.url, 'pia', PASSWORD);
     expect(new URL(back.headers.get('location')!).searchParams.get('code')).toMatch(/.{20,}/);
+  });
+
+  it('resets a forgotten password with the mailed code ("Forgot your password?", "Reset my password", "New Password", "Change Password")', async () => {
+    await confirmedUser(server, pool, 'quinn');
+    await idp(server).send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool.poolId, Username: 'quinn', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+    const b = new Browser();
+    const a = await authorizeUrl(await configuration());
+    const login = await (await b.go(new URL((await b.go(a.url)).headers.get('location')!, server.url).toString())).text();
+    const forgotHref = /<a href="([^"]+)">Forgot your password\?<\/a>/.exec(login)![1]!.replace(/&#38;/g, '&').replace(/&#61;/g, '=');
+    const forgot = await formOf(await b.go(forgotHref));
+    expect(forgot.html).toContain('Reset my password');
+    const asked = await post(b, forgot.action, { _csrf: forgot.csrf, username: 'quinn' });
+    expect(asked.status, await asked.clone().text()).toBe(302);
+    const resetUrl = new URL(asked.headers.get('location')!);
+    expect(resetUrl.pathname).toBe(`/_auth/${PREFIX}/confirmForgotPassword`);
+    const reset = await formOf(await b.go(resetUrl.toString()));
+    for (const label of ['Verification Code', 'New Password', 'Change Password']) expect(reset.html).toContain(label);
+    const outbox = (await (await fetch(`${server.url}/_gatehouse/outbox?to=quinn@example.com`)).json()) as { messages: { text: string }[] };
+    const done = await post(b, reset.action, { _csrf: reset.csrf, username: 'quinn', code: codeIn(outbox.messages[0]!.text), password: 'N3w-Passw0rd!!' });
+    expect(done.status, await done.clone().text()).toBe(302);
+    expect(new URL(done.headers.get('location')!).pathname).toBe(`/_auth/${PREFIX}/login`);
+    expect((await new Browser().signIn(a.url, 'quinn', 'N3w-Passw0rd!!')).status).toBe(302);
+    expect((await new Browser().signIn(a.url, 'quinn', PASSWORD)).status).toBe(400);
   });
 
   it('refuses a sign-up form without its CSRF token, creating no user', async () => {

@@ -16,7 +16,7 @@ import { codeGrant } from './code-grant.js';
 import { loginEndpoint } from './login.js';
 import { logoutEndpoint, revokeEndpoint } from './logout.js';
 import { refreshGrant } from './refresh.js';
-import { signUpPagesEndpoint } from './signup.js';
+import { signUpPagesEndpoint, type Kind } from './signup.js';
 import { userInfoEndpoint } from './userinfo.js';
 import type { PoolDomain } from '../store/hosted.js';
 import type { UserPool } from '../store/pools.js';
@@ -86,8 +86,10 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
             return brandingEndpoint(idp, d, at.path === '/ui/css' ? 'css' : 'logo');
           case '/signup':
           case '/confirm':
+          case '/forgotPassword':
+          case '/confirmForgotPassword':
             r.operation = `cognito-idp.hosted.${at.path.slice(1)}`;
-            return signUpPagesEndpoint(idp, d, at.path === '/signup' ? 'signup' : 'confirm');
+            return signUpPagesEndpoint(idp, d, at.path.slice(1) as Kind);
           case '/logout':
             r.operation = 'cognito-idp.hosted.logout';
             return logoutEndpoint(idp, d);

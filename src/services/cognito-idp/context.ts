@@ -14,6 +14,7 @@ import { Sealer } from './domain/sealed.js';
 import { clientNotFound, poolNotFound } from './errors.js';
 import { GroupStore } from './store/groups.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
+import { AttemptStore } from './store/attempts.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
 
@@ -22,6 +23,7 @@ export class IdpContext {
   readonly users: UserStore;
   readonly tokens: TokenStore;
   readonly groups: GroupStore;
+  readonly attempts: AttemptStore;
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
@@ -31,7 +33,8 @@ export class IdpContext {
     this.users = new UserStore(platform.db, platform.secrets);
     this.tokens = new TokenStore(platform.db);
     this.groups = new GroupStore(platform.db);
-    this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens);
+    this.attempts = new AttemptStore(platform.db);
+    this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));
   }

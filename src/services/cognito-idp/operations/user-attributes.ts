@@ -15,7 +15,7 @@ import type { Sessions } from '../sessions.js';
 import type { AppClient, UserPool } from '../store/pools.js';
 import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
-import { applyAttributeWrites, changedVerifiable, holdUnverifiedChanges, sendAttributeCode, sendCodesForChanges } from './attribute-updates.js';
+import { applyAttributeWrites, changedVerifiable, checkCodesDue, codesDue, holdUnverifiedChanges, sendAttributeCode, sendCodesDue } from './attribute-updates.js';
 
 function verifiable(name: string): VerifiableAttribute {
   if (name === 'email' || name === 'phone_number') return name;
@@ -44,12 +44,15 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
       checkWritable(client, writes.keys());
       const changed = changedVerifiable(user, writes);
       const held = holdUnverifiedChanges(pool, user, writes);
+      // Each change of an auto-verified address sends a code: limited like any request for one.
+      const due = codesDue(pool, changed, held, writes);
+      await checkCodesDue(idp, pool, user, due, now);
       user.updatedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      const deliveries = await sendCodesForChanges(idp, pool, user, changed, held, now);
+      const deliveries = await sendCodesDue(idp, pool, user, due, now);
       return deliveries.length > 0 ? { CodeDeliveryDetailsList: deliveries } : {};
     },
 

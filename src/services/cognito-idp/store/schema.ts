@@ -109,5 +109,19 @@ export const cognitoIdpSchema: Schema = {
       description: 'the email or phone number a code was sent to (a code proves control of that value only)',
       sql: 'ALTER TABLE cognito_idp_codes ADD COLUMN sent_attribute TEXT; ALTER TABLE cognito_idp_codes ADD COLUMN sent_value TEXT;',
     },
+    {
+      version: 4,
+      description: 'events counted against hourly limits (codes sent, wrong codes), shared by every process on the store',
+      sql: `
+      CREATE TABLE cognito_idp_attempts (
+        pool_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_attempts_key ON cognito_idp_attempts (pool_id, kind, subject, at);
+      CREATE INDEX cognito_idp_attempts_at ON cognito_idp_attempts (at);
+      `,
+    },
   ],
 };

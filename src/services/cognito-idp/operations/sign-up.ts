@@ -1,7 +1,10 @@
 /**
  * Self-service registration and recovery: SignUp, ConfirmSignUp, ResendConfirmationCode,
  * ForgotPassword, ConfirmForgotPassword. With PreventUserExistenceErrors ENABLED, unknown
- * users get a simulated code delivery or a code mismatch, never UserNotFoundException.
+ * users get a simulated code delivery or a code mismatch, never UserNotFoundException, and
+ * so do users whose state would otherwise show (disabled, already confirmed, invited), with
+ * the same limits, counted by the name given: no answer tells them apart from unknown names.
+ * (UsernameExistsException from SignUp stays, as on AWS.)
  * @module
  */
 import type { OperationHandlers } from '../../types.js';
@@ -32,14 +35,23 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
   const unknownName = (pool: UserPool, name: string): { name: string } => ({ name: foldUsername(name, caseSensitive(pool.config)) });
 
   /**
-   * The user a code-checking call names; an unknown one gets UserNotFoundException, or with
-   * hidden existence the answers (and limit) a wrong code gets.
+   * The user a code-checking call names, after the client's secret hash; an unknown one gets
+   * UserNotFoundException, or with hidden existence the answers (and limit) a wrong code gets,
+   * as does a user `usable` refuses.
    */
-  const userFor = async (pool: UserPool, client: AppClient, name: string, purpose: CodePurpose, now: number): Promise<User> => {
-    const user = await idp.resolveUser(pool, name);
-    if (user !== undefined) return user;
-    if (idp.hidesUsers(client)) return idp.codes.refuseUnknown(pool.id, unknownName(pool, name).name, purpose, now);
-    throw userNotFound(NOT_FOUND);
+  const userFor = async (
+    c: { pool: UserPool; client: AppClient },
+    input: { Username: string; SecretHash?: string | undefined },
+    purpose: CodePurpose,
+    now: number,
+    usable: (user: User) => boolean,
+  ): Promise<User> => {
+    const user = await idp.resolveUser(c.pool, input.Username);
+    idp.checkSecret(c.client, input.SecretHash, [input.Username, user?.username], 'other');
+    const hidden = idp.hidesUsers(c.client);
+    if (hidden && (user === undefined || !usable(user))) return idp.codes.refuseUnknown(c.pool.id, unknownName(c.pool, input.Username).name, purpose, now);
+    if (user === undefined) throw userNotFound(NOT_FOUND);
+    return user;
   };
 
   /** A simulated delivery for a name no user has, limited as a real one is. */
@@ -90,8 +102,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
     async ConfirmSignUp(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
       const now = ctx.now();
-      const user = await userFor(pool, client, input.Username, 'SignUp', now);
-      idp.checkSecret(client, input.SecretHash, [input.Username, user.username], 'other');
+      const user = await userFor({ pool, client }, input, 'SignUp', now, (u) => u.enabled && u.status === 'UNCONFIRMED');
       if (user.status !== 'UNCONFIRMED') throw notAuthorized(`User cannot be confirmed. Current status is ${user.status}`);
       await idp.codes.check(user, 'SignUp', input.ConfirmationCode, now);
       const dest = signUpDestination(pool.config, user);
@@ -127,12 +138,11 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       const user = await idp.resolveUser(pool, input.Username);
       idp.checkSecret(client, input.SecretHash, [input.Username, user?.username], 'other');
       const now = ctx.now();
-      if (user === undefined) {
-        if (idp.hidesUsers(client)) return simulated(pool, input.Username, 'SignUp', now);
-        throw userNotFound(NOT_FOUND);
-      }
+      const hidden = idp.hidesUsers(client);
+      const dest = user === undefined ? undefined : signUpDestination(pool.config, user);
+      if (hidden && (user === undefined || !user.enabled || user.status !== 'UNCONFIRMED' || dest === undefined)) return simulated(pool, input.Username, 'SignUp', now);
+      if (user === undefined) throw userNotFound(NOT_FOUND);
       if (user.status !== 'UNCONFIRMED') throw invalidParameter('User is already confirmed.');
-      const dest = signUpDestination(pool.config, user);
       if (dest === undefined) throw invalidParameter('Auto verification not turned on.');
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'SignUp', dest.to, now);
       const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now, sentTo(dest));
@@ -154,7 +164,10 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         throw userDisabled();
       }
       // An invited user must sign in with the temporary password and choose one there.
-      if (user.status === 'FORCE_CHANGE_PASSWORD') throw notAuthorized('User password cannot be reset in the current state.');
+      if (user.status === 'FORCE_CHANGE_PASSWORD') {
+        if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
+        throw notAuthorized('User password cannot be reset in the current state.');
+      }
       const dest = recoveryDestination(pool.config, user);
       if (dest === undefined) {
         if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
@@ -168,8 +181,8 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
     async ConfirmForgotPassword(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
       const now = ctx.now();
-      const user = await userFor(pool, client, input.Username, 'ForgotPassword', now);
-      idp.checkSecret(client, input.SecretHash, [input.Username, user.username], 'other');
+      const user = await userFor({ pool, client }, input, 'ForgotPassword', now, (u) => u.enabled);
+      if (!user.enabled) throw userDisabled();
       await idp.codes.check(user, 'ForgotPassword', input.ConfirmationCode, now);
       checkPasswordPolicy(pool.config, input.Password);
       Object.assign(user, passwordVerifier(pool, user.username, input.Password));

@@ -147,6 +147,8 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
         user.passwordExpiresAt = temporaryExpiry(pool.config, now);
       }
       await save(pool, user, now);
+      // Sessions begun with the old password end with it.
+      await sessions.revokeUser(pool, user, now);
       return {};
     },
 
@@ -158,6 +160,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'ForgotPassword', dest.to, now);
       user.status = 'RESET_REQUIRED';
       await save(pool, user, now);
+      await sessions.revokeUser(pool, user, now);
       const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now, sentTo(dest));
       await idp.messages.sendCode(pool.config, dest, code, 'AdminResetUserPassword');
       return {};

@@ -189,9 +189,12 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       if (user.status === 'RESET_REQUIRED' || user.status === 'FORCE_CHANGE_PASSWORD') user.status = 'CONFIRMED';
       user.passwordExpiresAt = undefined;
       user.updatedAt = now;
+      // Whoever knew the old password is signed out with it, as on AWS.
+      user.tokensRevokedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         await idp.users.save(user, caseSensitive(pool.config), tx);
         await idp.tokens.deleteCode(pool.id, user.sub, 'ForgotPassword', tx);
+        await idp.tokens.revokeUserSessions(pool.id, user.sub, now, tx);
       });
       ctx.log.info({ event: 'cognito-idp.password-reset', userPoolId: pool.id, sub: user.sub }, 'password reset with a code');
       return {};

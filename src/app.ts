@@ -77,7 +77,7 @@ export class Gatehouse {
     const credentials = new CompositeCredentialResolver(root, this.config.accountId);
     // IAM first: its authorizer is the platform's, and STS vouches for temporary credentials.
     this.iam = createIam({ db: this.#db, accountId: this.config.accountId, log: this.log });
-    this.sts = createSts({ iam: this.iam.directory, authorizer: this.iam.authorizer, secrets, credentials });
+    this.sts = createSts({ iam: this.iam.directory, authorizer: this.iam.authorizer, secrets, credentials, root });
     this.platform = {
       config: this.config,
       clock: this.clock,

@@ -26,7 +26,7 @@ import { loadMasterKey, SecretBox } from './store/secrets.js';
 import { migrateSqlite, SqliteDatabase } from './store/sqlite.js';
 import { CompositeCredentialResolver, loadRootCredentials } from './credentials.js';
 import { Edge, type EdgeServices } from './server/edge.js';
-import { healthRoute, outboxRoute } from './server/internal.js';
+import { healthRoute, localHostNames, outboxRoute } from './server/internal.js';
 import type { RawRoute } from './protocols/http.js';
 import { VERSION } from './version.js';
 
@@ -92,7 +92,8 @@ export class Gatehouse {
 
     const json = new Map<string, ApiService>();
     const query = new Map<string, ApiService>();
-    const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root)];
+    const localHosts = localHostNames([new URL(this.config.publicUrl).hostname, this.config.host]);
+    const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root, localHosts)];
     query.set('iam', this.iam.service);
     query.set('sts', this.sts.service);
     this.cognitoIdp = createCognitoIdpService(this.platform);

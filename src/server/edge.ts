@@ -55,6 +55,8 @@ export class Edge {
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     const request = this.#toEdgeRequest(req, res);
     res.setHeader('x-amz-request-id', request.requestId);
+    // No answer of Gatehouse's is to be sniffed into something other than its declared type.
+    res.setHeader('x-content-type-options', 'nosniff');
     res.on('finish', () => this.#logLine(request));
     this.#route(request).catch((err: unknown) => {
       this.log.error({ err, requestId: request.requestId }, 'request failed outside any service');

@@ -73,7 +73,15 @@ export class Gatehouse {
     this.#db = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')));
     migrateSqlite(this.#db, SCHEMAS);
 
-    const mailer = new DefaultMailer(this.#db, this.log, this.config.mailFrom, this.config.smtpUrl, () => this.clock.now());
+    const mailer = new DefaultMailer(this.#db, this.log, this.config.mailFrom, this.config.smtpUrl, () => this.clock.now(), {
+      maxAgeMs: this.config.outboxMaxAgeHours * 3600 * 1000,
+      maxMessages: this.config.outboxMaxMessages,
+    });
+    // Once, at start-up: where text messages (codes, invitations) will go.
+    this.log.info(
+      { event: 'sms.destination', destination: 'outbox' },
+      'SMS messages go to the outbox (a development default: no SMS gateway is configured); read them at /_gatehouse/outbox',
+    );
     const credentials = new CompositeCredentialResolver(root, this.config.accountId);
     // IAM first: its authorizer is the platform's, and STS vouches for temporary credentials.
     this.iam = createIam({ db: this.#db, accountId: this.config.accountId, log: this.log });

@@ -25,6 +25,10 @@ export interface Config {
   /** Host suffix for static website endpoints (`<bucket>.<suffix>`). */
   websiteHostSuffix: string;
   logLevel: LogLevel;
+  /** Outbox messages older than this are deleted (they hold codes and temporary passwords). */
+  outboxMaxAgeHours: number;
+  /** At most this many messages are kept in the outbox; the oldest go first. */
+  outboxMaxMessages: number;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -50,6 +54,8 @@ export const FLAGS: Readonly<Record<string, string>> = {
   's3-host-suffix': 'GATEHOUSE_S3_HOST_SUFFIX',
   'website-host-suffix': 'GATEHOUSE_WEBSITE_HOST_SUFFIX',
   'log-level': 'GATEHOUSE_LOG_LEVEL',
+  'outbox-max-age-hours': 'GATEHOUSE_OUTBOX_MAX_AGE_HOURS',
+  'outbox-max-messages': 'GATEHOUSE_OUTBOX_MAX_MESSAGES',
 };
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -134,6 +140,9 @@ export function loadConfig(
     throw new ConfigError('GATEHOUSE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const outboxMaxAgeHours = positiveInteger('GATEHOUSE_OUTBOX_MAX_AGE_HOURS', get('GATEHOUSE_OUTBOX_MAX_AGE_HOURS') ?? '24', 24 * 365);
+  const outboxMaxMessages = positiveInteger('GATEHOUSE_OUTBOX_MAX_MESSAGES', get('GATEHOUSE_OUTBOX_MAX_MESSAGES') ?? '1000', 1_000_000);
+
   return {
     port,
     host,
@@ -149,7 +158,15 @@ export function loadConfig(
     s3HostSuffix,
     websiteHostSuffix,
     logLevel,
+    outboxMaxAgeHours,
+    outboxMaxMessages,
   };
+}
+
+function positiveInteger(variable: string, raw: string, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new ConfigError(variable, `"${raw}" is not a whole number from 1 to ${max}`);
+  return n;
 }
 
 function parsePort(raw: string): number {

@@ -18,6 +18,7 @@ import { WebAuthnStore } from './store/webauthn.js';
 import { HostedStore } from './store/hosted.js';
 import { OAuthStore } from './store/oauth.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
+import { AttemptStore } from './store/attempts.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
 
@@ -28,6 +29,7 @@ export class IdpContext {
   readonly groups: GroupStore;
   readonly mfa: MfaStore;
   readonly webauthn: WebAuthnStore;
+  readonly attempts: AttemptStore;
   readonly hosted: HostedStore;
   readonly oauth: OAuthStore;
   readonly codes: Codes;
@@ -43,7 +45,8 @@ export class IdpContext {
     this.webauthn = new WebAuthnStore(platform.db);
     this.hosted = new HostedStore(platform.db, platform.secrets);
     this.oauth = new OAuthStore(platform.db);
-    this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens);
+    this.attempts = new AttemptStore(platform.db);
+    this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));
   }

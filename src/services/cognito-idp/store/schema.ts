@@ -182,6 +182,20 @@ export const cognitoIdpSchema: Schema = {
     },
     {
       version: 6,
+      description: 'events counted against hourly limits (codes sent, wrong codes), shared by every process on the store',
+      sql: `
+      CREATE TABLE cognito_idp_attempts (
+        pool_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_attempts_key ON cognito_idp_attempts (pool_id, kind, subject, at);
+      CREATE INDEX cognito_idp_attempts_at ON cognito_idp_attempts (at);
+      `,
+    },
+    {
+      version: 7,
       description: "users' MFA settings and TOTP secrets (sealed), with the last accepted TOTP time step",
       sql: `
       CREATE TABLE cognito_idp_user_mfa (
@@ -197,7 +211,7 @@ export const cognitoIdpSchema: Schema = {
       `,
     },
     {
-      version: 7,
+      version: 8,
       description: "users' passkeys (WebAuthn credentials: public key, signature counter, transports)",
       sql: `
       CREATE TABLE cognito_idp_webauthn_credentials (
@@ -217,7 +231,7 @@ export const cognitoIdpSchema: Schema = {
       `,
     },
     {
-      version: 8,
+      version: 9,
       description: 'refresh-token rotation: the token a session replaced, and until when it still works',
       sql: `
       ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN prev_token_hash TEXT;

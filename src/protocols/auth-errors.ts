@@ -19,6 +19,7 @@ const AUTH_ERRORS: Record<Protocol, Record<SigV4FailureKind | 'denied', [code: s
     'expired-request': ['InvalidSignatureException', 400],
     'invalid-token': ['UnrecognizedClientException', 400],
     'expired-token': ['ExpiredTokenException', 400],
+    'unsigned-headers': ['IncompleteSignatureException', 400],
     denied: ['AccessDeniedException', 400],
   },
   query: {
@@ -31,6 +32,7 @@ const AUTH_ERRORS: Record<Protocol, Record<SigV4FailureKind | 'denied', [code: s
     'expired-request': ['SignatureDoesNotMatch', 403],
     'invalid-token': ['InvalidClientTokenId', 403],
     'expired-token': ['ExpiredToken', 403],
+    'unsigned-headers': ['IncompleteSignature', 403],
     denied: ['AccessDenied', 403],
   },
 };

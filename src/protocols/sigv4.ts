@@ -25,14 +25,16 @@ export type SigV4FailureKind =
   | 'expired-request'
   /** Session token altered, unknown, or not the one issued with the key. */
   | 'invalid-token'
-  | 'expired-token';
+  | 'expired-token'
+  /** The signature is good but x-amz-* headers outside SignedHeaders came with it (detail.headersNotSigned). */
+  | 'unsigned-headers';
 
 export class SigV4Failure {
   constructor(
     readonly kind: SigV4FailureKind,
     readonly message: string,
     /** For signature mismatches: what the server signed, which S3 returns to help debugging. */
-    readonly detail: { stringToSign?: string; canonicalRequest?: string; accessKeyId?: string } = {},
+    readonly detail: { stringToSign?: string; canonicalRequest?: string; accessKeyId?: string; headersNotSigned?: string[] } = {},
   ) {}
 }
 
@@ -323,5 +325,27 @@ export function verifySigV4(req: SignedRequest, p: SigV4Params, opts: VerifyOpti
       { stringToSign, canonicalRequest, accessKeyId: p.accessKeyId },
     );
   }
+  const notSigned = unsignedAmzHeaders(req, p);
+  if (notSigned.length > 0) {
+    return new SigV4Failure('unsigned-headers', 'There were headers present in the request which were not signed', { headersNotSigned: notSigned });
+  }
   return undefined;
+}
+
+/**
+ * The `x-amz-*` headers a request carries that its signature does not cover. Every service acts
+ * on such headers (S3's x-amz-copy-source and x-amz-acl, the JSON APIs' x-amz-target), so a
+ * signature over fewer would let whoever holds a signed request (a presigned URL, a captured
+ * call) make it another one. Presigned requests may add x-amz-content-sha256 unsigned, as
+ * AWS allows: the presigner cannot know the body, and S3 checks the hash against it anyway.
+ * Signers leave only non-x-amz headers unsigned (user-agent, x-amzn-trace-id, expect, …).
+ */
+export function unsignedAmzHeaders(req: SignedRequest, p: Pick<SigV4Params, 'signedHeaders' | 'presigned'>): string[] {
+  const out: string[] = [];
+  for (const name of Object.keys(req.headers)) {
+    if (!name.startsWith('x-amz-') || p.signedHeaders.includes(name)) continue;
+    if (p.presigned && name === 'x-amz-content-sha256') continue;
+    out.push(name);
+  }
+  return out;
 }

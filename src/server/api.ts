@@ -154,7 +154,10 @@ async function authenticate(
     now: deps.clock.now(),
     maxSkewMs: MAX_SKEW_MS,
   });
-  if (failure !== undefined) throw authError(protocol, failure.kind, failure.message);
+  if (failure !== undefined) {
+    const names = failure.detail.headersNotSigned;
+    throw authError(protocol, failure.kind, names === undefined ? failure.message : `${failure.message}: ${names.join(', ')}`);
+  }
   return resolved.principal;
 }
 

@@ -172,6 +172,8 @@ function verifyFailure(f: SigV4Failure, p: SigV4Params, now: number): ServiceErr
         Expires: isoTimestamp(new Date(amzDateToMs(p.amzDate) + (p.expires ?? 0) * 1000)),
         ServerTime: isoTimestamp(new Date(now)),
       });
+    case 'unsigned-headers':
+      return err('AccessDenied', f.message, 403, { HeadersNotSigned: (f.detail.headersNotSigned ?? []).join(', ') });
     case 'bad-signature': {
       const sts = f.detail.stringToSign ?? '';
       const cr = f.detail.canonicalRequest ?? '';

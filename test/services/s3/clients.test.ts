@@ -97,6 +97,10 @@ describe('S3 through aws-sdk v2', () => {
   });
 });
 
+// Each of these tests starts the (Python) AWS CLI some fifteen times: a few seconds each on a
+// loaded two-core machine, past the default minute when other suites run beside them.
+const CLI_TEST_TIMEOUT = 180_000;
+
 describe('S3 through the AWS CLI', () => {
   it('cp, ls, sync and rm with the high-level commands', async () => {
     const c = (args: string[]) => awsCli(server.url, server.credentials, args);
@@ -140,7 +144,7 @@ describe('S3 through the AWS CLI', () => {
     expect(empty.code).toBe(0);
     expect(empty.stdout.trim() === '' || !('Contents' in (JSON.parse(empty.stdout) as object))).toBe(true);
     expect((await c(['s3', 'rb', 's3://cli-bucket'])).code).toBe(0);
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('s3api calls and their errors', async () => {
     const c = (args: string[]) => awsCli(server.url, server.credentials, args);
@@ -167,7 +171,7 @@ describe('S3 through the AWS CLI', () => {
     const pre = await fetch(`${server.url}/cli-api/k.txt`, { method: 'OPTIONS', headers: { origin: 'http://site.example.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,x-amz-date' } });
     expect(pre.status).toBe(200);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
-  });
+  }, CLI_TEST_TIMEOUT);
 });
 
 describe('S3 through boto3', () => {

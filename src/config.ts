@@ -25,6 +25,8 @@ export interface Config {
   /** Host suffix for static website endpoints (`<bucket>.<suffix>`). */
   websiteHostSuffix: string;
   logLevel: LogLevel;
+  /** Who may read /_gatehouse/metrics: `local` (as the outbox: loopback or root Basic), `open`, `off`. */
+  metrics?: 'local' | 'open' | 'off';
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -50,6 +52,7 @@ export const FLAGS: Readonly<Record<string, string>> = {
   's3-host-suffix': 'GATEHOUSE_S3_HOST_SUFFIX',
   'website-host-suffix': 'GATEHOUSE_WEBSITE_HOST_SUFFIX',
   'log-level': 'GATEHOUSE_LOG_LEVEL',
+  metrics: 'GATEHOUSE_METRICS',
 };
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -134,6 +137,11 @@ export function loadConfig(
     throw new ConfigError('GATEHOUSE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const metrics = get('GATEHOUSE_METRICS') ?? 'local';
+  if (metrics !== 'local' && metrics !== 'open' && metrics !== 'off') {
+    throw new ConfigError('GATEHOUSE_METRICS', 'must be one of local, open, off');
+  }
+
   return {
     port,
     host,
@@ -149,6 +157,7 @@ export function loadConfig(
     s3HostSuffix,
     websiteHostSuffix,
     logLevel,
+    metrics,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Gatehouse's own routes under `/_gatehouse/` (never a bucket name: buckets cannot start
- * with `_`): health, and the outbox where mail lands when no SMTP server is configured.
+ * with `_`): the outbox where mail lands when no SMTP server is configured.
  * @module
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -9,17 +9,6 @@ import type { RootCredentials } from '../credentials.js';
 import { isLoopback, send, type EdgeRequest, type RawRoute } from '../protocols/http.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
-
-export function healthRoute(version: string): RawRoute {
-  return {
-    name: 'gatehouse.health',
-    matches: (r) => r.path === '/_gatehouse/health' && (r.method === 'GET' || r.method === 'HEAD'),
-    handle: (r) => {
-      send(r.res, 200, JSON_TYPE, JSON.stringify({ status: 'ok', version }));
-      return Promise.resolve();
-    },
-  };
-}
 
 /**
  * A client on this host, connected directly. A reverse proxy on this host also connects from
@@ -40,7 +29,7 @@ function equal(a: string, b: string): boolean {
  * The outbox holds verification codes, so it answers clients on this host (not proxied), or
  * anyone presenting the root access key id and secret as HTTP Basic credentials.
  */
-function mayReadOutbox(r: EdgeRequest, root: RootCredentials): boolean {
+export function mayReadOutbox(r: EdgeRequest, root: RootCredentials): boolean {
   if (isLocalClient(r)) return true;
   const auth = r.req.headers.authorization;
   if (auth?.startsWith('Basic ') !== true) return false;

@@ -14,6 +14,7 @@ const HELP = `gatehouse ${VERSION}: AWS-compatible Cognito, IAM, STS and S3 on o
 
 Usage:
   gatehouse serve [flags]          start the server
+  gatehouse credentials            print the root credentials kept in the data dir (as export lines)
   gatehouse outbox [--to ADDRESS]  print messages kept in the outbox of a running server
                                    (gatehouse outbox --help for its options)
   gatehouse demo [--page FILE]     set up the walkthrough's pools, roles and website bucket on a
@@ -57,15 +58,36 @@ async function serve(args: string[]): Promise<void> {
     if (typeof v === 'string') overrides[env] = v;
   }
   let gatehouse: Gatehouse;
+  // Generated credentials are shown once: also when a later step of the start fails, or they
+  // would sit in the data dir unseen (`gatehouse credentials` prints them again).
+  let credentialsFile: string | undefined;
+  let hadCredentials = true;
+  const showNewCredentials = (): void => {
+    if (credentialsFile === undefined || hadCredentials || !fs.existsSync(credentialsFile)) return;
+    hadCredentials = true;
+    const c = readCredentialsFile(credentialsFile);
+    if (c === undefined) return;
+    process.stderr.write(
+      `\nGenerated root credentials (shown once; kept in ${credentialsFile}; \`gatehouse credentials\` prints them again):\n` +
+        `  AWS_ACCESS_KEY_ID=${c.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n\n`,
+    );
+  };
   try {
-    gatehouse = Gatehouse.create({ config: loadConfig(process.env, overrides) });
+    const config = loadConfig(process.env, overrides);
+    if (config.rootAccessKeyId === undefined) {
+      credentialsFile = path.join(config.dataDir, 'root-credentials.json');
+      hadCredentials = fs.existsSync(credentialsFile);
+    }
+    gatehouse = Gatehouse.create({ config });
   } catch (err) {
+    showNewCredentials();
     if (err instanceof ConfigError) fail(`bad configuration: ${err.message}`);
     // The data dir cannot be created, entered or written (EACCES, ENOTDIR, EROFS, …).
     const e = err as NodeJS.ErrnoException;
     if (typeof e.code === 'string' && typeof e.syscall === 'string') fail(`GATEHOUSE_DATA_DIR: ${e.message}`);
     throw err;
   }
+  showNewCredentials();
   let url: string;
   try {
     url = await gatehouse.listen();
@@ -76,12 +98,6 @@ async function serve(args: string[]): Promise<void> {
     throw err;
   }
   const c = gatehouse.config;
-  if (gatehouse.rootCreated) {
-    process.stderr.write(
-      `\nGenerated root credentials (shown once; kept in ${c.dataDir}/root-credentials.json):\n` +
-        `  AWS_ACCESS_KEY_ID=${gatehouse.platform.root.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${gatehouse.platform.root.secretAccessKey}\n\n`,
-    );
-  }
   // Before the ready line: whoever reads it may signal at once, and without a listener a signal kills.
   const stop = (signal: string): void => {
     gatehouse.log.info({ event: 'shutdown', signal }, 'shutting down');
@@ -265,6 +281,41 @@ function demoCredentials(dataDir: string): { accessKeyId: string; secretAccessKe
   }
 }
 
+function readCredentialsFile(file: string): { accessKeyId: string; secretAccessKey: string } | undefined {
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { accessKeyId?: unknown; secretAccessKey?: unknown };
+    if (typeof saved.accessKeyId === 'string' && typeof saved.secretAccessKey === 'string') return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey };
+  } catch {
+    // Missing or unreadable: the caller says so.
+  }
+  return undefined;
+}
+
+const CREDENTIALS_HELP = `Usage: gatehouse credentials [--data-dir DIR] [--json]
+
+Prints the root credentials Gatehouse generated on its first start, from DIR/root-credentials.json
+(DIR defaults to GATEHOUSE_DATA_DIR or ./.gatehouse), as lines for a shell's export, or as JSON.
+With GATEHOUSE_ROOT_ACCESS_KEY_ID set the server uses those and nothing was generated.
+`;
+
+function credentials(args: string[]): void {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${CREDENTIALS_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(CREDENTIALS_HELP);
+    return;
+  }
+  const dataDir = path.resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env.GATEHOUSE_DATA_DIR || './.gatehouse');
+  const file = path.join(dataDir, 'root-credentials.json');
+  const c = readCredentialsFile(file);
+  if (c === undefined) fail(`no root credentials in ${file} (they are generated on the first start of \`gatehouse serve\` with that data dir)`);
+  process.stdout.write(values.json === true ? JSON.stringify(c) + '\n' : `AWS_ACCESS_KEY_ID=${c.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -272,6 +323,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case 'outbox':
       return outbox(rest);
+    case 'credentials':
+      return credentials(rest);
     case 'demo':
       return demo(rest);
     case '--version':

@@ -14,6 +14,8 @@ const HELP = `gatehouse ${VERSION}: AWS-compatible Cognito, IAM, STS and S3 on o
 
 Usage:
   gatehouse serve [flags]          start the server
+  gatehouse apply FILE             apply an init document (JSON or YAML) to a running server
+                                   (gatehouse apply --help for its options)
   gatehouse credentials            print the root credentials kept in the data dir (as export lines)
   gatehouse outbox [--to ADDRESS]  print messages kept in the outbox of a running server
                                    (gatehouse outbox --help for its options)
@@ -108,6 +110,25 @@ async function serve(args: string[]): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  if (c.init !== undefined) {
+    // The ready line waits for the init document: whoever waits for it may use what it declares.
+    const local = `http://${c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
+    try {
+      const { applyFile, summary } = await import('./init/apply.js');
+      const result = await applyFile(c.init, c.initOutput, {
+        url: local,
+        region: c.region,
+        credentials: { accessKeyId: gatehouse.platform.root.accessKeyId, secretAccessKey: gatehouse.platform.root.secretAccessKey },
+        websiteUrl: (bucket) => websiteUrlOf(url, c.websiteHostSuffix, bucket),
+        say: (line) => gatehouse.log.info({ event: 'init' }, `init: ${line}`),
+      });
+      gatehouse.log.info({ event: 'init', file: c.init, output: c.initOutput, changed: result.changed }, summary(result));
+    } catch (err) {
+      process.stderr.write(`gatehouse: GATEHOUSE_INIT: ${(err as Error).message}\n`);
+      await gatehouse.close();
+      process.exit(2);
+    }
+  }
   gatehouse.log.info(
     { event: 'ready', url, region: c.region, accountId: c.accountId, dataDir: c.dataDir, mail: c.smtpUrl === undefined ? 'outbox' : 'smtp', version: VERSION },
     `gatehouse ready at ${url}`,
@@ -291,6 +312,55 @@ function readCredentialsFile(file: string): { accessKeyId: string; secretAccessK
   return undefined;
 }
 
+/** `http://<bucket>.<suffix>:<port>/` on the URL's own port. */
+function websiteUrlOf(base: string, suffix: string, bucket: string): string {
+  const u = new URL(base);
+  return `${u.protocol}//${bucket}.${suffix}${u.port === '' ? '' : `:${u.port}`}/`;
+}
+
+const APPLY_HELP = `Usage: gatehouse apply FILE [--url URL] [--output FILE]
+
+Applies an init document (JSON, or YAML; schema in schemas/init.schema.json) to a running
+Gatehouse: user pools with clients, groups and users, identity pools, IAM policies and roles,
+buckets with policy, CORS, website and files. What exists and matches is left alone, so applying
+the same file again changes nothing. --output writes the ids, ARNs and client secrets as JSON
+(mode 0600). --url defaults to GATEHOUSE_PUBLIC_URL or http://127.0.0.1:4566; the root key comes
+from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, GATEHOUSE_ROOT_*, or the data dir.
+`;
+
+async function apply(args: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${APPLY_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(APPLY_HELP);
+    return;
+  }
+  if (positionals.length !== 1) fail(`give one init file\n\n${APPLY_HELP}`);
+  const config = loadConfig(process.env, {});
+  const url = (typeof values.url === 'string' ? values.url : process.env.GATEHOUSE_PUBLIC_URL || 'http://127.0.0.1:4566').replace(/\/+$/, '');
+  const { applyFile, summary, InitError } = await import('./init/apply.js');
+  try {
+    const result = await applyFile(positionals[0]!, typeof values.output === 'string' ? path.resolve(values.output) : undefined, {
+      url,
+      region: config.region,
+      credentials: demoCredentials(config.dataDir),
+      websiteUrl: (bucket) => websiteUrlOf(url, config.websiteHostSuffix, bucket),
+      say: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`${summary(result)}\n`);
+  } catch (err) {
+    if (err instanceof InitError) fail(err.message);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ECONNREFUSED' || (err as Error).message.includes('ECONNREFUSED')) fail(`no Gatehouse answers at ${url} (set --url or GATEHOUSE_PUBLIC_URL)`);
+    throw err;
+  }
+}
+
 const CREDENTIALS_HELP = `Usage: gatehouse credentials [--data-dir DIR] [--json]
 
 Prints the root credentials Gatehouse generated on its first start, from DIR/root-credentials.json
@@ -325,6 +395,8 @@ async function main(argv: string[]): Promise<void> {
       return outbox(rest);
     case 'credentials':
       return credentials(rest);
+    case 'apply':
+      return apply(rest);
     case 'demo':
       return demo(rest);
     case '--version':

@@ -4,6 +4,7 @@
  * variable, because a server that half-starts on a typo is worse than one that refuses.
  * @module
  */
+import fs from 'node:fs';
 import path from 'node:path';
 
 export interface Config {
@@ -27,6 +28,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Who may read /_gatehouse/metrics: `local` (as the outbox: loopback or root Basic), `open`, `off`. */
   metrics?: 'local' | 'open' | 'off';
+  /** An init document applied after start, before the ready line (GATEHOUSE_INIT). */
+  init?: string;
+  /** Where the applied document's ids, ARNs and secrets are written (default <data dir>/init-outputs.json). */
+  initOutput?: string;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -53,6 +58,8 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'website-host-suffix': 'GATEHOUSE_WEBSITE_HOST_SUFFIX',
   'log-level': 'GATEHOUSE_LOG_LEVEL',
   metrics: 'GATEHOUSE_METRICS',
+  init: 'GATEHOUSE_INIT',
+  'init-output': 'GATEHOUSE_INIT_OUTPUT',
 };
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -142,6 +149,10 @@ export function loadConfig(
     throw new ConfigError('GATEHOUSE_METRICS', 'must be one of local, open, off');
   }
 
+  const initRaw = get('GATEHOUSE_INIT');
+  const init = initRaw === undefined ? undefined : path.resolve(initRaw);
+  if (init !== undefined && !fs.existsSync(init)) throw new ConfigError('GATEHOUSE_INIT', `${init} does not exist`);
+
   return {
     port,
     host,
@@ -158,6 +169,7 @@ export function loadConfig(
     websiteHostSuffix,
     logLevel,
     metrics,
+    ...(init === undefined ? {} : { init, initOutput: path.resolve(get('GATEHOUSE_INIT_OUTPUT') ?? path.join(dataDir, 'init-outputs.json')) }),
   };
 }
 

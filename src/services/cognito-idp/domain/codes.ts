@@ -3,11 +3,14 @@
  * (bound to pool, user and purpose), compared in constant time, with an attempt limit and
  * AWS's lifetimes (24 hours to confirm a sign-up or an attribute, 1 hour to reset a password). Anyone who
  * knows a username may ask for a code to be mailed, so requests per user are limited too.
+ * A code is bound to the email or phone number it was sent to: it proves control of that value
+ * only, so it verifies nothing once the user's value differs (a changed value also voids it).
  * @module
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { attemptLimit, codeMismatch, expiredCode } from '../errors.js';
-import type { CodePurpose, StoredCode, TokenStore } from '../store/tokens.js';
+import type { CodePurpose, SentTo, StoredCode, TokenStore } from '../store/tokens.js';
+import type { User } from '../store/users.js';
 import { HourlyLimit } from './hourly-limit.js';
 
 export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
@@ -40,20 +43,25 @@ export class Codes {
     this.#requests.count(key, now);
   }
 
-  /** Issues a fresh code (replacing any earlier one) and returns it for delivery. */
-  async issue(poolId: string, sub: string, purpose: CodePurpose, now: number, pendingValue?: string): Promise<string> {
+  /**
+   * Issues a fresh code (replacing any earlier one) for delivery to `sentTo`; `pendingValue`
+   * is the new value a held change waits with (then `sentTo` names that value).
+   */
+  async issue(poolId: string, sub: string, purpose: CodePurpose, now: number, sentTo: SentTo, pendingValue?: string): Promise<string> {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.store.putCode(poolId, sub, purpose, this.#hash(poolId, sub, purpose, code), now + CODE_LIFETIME_MS[purpose], now, pendingValue);
+    await this.store.putCode(poolId, sub, purpose, { hash: this.#hash(poolId, sub, purpose, code), sentTo, expiresAt: now + CODE_LIFETIME_MS[purpose], pendingValue }, now);
     return code;
   }
 
   /**
-   * Checks a code; throws CodeMismatchException, ExpiredCodeException (also when there is no
-   * code) or LimitExceededException. The caller deletes the code once its change is made.
+   * Checks a code of `user`; throws CodeMismatchException, ExpiredCodeException (also when
+   * there is no code, or the value it was sent to is no longer the user's) or
+   * LimitExceededException. The caller deletes the code once its change is made.
    */
-  async check(poolId: string, sub: string, purpose: CodePurpose, code: string, now: number): Promise<StoredCode> {
+  async check(user: User, purpose: CodePurpose, code: string, now: number): Promise<StoredCode> {
+    const { poolId, sub } = user;
     const stored = await this.store.getCode(poolId, sub, purpose);
-    if (stored === undefined) throw expiredCode();
+    if (stored === undefined || !stillBound(user, stored)) throw expiredCode();
     if (stored.attempts >= MAX_ATTEMPTS) throw attemptLimit();
     if (now > stored.expiresAt) throw expiredCode();
     const want = Buffer.from(stored.codeHash, 'base64');
@@ -64,4 +72,12 @@ export class Codes {
     }
     return stored;
   }
+}
+
+/** A held change's code confirms the value it waits with; any other code the user's current value. */
+function stillBound(user: User, stored: StoredCode): boolean {
+  const to = stored.sentTo;
+  if (to === undefined) return false;
+  if (stored.pendingValue !== undefined) return stored.pendingValue === to.value;
+  return user.attributes.get(to.attribute) === to.value;
 }

@@ -7,6 +7,7 @@
 import type { CodeDeliveryDetailsType } from '../api.generated.js';
 import type { Logger } from '../../../log.js';
 import type { Mailer } from '../../../mail/mailer.js';
+import type { SentTo } from '../store/tokens.js';
 import type { User } from '../store/users.js';
 import {
   DEFAULT_EMAIL_MESSAGE,
@@ -38,6 +39,11 @@ export function deliveryDetails(medium: Medium, destination: string): CodeDelive
   return medium === 'EMAIL'
     ? { Destination: maskEmail(destination), DeliveryMedium: 'EMAIL', AttributeName: 'email' }
     : { Destination: maskPhone(destination), DeliveryMedium: 'SMS', AttributeName: 'phone_number' };
+}
+
+/** The attribute whose value a code delivered by `dest` is bound to. */
+export function sentTo(dest: { medium: Medium; to: string }): SentTo {
+  return { attribute: dest.medium === 'EMAIL' ? 'email' : 'phone_number', value: dest.to };
 }
 
 /** Where a sign-up code goes: phone when it is auto-verified (AWS prefers SMS), else email. */

@@ -10,7 +10,7 @@ import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { missingRequired, requiredAttributesError, toAttributeList, validateAttributeWrites } from '../domain/attributes.js';
 import { parseFilter } from '../domain/filter.js';
-import { recoveryDestination, type Medium } from '../domain/messages.js';
+import { recoveryDestination, sentTo, type Medium } from '../domain/messages.js';
 import { checkPasswordPolicy, temporaryPassword } from '../domain/password-policy.js';
 import { caseSensitive, type PoolConfig } from '../domain/pool-config.js';
 import { invalidParameter, notAuthorized, unsupportedUserState, userNotFound } from '../errors.js';
@@ -157,7 +157,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const now = ctx.now();
       user.status = 'RESET_REQUIRED';
       await save(pool, user, now);
-      const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now);
+      const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now, sentTo(dest));
       await idp.messages.sendCode(pool.config, dest, code, 'AdminResetUserPassword');
       return {};
     },
@@ -183,6 +183,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
         if (def === undefined) throw invalidParameter(`Invalid attribute name: ${name}`);
         if (name === 'sub' || def.Required === true || def.Mutable === false) throw invalidParameter(`Cannot delete the required or immutable attribute ${name}`);
         user.attributes.delete(name);
+        if (name === 'email' || name === 'phone_number') await idp.tokens.voidCodesSentTo(pool.id, user.sub, name);
       }
       await save(pool, user, ctx.now());
       return {};

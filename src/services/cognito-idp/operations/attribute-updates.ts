@@ -40,7 +40,7 @@ export async function sendAttributeCode(
   if (to === undefined || to === '') throw invalidParameter(`The user has no ${attribute} to verify.`);
   const purpose = `Verify:${attribute}` as const;
   if (opts.limited) idp.codes.limitRequests(pool.id, user.sub, purpose, now);
-  const code = await idp.codes.issue(pool.id, user.sub, purpose, now, opts.pending);
+  const code = await idp.codes.issue(pool.id, user.sub, purpose, now, { attribute, value: to }, opts.pending);
   return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose)), AttributeName: attribute };
 }
 
@@ -98,6 +98,8 @@ export async function applyAttributeWrites(idp: IdpContext, pool: UserPool, user
         throw aliasExists(k);
       }
       if (!writes.has(`${k}_verified`)) user.attributes.set(`${k}_verified`, 'false');
+      // A code sent to the old value must not verify the new one (nor reset a password).
+      await idp.tokens.voidCodesSentTo(pool.id, user.sub, k, tx);
     }
     if (k === 'preferred_username' && v !== '' && (pool.config.AliasAttributes ?? []).includes('preferred_username')) {
       const other = await idp.users.byUsername(pool.id, v, cs, tx);

@@ -8,7 +8,7 @@ import type { OperationHandlers } from '../../types.js';
 import type { CodeDeliveryDetailsType, Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { isEmail, isPhoneNumber, missingRequired, requiredAttributesError } from '../domain/attributes.js';
-import { deliveryDetails, recoveryDestination, signUpDestination } from '../domain/messages.js';
+import { deliveryDetails, recoveryDestination, sentTo, signUpDestination } from '../domain/messages.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { aliasExists, codeMismatch, invalidParameter, notAuthorized, userDisabled, userNotFound } from '../errors.js';
@@ -65,7 +65,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       ctx.log.info({ event: 'cognito-idp.sign-up', userPoolId: pool.id, sub: user.sub }, 'user signed up');
       const dest = signUpDestination(pool.config, user);
       if (dest === undefined) return { UserConfirmed: false, UserSub: user.sub };
-      const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now);
+      const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now, sentTo(dest));
       const details = await idp.messages.sendCode(pool.config, dest, code, 'SignUp');
       return { UserConfirmed: false, UserSub: user.sub, CodeDeliveryDetails: details };
     },
@@ -78,7 +78,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       idp.checkSecret(client, input.SecretHash, [input.Username, user.username], 'other');
       if (user.status !== 'UNCONFIRMED') throw notAuthorized(`User cannot be confirmed. Current status is ${user.status}`);
       const now = ctx.now();
-      await idp.codes.check(pool.id, user.sub, 'SignUp', input.ConfirmationCode, now);
+      await idp.codes.check(user, 'SignUp', input.ConfirmationCode, now);
       const dest = signUpDestination(pool.config, user);
       const attribute = dest?.medium === 'SMS' ? 'phone_number' : dest?.medium === 'EMAIL' ? 'email' : undefined;
       const cs = caseSensitive(pool.config);
@@ -119,7 +119,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       const dest = signUpDestination(pool.config, user);
       if (dest === undefined) throw invalidParameter('Auto verification not turned on.');
       idp.codes.limitRequests(pool.id, user.sub, 'SignUp', ctx.now());
-      const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', ctx.now());
+      const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', ctx.now(), sentTo(dest));
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ResendConfirmationCode') };
     },
 
@@ -144,7 +144,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
       }
       idp.codes.limitRequests(pool.id, user.sub, 'ForgotPassword', ctx.now());
-      const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', ctx.now());
+      const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', ctx.now(), sentTo(dest));
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ForgotPassword') };
     },
 
@@ -155,7 +155,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       });
       idp.checkSecret(client, input.SecretHash, [input.Username, user.username], 'other');
       const now = ctx.now();
-      await idp.codes.check(pool.id, user.sub, 'ForgotPassword', input.ConfirmationCode, now);
+      await idp.codes.check(user, 'ForgotPassword', input.ConfirmationCode, now);
       checkPasswordPolicy(pool.config, input.Password);
       Object.assign(user, passwordVerifier(pool, user.username, input.Password));
       if (user.status === 'RESET_REQUIRED' || user.status === 'FORCE_CHANGE_PASSWORD') user.status = 'CONFIRMED';

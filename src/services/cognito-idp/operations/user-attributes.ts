@@ -69,7 +69,10 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
         if (name === 'email' || name === 'phone_number') user.attributes.delete(`${name}_verified`);
       }
       user.updatedAt = now;
-      await idp.users.save(user, caseSensitive(pool.config));
+      await idp.platform.db.transaction(async (tx) => {
+        await idp.users.save(user, caseSensitive(pool.config), tx);
+        for (const name of input.UserAttributeNames) if (name === 'email' || name === 'phone_number') await idp.tokens.voidCodesSentTo(pool.id, user.sub, name, tx);
+      });
       return {};
     },
 
@@ -88,7 +91,7 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
       const { pool, user } = await signedIn(input.AccessToken, now);
       const attribute = verifiable(input.AttributeName);
       const purpose = `Verify:${attribute}` as const;
-      const { pendingValue } = await idp.codes.check(pool.id, user.sub, purpose, input.Code, now);
+      const { pendingValue } = await idp.codes.check(user, purpose, input.Code, now);
       user.updatedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         // A held change takes effect now, checked for uniqueness as any change is.

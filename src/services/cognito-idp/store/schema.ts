@@ -103,5 +103,11 @@ export const cognitoIdpSchema: Schema = {
       description: 'a new email or phone number waiting for its code (AttributesRequireVerificationBeforeUpdate)',
       sql: 'ALTER TABLE cognito_idp_codes ADD COLUMN pending_value TEXT;',
     },
+    {
+      version: 3,
+      // Codes from before this migration have neither and verify nothing: they are asked for again.
+      description: 'the email or phone number a code was sent to (a code proves control of that value only)',
+      sql: 'ALTER TABLE cognito_idp_codes ADD COLUMN sent_attribute TEXT; ALTER TABLE cognito_idp_codes ADD COLUMN sent_value TEXT;',
+    },
   ],
 };

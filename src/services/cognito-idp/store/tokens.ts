@@ -10,8 +10,16 @@ import type { Database, Sql } from '../../../store/database.js';
 export type VerifiableAttribute = 'email' | 'phone_number';
 export type CodePurpose = 'SignUp' | 'ForgotPassword' | `Verify:${VerifiableAttribute}`;
 
+/** Where a code was sent: it proves control of that value only, while the user still has it. */
+export interface SentTo {
+  attribute: VerifiableAttribute;
+  value: string;
+}
+
 export interface StoredCode {
   codeHash: string;
+  /** Absent for codes stored before codes were bound (those verify nothing). */
+  sentTo: SentTo | undefined;
   expiresAt: number;
   attempts: number;
   /** The new value a Verify:<attribute> code confirms, when the pool holds changes until then. */
@@ -46,23 +54,44 @@ interface RefreshRow {
 export class TokenStore {
   constructor(private readonly db: Database) {}
 
-  async putCode(poolId: string, sub: string, purpose: CodePurpose, codeHash: string, expiresAt: number, now: number, pendingValue?: string): Promise<void> {
+  async putCode(
+    poolId: string,
+    sub: string,
+    purpose: CodePurpose,
+    code: { hash: string; sentTo: SentTo; expiresAt: number; pendingValue: string | undefined },
+    now: number,
+  ): Promise<void> {
     await this.db.run(
-      `INSERT INTO cognito_idp_codes (pool_id, sub, purpose, code_hash, expires_at, attempts, created_at, pending_value) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+      `INSERT INTO cognito_idp_codes (pool_id, sub, purpose, code_hash, expires_at, attempts, created_at, pending_value, sent_attribute, sent_value)
+       VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
        ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, created_at = excluded.created_at,
-       pending_value = excluded.pending_value`,
-      [poolId, sub, purpose, codeHash, expiresAt, now, pendingValue ?? null],
+       pending_value = excluded.pending_value, sent_attribute = excluded.sent_attribute, sent_value = excluded.sent_value`,
+      [poolId, sub, purpose, code.hash, code.expiresAt, now, code.pendingValue ?? null, code.sentTo.attribute, code.sentTo.value],
     );
   }
 
   async getCode(poolId: string, sub: string, purpose: CodePurpose): Promise<StoredCode | undefined> {
-    const r = await this.db.get<{ code_hash: string; expires_at: number; attempts: number; pending_value: string | null }>(
-      'SELECT code_hash, expires_at, attempts, pending_value FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?',
-      [poolId, sub, purpose],
-    );
-    return r === undefined
-      ? undefined
-      : { codeHash: r.code_hash, expiresAt: Number(r.expires_at), attempts: Number(r.attempts), pendingValue: r.pending_value ?? undefined };
+    const r = await this.db.get<{
+      code_hash: string;
+      expires_at: number;
+      attempts: number;
+      pending_value: string | null;
+      sent_attribute: string | null;
+      sent_value: string | null;
+    }>('SELECT code_hash, expires_at, attempts, pending_value, sent_attribute, sent_value FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?', [
+      poolId,
+      sub,
+      purpose,
+    ]);
+    if (r === undefined) return undefined;
+    const a = r.sent_attribute;
+    const sentTo: SentTo | undefined = (a === 'email' || a === 'phone_number') && r.sent_value !== null ? { attribute: a, value: r.sent_value } : undefined;
+    return { codeHash: r.code_hash, sentTo, expiresAt: Number(r.expires_at), attempts: Number(r.attempts), pendingValue: r.pending_value ?? undefined };
+  }
+
+  /** A changed or deleted email / phone number voids every code sent to its old value. */
+  async voidCodesSentTo(poolId: string, sub: string, attribute: VerifiableAttribute, tx: Sql = this.db): Promise<void> {
+    await tx.run('DELETE FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND sent_attribute = ?', [poolId, sub, attribute]);
   }
 
   async countFailedAttempt(poolId: string, sub: string, purpose: CodePurpose): Promise<void> {

@@ -16,6 +16,8 @@ Usage:
   gatehouse serve [flags]          start the server
   gatehouse apply FILE             apply an init document (JSON or YAML) to a running server
                                    (gatehouse apply --help for its options)
+  gatehouse backup DIR             copy a (running) server's data dir consistently into DIR
+  gatehouse restore DIR            restore a backup into an empty data dir
   gatehouse credentials            print the root credentials kept in the data dir (as export lines)
   gatehouse outbox [--to ADDRESS]  print messages kept in the outbox of a running server
                                    (gatehouse outbox --help for its options)
@@ -361,6 +363,42 @@ async function apply(args: string[]): Promise<void> {
   }
 }
 
+const BACKUP_HELP = `Usage: gatehouse backup DIR [--data-dir DATA]
+       gatehouse restore DIR [--data-dir DATA]
+
+backup copies the data dir DATA (default GATEHOUSE_DATA_DIR or ./.gatehouse) into the new or empty
+DIR while the server keeps running: the database as of one instant, the object files it refers
+to, the keys. restore checks DIR against its manifest and copies it into the empty data dir DATA;
+start the server on DATA afterwards. DIR holds keys and secrets: keep it as safe as the data dir.
+`;
+
+async function backupOrRestore(command: 'backup' | 'restore', args: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${BACKUP_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(BACKUP_HELP);
+    return;
+  }
+  if (positionals.length !== 1) fail(`give one backup directory\n\n${BACKUP_HELP}`);
+  const dataDir = path.resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env.GATEHOUSE_DATA_DIR || './.gatehouse');
+  const dir = path.resolve(positionals[0]!);
+  const { backup, restore, BackupError } = await import('./backup.js');
+  try {
+    const started = Date.now();
+    const m = command === 'backup' ? await backup(dataDir, dir, VERSION) : await restore(dir, dataDir);
+    const what = `${Object.keys(m.files).length} files and ${m.blobs} object files`;
+    process.stdout.write(command === 'backup' ? `backed up ${dataDir} into ${dir}: ${what} in ${Date.now() - started} ms\n` : `restored ${dir} (taken ${m.createdAt}) into ${dataDir}: ${what}\n`);
+  } catch (err) {
+    if (err instanceof BackupError) fail(err.message);
+    throw err;
+  }
+}
+
 const CREDENTIALS_HELP = `Usage: gatehouse credentials [--data-dir DIR] [--json]
 
 Prints the root credentials Gatehouse generated on its first start, from DIR/root-credentials.json
@@ -397,6 +435,9 @@ async function main(argv: string[]): Promise<void> {
       return credentials(rest);
     case 'apply':
       return apply(rest);
+    case 'backup':
+    case 'restore':
+      return backupOrRestore(command, rest);
     case 'demo':
       return demo(rest);
     case '--version':

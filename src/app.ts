@@ -12,6 +12,8 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { DefaultMailer, mailSchema } from './mail/mailer.js';
 import type { Platform } from './platform.js';
+import { acceptTlsToo } from './server/dual-protocol.js';
+import { tlsCredentials } from './tls/credentials.js';
 import { oidcDirectoryPort, stsPort, userPoolsPort } from './services/cognito-identity/adapters.js';
 import { cognitoIdentitySchema, createCognitoIdentityService } from './services/cognito-identity/index.js';
 import { JoseOidcVerifier } from './services/cognito-identity/oidc.js';
@@ -62,6 +64,7 @@ export class Gatehouse {
   readonly #server: http.Server;
   readonly #edge: Edge;
   readonly #s3: { close(): Promise<void> };
+  readonly #tls: { closeWaiting(): void };
 
   private constructor(options: GatehouseOptions) {
     this.config = { ...options.config };
@@ -153,6 +156,8 @@ export class Gatehouse {
     );
     // A connection with no traffic either way for this long is closed (a stalled body or download).
     this.#server.timeout = SOCKET_IDLE_MS;
+    // HTTPS on the same port: Amplify and browsers reach the hosted UI only over https://.
+    this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log);
   }
 
   static create(options: GatehouseOptions): Gatehouse {
@@ -190,6 +195,7 @@ export class Gatehouse {
       // Connections that finish their request while we wait are idle then: close them too.
       const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+      this.#tls.closeWaiting();
       server.close(() => {
         clearInterval(sweep);
         clearTimeout(deadline);

@@ -23,6 +23,8 @@ Usage:
                                    (gatehouse outbox --help for its options)
   gatehouse demo [--page FILE]     set up the walkthrough's pools, roles and website bucket on a
                                    running server and deploy the demo app (or a page written for AWS)
+  gatehouse ca [--data-dir DIR]    print the local CA's certificate path (creating the CA if
+                                   needed) and how to trust it for HTTPS
   gatehouse --version | --help
 
 Flags for serve (each mirrors an environment variable):
@@ -290,6 +292,45 @@ async function demo(args: string[]): Promise<void> {
   );
 }
 
+/** `gatehouse ca`: where the local CA is, and the three ways to trust it. */
+async function ca(args: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help === true) {
+    process.stdout.write('Usage: gatehouse ca [--data-dir DIR]\n\nPrints the path of the CA certificate Gatehouse signs its HTTPS certificate with, and how to trust it.\n');
+    return;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env, typeof values['data-dir'] === 'string' ? { GATEHOUSE_DATA_DIR: values['data-dir'] } : {});
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`bad configuration: ${err.message}`);
+    throw err;
+  }
+  if (config.tlsCertFile !== undefined) {
+    process.stdout.write(`HTTPS uses the certificate in GATEHOUSE_TLS_CERT (${config.tlsCertFile}); the local CA is not used.\n`);
+    return;
+  }
+  const { ensureCa, spkiHash } = await import('./tls/local-ca.js');
+  const authority = ensureCa(config.dataDir);
+  process.stdout.write(
+    `${authority.files.cert}\n\n` +
+      `Gatehouse serves HTTPS and HTTP on the same port. Its certificate is signed by this local CA${authority.created ? ' (created just now)' : ''}.\n` +
+      `Trust it in one of these ways:\n\n` +
+      `  System store (Debian/Ubuntu; curl, Chromium with NSS need their own step):\n` +
+      `    sudo cp ${authority.files.cert} /usr/local/share/ca-certificates/gatehouse.crt && sudo update-ca-certificates\n\n` +
+      `  Chromium / Chrome, without installing it:\n` +
+      `    chromium --ignore-certificate-errors-spki-list=${spkiHash(authority.cert)}\n\n` +
+      `  Node.js (SDKs, Amplify in Node, tests):\n` +
+      `    export NODE_EXTRA_CA_CERTS=${authority.files.cert}\n\n` +
+      `The CA's key (${authority.files.key}, mode 0600) signs certificates any browser that trusts the CA accepts: keep it private.\n`,
+  );
+}
+
 function demoCredentials(dataDir: string): { accessKeyId: string; secretAccessKey: string } {
   const env = process.env;
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
@@ -440,6 +481,8 @@ async function main(argv: string[]): Promise<void> {
       return backupOrRestore(command, rest);
     case 'demo':
       return demo(rest);
+    case 'ca':
+      return ca(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

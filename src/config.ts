@@ -25,6 +25,11 @@ export interface Config {
   s3HostSuffix: string;
   /** Host suffix for static website endpoints (`<bucket>.<suffix>`). */
   websiteHostSuffix: string;
+  /** Host suffix of user pool domains' hosted UI and OAuth endpoints (`<prefix>.<suffix>`). */
+  authHostSuffix: string;
+  /** PEM files for HTTPS; when unset, a local CA in the data dir signs a certificate. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
   logLevel: LogLevel;
   /** Outbox messages older than this are deleted (they hold codes and temporary passwords). */
   outboxMaxAgeHours: number;
@@ -60,6 +65,9 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'mail-from': 'GATEHOUSE_MAIL_FROM',
   's3-host-suffix': 'GATEHOUSE_S3_HOST_SUFFIX',
   'website-host-suffix': 'GATEHOUSE_WEBSITE_HOST_SUFFIX',
+  'auth-host-suffix': 'GATEHOUSE_AUTH_HOST_SUFFIX',
+  'tls-cert': 'GATEHOUSE_TLS_CERT',
+  'tls-key': 'GATEHOUSE_TLS_KEY',
   'log-level': 'GATEHOUSE_LOG_LEVEL',
   'outbox-max-age-hours': 'GATEHOUSE_OUTBOX_MAX_AGE_HOURS',
   'outbox-max-messages': 'GATEHOUSE_OUTBOX_MAX_MESSAGES',
@@ -145,6 +153,17 @@ export function loadConfig(
     get('GATEHOUSE_WEBSITE_HOST_SUFFIX') ?? 's3-website.localhost',
   );
 
+  const authHostSuffix = hostSuffix('GATEHOUSE_AUTH_HOST_SUFFIX', get('GATEHOUSE_AUTH_HOST_SUFFIX') ?? 'auth.localhost');
+
+  const tlsCert = get('GATEHOUSE_TLS_CERT');
+  const tlsKey = get('GATEHOUSE_TLS_KEY');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError(tlsCert === undefined ? 'GATEHOUSE_TLS_CERT' : 'GATEHOUSE_TLS_KEY', 'set both GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY (PEM files), or neither');
+  }
+  for (const [variable, file] of [['GATEHOUSE_TLS_CERT', tlsCert], ['GATEHOUSE_TLS_KEY', tlsKey]] as const) {
+    if (file !== undefined && !fs.existsSync(file)) throw new ConfigError(variable, `"${file}" does not exist`);
+  }
+
   const logLevel = (get('GATEHOUSE_LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('GATEHOUSE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -175,6 +194,9 @@ export function loadConfig(
     rootSecretAccessKey,
     s3HostSuffix,
     websiteHostSuffix,
+    authHostSuffix,
+    tlsCertFile: tlsCert === undefined ? undefined : path.resolve(tlsCert),
+    tlsKeyFile: tlsKey === undefined ? undefined : path.resolve(tlsKey),
     logLevel,
     outboxMaxAgeHours,
     outboxMaxMessages,

@@ -13,6 +13,7 @@ import { caseSensitive } from './domain/pool-config.js';
 import { Sealer } from './domain/sealed.js';
 import { clientNotFound, poolNotFound } from './errors.js';
 import { GroupStore } from './store/groups.js';
+import { HostedStore } from './store/hosted.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { AttemptStore } from './store/attempts.js';
 import { TokenStore } from './store/tokens.js';
@@ -24,6 +25,7 @@ export class IdpContext {
   readonly tokens: TokenStore;
   readonly groups: GroupStore;
   readonly attempts: AttemptStore;
+  readonly hosted: HostedStore;
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
@@ -34,6 +36,7 @@ export class IdpContext {
     this.tokens = new TokenStore(platform.db);
     this.groups = new GroupStore(platform.db);
     this.attempts = new AttemptStore(platform.db);
+    this.hosted = new HostedStore(platform.db, platform.secrets);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));

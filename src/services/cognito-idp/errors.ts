@@ -30,3 +30,6 @@ export const invalidSession = (): ServiceError => notAuthorized('Invalid session
 export const expiredSession = (): ServiceError => notAuthorized('Invalid session for the user, session is expired.');
 export const aliasExists = (attribute: string): ServiceError => err('AliasExistsException', `An account with the given ${attribute} already exists.`);
 export const unsupportedUserState = (message: string): ServiceError => err('UnsupportedUserStateException', message);
+export const limitExceeded = (message: string): ServiceError => err('LimitExceededException', message);
+/** CloudTrail shows AWS's wording: "<ProviderName> already exists in user pool <userPoolId>". */
+export const duplicateProvider = (name: string, poolId: string): ServiceError => err('DuplicateProviderException', `${name} already exists in user pool ${poolId}`);

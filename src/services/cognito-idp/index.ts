@@ -30,11 +30,15 @@ import { IdpContext } from './context.js';
 import { adminUserOperations } from './operations/admin-users.js';
 import { authOperations } from './operations/auth.js';
 import { clientOperations } from './operations/clients.js';
+import { domainOperations } from './operations/domains.js';
+import { identityProviderOperations } from './operations/identity-providers.js';
+import { resourceServerOperations } from './operations/resource-servers.js';
 import { groupOperations } from './operations/groups.js';
 import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
 import { signUpOperations } from './operations/sign-up.js';
 import { userPoolOperations } from './operations/user-pools.js';
+import { hostedRoutes } from './hosted/routes.js';
 import { discoveryRoutes } from './routes.js';
 import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
@@ -62,6 +66,9 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),
     ...groupOperations(idp),
+    ...domainOperations(idp),
+    ...resourceServerOperations(idp),
+    ...identityProviderOperations(idp),
   };
   return {
     service: {
@@ -71,7 +78,7 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
       internalErrorCode: 'InternalErrorException',
       operations: operations as ApiService['operations'],
     },
-    routes: discoveryRoutes(idp),
+    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions)],
     schema: cognitoIdpSchema,
     tokens: sessions,
   };

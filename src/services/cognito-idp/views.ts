@@ -12,7 +12,7 @@ import type { User } from './store/users.js';
 
 const date = (ms: number): Date => new Date(ms);
 
-export function userPoolView(pool: UserPool, region: string, accountId: string, estimatedUsers: number): UserPoolType {
+export function userPoolView(pool: UserPool, region: string, accountId: string, estimatedUsers: number, domain?: string): UserPoolType {
   return {
     Id: pool.id,
     Name: pool.name,
@@ -20,6 +20,7 @@ export function userPoolView(pool: UserPool, region: string, accountId: string, 
     LastModifiedDate: date(pool.updatedAt),
     CreationDate: date(pool.createdAt),
     EstimatedNumberOfUsers: estimatedUsers,
+    ...(domain === undefined ? {} : { Domain: domain }),
     Arn: userPoolArn(region, accountId, pool.id),
   };
 }

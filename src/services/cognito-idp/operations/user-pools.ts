@@ -15,7 +15,8 @@ import { afterToken, nextToken, userPoolDescription, userPoolView } from '../vie
 export function userPoolOperations(idp: IdpContext): OperationHandlers<Operations> {
   const view = async (poolId: string) => {
     const pool = await idp.pool(poolId);
-    return userPoolView(pool, idp.region, idp.platform.config.accountId, await idp.pools.estimatedUsers(pool.id));
+    const domain = (await idp.hosted.domainsOf(pool.id)).find((d) => !d.custom)?.domain;
+    return userPoolView(pool, idp.region, idp.platform.config.accountId, await idp.pools.estimatedUsers(pool.id), domain);
   };
 
   return {
@@ -53,7 +54,11 @@ export function userPoolOperations(idp: IdpContext): OperationHandlers<Operation
       if (pool.config.DeletionProtection === 'ACTIVE') {
         throw invalidParameter('The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.');
       }
+      if ((await idp.hosted.domainsOf(pool.id)).length > 0) {
+        throw invalidParameter('User pool cannot be deleted. It has a domain configured that should be deleted first.');
+      }
       await idp.pools.deletePool(pool.id);
+      idp.hosted.forgetPool(pool.id);
       ctx.log.info({ event: 'cognito-idp.pool.deleted', userPoolId: pool.id }, 'user pool deleted');
     },
   };

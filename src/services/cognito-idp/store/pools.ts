@@ -10,6 +10,7 @@ import type { SecretBox } from '../../../store/secrets.js';
 import type { ClientConfig } from '../domain/client-config.js';
 import { loadSigningKey, type PoolSigningKey } from '../domain/jwt.js';
 import type { PoolConfig } from '../domain/pool-config.js';
+import { HOSTED_TABLES } from './hosted.js';
 
 export interface UserPool {
   id: string;
@@ -97,7 +98,7 @@ export class PoolStore {
   /** Deletes a pool and everything in it, atomically. */
   async deletePool(id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      for (const table of ['cognito_idp_group_members', 'cognito_idp_groups', 'cognito_idp_refresh_tokens', 'cognito_idp_codes', 'cognito_idp_attempts', 'cognito_idp_users', 'cognito_idp_clients']) {
+      for (const table of [...HOSTED_TABLES, 'cognito_idp_group_members', 'cognito_idp_groups', 'cognito_idp_refresh_tokens', 'cognito_idp_codes', 'cognito_idp_attempts', 'cognito_idp_users', 'cognito_idp_clients']) {
         await tx.run(`DELETE FROM ${table} WHERE pool_id = ?`, [id]);
       }
       await tx.run('DELETE FROM cognito_idp_user_pools WHERE id = ?', [id]);
@@ -160,6 +161,7 @@ export class PoolStore {
   }
 
   async deleteClient(clientId: string, tx: Sql = this.db): Promise<void> {
+    await tx.run('DELETE FROM cognito_idp_ui_customizations WHERE client_id = ?', [clientId]);
     await tx.run('DELETE FROM cognito_idp_refresh_tokens WHERE client_id = ?', [clientId]);
     await tx.run('DELETE FROM cognito_idp_clients WHERE client_id = ?', [clientId]);
     this.#clients.delete(clientId);

@@ -123,5 +123,49 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_attempts_at ON cognito_idp_attempts (at);
       `,
     },
+    {
+      version: 5,
+      description: 'user pool domains, resource servers, identity providers, hosted UI customizations',
+      sql: `
+      CREATE TABLE cognito_idp_domains (
+        domain TEXT PRIMARY KEY,
+        pool_id TEXT NOT NULL,
+        custom INTEGER NOT NULL,
+        certificate_arn TEXT,
+        managed_login_version INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_domains_pool ON cognito_idp_domains (pool_id);
+      CREATE TABLE cognito_idp_resource_servers (
+        pool_id TEXT NOT NULL,
+        identifier TEXT NOT NULL,
+        name TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        PRIMARY KEY (pool_id, identifier)
+      );
+      CREATE TABLE cognito_idp_identity_providers (
+        pool_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        details TEXT NOT NULL,
+        attribute_mapping TEXT NOT NULL,
+        idp_identifiers TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, name)
+      );
+      CREATE TABLE cognito_idp_ui_customizations (
+        pool_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        css TEXT,
+        image TEXT,
+        image_type TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, client_id)
+      );
+      `,
+    },
   ],
 };

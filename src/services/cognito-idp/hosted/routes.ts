@@ -1,0 +1,75 @@
+/**
+ * The user pool domain's endpoints (Cognito's "user pool endpoints"): a prefix domain answers
+ * at `<prefix>.<GATEHOUSE_AUTH_HOST_SUFFIX>` and, for clients that cannot use such host names
+ * (Node resolves no `*.localhost`), at `/_auth/<prefix>/…` on Gatehouse's own host. Both
+ * forms serve the same endpoints; the discovery document names the path form, which is
+ * reachable wherever the issuer is.
+ * @module
+ */
+import { send, type EdgeRequest, type RawRoute } from '../../../protocols/http.js';
+import type { IdpContext } from '../context.js';
+import type { Sessions } from '../sessions.js';
+import { refreshGrant } from './refresh.js';
+import type { PoolDomain } from '../store/hosted.js';
+import type { UserPool } from '../store/pools.js';
+import { tokenEndpoint } from './token.js';
+
+const PATH_FORM = /^\/_auth\/([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\/.*)?$/;
+
+/** What an endpoint handler gets: the request, the domain and its pool, and the path inside the domain. */
+export interface DomainRequest {
+  r: EdgeRequest;
+  domain: PoolDomain;
+  pool: UserPool;
+  /** The path after the domain part (`/oauth2/token`). */
+  path: string;
+  /** The domain's base URL as this request reached it (scheme, host, path prefix). */
+  base: string;
+}
+
+/** The path-form base URL of a domain on the public URL, as discovery names it. */
+export function domainBase(publicUrl: string, prefix: string): string {
+  return `${publicUrl}/_auth/${prefix}`;
+}
+
+function locate(idp: IdpContext, r: EdgeRequest): { prefix: string; path: string; base: string } | undefined {
+  const suffix = `.${idp.platform.config.authHostSuffix}`;
+  if (r.host.endsWith(suffix)) {
+    const prefix = r.host.slice(0, -suffix.length);
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) return undefined;
+    const hostHeader = String(r.req.headers.host ?? r.host);
+    return { prefix, path: r.path, base: `${r.secure ? 'https' : 'http'}://${hostHeader}` };
+  }
+  const m = PATH_FORM.exec(r.path);
+  if (m === null) return undefined;
+  const hostHeader = String(r.req.headers.host ?? r.host);
+  return { prefix: m[1]!, path: m[2] ?? '/', base: `${r.secure ? 'https' : 'http'}://${hostHeader}/_auth/${m[1]!}` };
+}
+
+export function hostedRoutes(idp: IdpContext, sessions: Sessions): RawRoute[] {
+  const grants = { refreshToken: refreshGrant(sessions) };
+  const suffix = (): string => `.${idp.platform.config.authHostSuffix}`;
+  return [
+    {
+      name: 'cognito-idp.hosted',
+      matches: (r) => r.host.endsWith(suffix()) || r.path.startsWith('/_auth/'),
+      handle: async (r) => {
+        const at = locate(idp, r);
+        const domain = at === undefined ? undefined : await idp.hosted.domain(at.prefix);
+        const pool = domain === undefined ? undefined : await idp.pools.getPool(domain.poolId);
+        if (at === undefined || domain === undefined || pool === undefined) {
+          send(r.res, 404, { 'content-type': 'text/plain; charset=utf-8' }, 'This user pool domain does not exist.\n');
+          return;
+        }
+        const d: DomainRequest = { r, domain, pool, path: at.path, base: at.base };
+        switch (at.path) {
+          case '/oauth2/token':
+            r.operation = 'cognito-idp.oauth2.token';
+            return tokenEndpoint(idp, d, grants);
+          default:
+            send(r.res, 404, { 'content-type': 'text/plain; charset=utf-8' }, 'Not found\n');
+        }
+      },
+    },
+  ];
+}

@@ -60,7 +60,9 @@ export class Metrics {
     this.#requests.inc({ service, operation, status: String(r.res.statusCode) });
     this.#latency.observe({ service, operation }, seconds);
     if (service === 's3' || service === 'website') {
-      const socket = r.req.socket;
+      // The socket is gone once a closed connection's response finished: nothing more to count.
+      const socket = r.req.socket as Socket | null;
+      if (socket === null) return;
       // Per socket, counted as the difference since the last request on this keep-alive connection.
       const seen = this.#socketBytes.get(socket) ?? { read: 0, written: 0 };
       const read = socket.bytesRead;

@@ -1,9 +1,10 @@
 /**
- * Root sessions (GetSessionToken) cannot renew themselves and do not outlive the root key
- * that made them (issue 10, item 4). Through SDK v3; the rotation is a restart on the same
+ * Root sessions (GetSessionToken) cannot renew themselves, call IAM (as at AWS without MFA)
+ * or outlive the root key that made them (issue 10, item 4). Through SDK v3; the rotation is a restart on the same
  * data dir with another root key.
  */
 import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient, type Credentials } from '@aws-sdk/client-sts';
+import { CreateRoleCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { errorOf } from '../../support/errors.js';
@@ -22,6 +23,12 @@ describe('root sessions', () => {
       expect(await renewed).toEqual({ name: 'AccessDenied', message: 'Cannot call GetSessionToken with session credentials', status: 403 });
       // The session itself still works.
       expect((await sts(server, asSession(session)).send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:iam::000000000000:root');
+      // But not for IAM, as at AWS without MFA: it cannot mint itself a lasting foothold.
+      const iam = new IAMClient({ endpoint: server.url, region: REGION, credentials: asSession(session) });
+      expect(await errorOf(iam.send(new ListRolesCommand({})))).toEqual(invalidToken);
+      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
+      expect(await errorOf(iam.send(new CreateRoleCommand({ RoleName: 'foothold', AssumeRolePolicyDocument: trust })))).toEqual(invalidToken);
+      expect((await new IAMClient({ endpoint: server.url, region: REGION, credentials: server.credentials }).send(new ListRolesCommand({}))).Roles).toEqual([]);
     } finally {
       await server.close();
     }

@@ -158,6 +158,7 @@ export class Gatehouse {
     this.#server.timeout = SOCKET_IDLE_MS;
     // HTTPS on the same port: Amplify and browsers reach the hosted UI only over https://.
     this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log);
+    this.#server.on('clientError', this.#edge.clientError);
   }
 
   static create(options: GatehouseOptions): Gatehouse {

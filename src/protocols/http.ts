@@ -29,6 +29,12 @@ export interface EdgeRequest {
 /** Something that answers raw HTTP (S3, website endpoints, JWKS) and writes the response itself. */
 export interface HttpHandler {
   handle(request: EdgeRequest): Promise<void>;
+  /**
+   * The answer to a request whose connection ended before its Content-Length bytes arrived
+   * (the client half-closed): node's parser fails the connection then, before the handler can
+   * answer, so the edge writes this instead of node's bare 400.
+   */
+  truncatedBodyAnswer?(request: EdgeRequest): { status: number; body: Buffer; contentType: string };
 }
 
 /** A route outside the AWS protocols, matched before protocol detection. */

@@ -1,13 +1,16 @@
 /**
  * S3's wire format (REST-XML): writing responses and errors by string building (the shapes are
- * known and this is the hot path), and parsing request bodies with fast-xml-parser with
- * DOCTYPE/entity expansion off, a nesting limit and a size limit set by the caller. Only the
- * five predefined XML entities and numeric character references are decoded.
+ * known and this is the hot path), and parsing request bodies with the strict, bounded reader
+ * of `xml-reader.ts` (no DTDs, a nesting limit, an element limit per operation, a size limit
+ * set by the caller). Only the five predefined XML entities and numeric character references
+ * are decoded.
  * @module
  */
-import { XMLParser } from 'fast-xml-parser';
 import { ServiceError } from '../errors.js';
 import { escapeText, XML_DECLARATION } from './xml.js';
+import { readXmlDocument, type XmlNode } from './xml-reader.js';
+
+export type { XmlNode };
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -48,71 +51,25 @@ export function malformedXml(): ServiceError {
   return new ServiceError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: false,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  maxNestedTags: 16,
-  isArray: () => true,
-});
-
-/** A parsed element: text, or children by name (every child is a list, in document order). */
-export type XmlNode = string | { [name: string]: XmlNode[] | undefined };
-
-const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g;
-const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(ENTITY, (_, e: string) => {
-    if (!e.startsWith('#')) return NAMED[e]!;
-    const cp = e.startsWith('#x') ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
-    if (!(cp >= 0 && cp <= 0x10ffff) || (cp >= 0xd800 && cp <= 0xdfff)) throw malformedXml();
-    return String.fromCodePoint(cp);
-  });
-}
-
-function normalize(node: unknown): XmlNode {
-  if (typeof node === 'string') return decodeEntities(node);
-  if (typeof node === 'number' || typeof node === 'boolean') return String(node);
-  if (node === null || typeof node !== 'object') return '';
-  const out: { [name: string]: XmlNode[] } = Object.create(null) as { [name: string]: XmlNode[] };
-  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-    if (k === '#text') {
-      // Mixed content is not part of any S3 request shape; text beside elements is whitespace.
-      continue;
-    }
-    out[k] = (Array.isArray(v) ? v : [v]).map(normalize);
-  }
-  return out;
-}
+/** Nesting no S3 request shape comes near (CORS and website rules are 4–5 deep). */
+const MAX_DEPTH = 16;
+/** Elements in a configuration body; operations with larger lists (DeleteObjects, CompleteMultipartUpload) pass their own bound. */
+export const DEFAULT_MAX_ELEMENTS = 20_000;
 
 /**
  * Parses a request body and returns its root element, which must be `root`. Anything that is
- * not well-formed, declares a DTD, nests too deep or has another root is MalformedXML.
+ * not well-formed, declares a DTD, nests too deep, has more than `maxElements` elements or
+ * another root is MalformedXML.
  */
-export function parseXmlBody(body: Buffer, root: string): XmlNode {
-  const text = body.toString('utf8');
-  if (text.includes('<!DOCTYPE') || text.includes('<!ENTITY') || text.includes('<!doctype')) throw malformedXml();
-  let doc: unknown;
+export function parseXmlBody(body: Buffer, root: string, maxElements = DEFAULT_MAX_ELEMENTS): XmlNode {
+  let doc: { root: string; node: XmlNode };
   try {
-    doc = parser.parse(text, true);
+    doc = readXmlDocument(body, { maxElements, maxDepth: MAX_DEPTH });
   } catch {
     throw malformedXml();
   }
-  const top = normalize(doc);
-  if (typeof top === 'string') throw malformedXml();
-  const names = Object.keys(top);
-  if (names.length !== 1 || names[0] !== root) throw malformedXml();
-  const list = top[root]!;
-  if (list.length !== 1) throw malformedXml();
-  return list[0]!;
+  if (doc.root !== root) throw malformedXml();
+  return doc.node;
 }
 
 /** Child elements named `name` (empty when absent or when `node` is text). */

@@ -1,7 +1,7 @@
 /**
  * Small XML writing helpers shared by the Query and REST-XML protocols. Writing is done by
  * hand (string building) because it is on the hot path and the shapes are known; parsing
- * request bodies uses fast-xml-parser with entities off.
+ * request bodies uses the strict reader in xml-reader.ts.
  * @module
  */
 

@@ -5,7 +5,8 @@
  * applies API CORS, and hands over. One log line per request.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
@@ -53,11 +54,16 @@ export class Edge {
     }
   }
 
+  /** Requests being answered, by response, for `clientError` (which is given only the socket). */
+  readonly #inFlight = new WeakMap<ServerResponse, EdgeRequest>();
+
   /** The node:http request listener. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     const request = this.#toEdgeRequest(req, res);
+    this.#inFlight.set(res, request);
     res.setHeader('x-amz-request-id', request.requestId);
-    // No answer of Gatehouse's is to be sniffed into something other than its declared type.
+    // No answer of any service is to be content-sniffed into something else (an object stored
+    // as text/plain run as HTML or script).
     res.setHeader('x-content-type-options', 'nosniff');
     res.on('finish', () => this.#logLine(request));
     this.#route(request).catch((err: unknown) => {
@@ -65,6 +71,30 @@ export class Edge {
       if (!res.headersSent) send(res, 500, { 'content-type': 'text/plain' }, 'Internal error\n');
       else res.destroy();
     });
+  };
+
+  /**
+   * The node:http `clientError` listener. It answers as node does by default (400, 408 for a
+   * timeout, 431 for oversized headers, then close), except for a body cut short by a
+   * half-close while its request is being handled: that one gets the service's own answer
+   * (S3's IncompleteBody) instead of a bare 400. The handler itself sees the body end early
+   * and stores nothing.
+   */
+  readonly clientError = (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    const res = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (socket.writable && (res === undefined || !res.headersSent)) {
+      const request = res === undefined ? undefined : this.#inFlight.get(res);
+      const handler = request?.operation.startsWith('s3') === true ? this.services.s3 : undefined;
+      if (err.code === 'HPE_INVALID_EOF_STATE' && request !== undefined && handler?.truncatedBodyAnswer !== undefined) {
+        const a = handler.truncatedBodyAnswer(request);
+        const head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? ''}\r\ncontent-type: ${a.contentType}\r\ncontent-length: ${a.body.length}\r\nx-amz-request-id: ${request.requestId}\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n`;
+        socket.write(Buffer.concat([Buffer.from(head, 'latin1'), a.body]));
+      } else {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+      }
+    }
+    socket.destroy(err);
   };
 
   #toEdgeRequest(req: IncomingMessage, res: ServerResponse): EdgeRequest {

@@ -7,6 +7,7 @@
  */
 import type { Principal } from '../../principal.js';
 import type { Authorizer } from '../iam/authorizer.js';
+import { compileMatcher, matchesIgnoreCase } from '../iam/policy/match.js';
 import { S3Errors } from './errors.js';
 import type { BucketRow } from './store.js';
 
@@ -143,6 +144,36 @@ export function isPublicPolicy(policy: string): boolean {
       }
       return true;
     });
+  });
+}
+
+function actionPatterns(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function matchesAction(pattern: string, action: string): boolean {
+  return matchesIgnoreCase(compileMatcher(pattern, { variables: false, lowerCase: true }), action);
+}
+
+/**
+ * Whether anything could allow `action` on some object of `bucket` to an anonymous caller:
+ * only the bucket's canned ACL (public-read-write, where ACLs count) or a bucket-policy Allow
+ * to a public principal can. Conservative (NotAction, any condition: maybe), so a `false`
+ * is certain and a request can be refused before its body is read.
+ */
+export function anonymousMayEver(bucket: BucketRow, action: string): boolean {
+  const pab = publicAccessBlockOf(bucket);
+  if (aclsEnabled(bucket) && !pab.IgnorePublicAcls && aclAllows(bucket.acl, action, 'bucket', undefined)) return true;
+  if (bucket.policy === null) return false;
+  const doc = JSON.parse(bucket.policy) as { Statement?: unknown };
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  return statements.some((st) => {
+    if (st === null || typeof st !== 'object') return false;
+    const s = st as Record<string, unknown>;
+    if (s.Effect !== 'Allow' || !isPublicPrincipal(s.Principal)) return false;
+    if (s.NotAction !== undefined) return true;
+    return actionPatterns(s.Action).some((p) => matchesAction(p, action));
   });
 }
 

@@ -20,6 +20,7 @@ import * as config from './operations/config.js';
 import * as listing from './operations/listing.js';
 import * as multipart from './operations/multipart.js';
 import * as objects from './operations/objects.js';
+import { refuseUnimplementedHeaders, serverSideEncryption } from './operations/write.js';
 import { route, type S3Route } from './router.js';
 import { BlobStore } from './storage/blobs.js';
 import { Md5Hashers } from './storage/md5.js';
@@ -101,6 +102,9 @@ function hasRequestChecksum(h: EdgeRequest['req']['headers']): boolean {
   return false;
 }
 
+/** A unique origin without scripts, forms, popups or plugins for whatever the response holds. */
+export const SANDBOX = 'sandbox';
+
 const ANONYMOUS: S3Auth = { principal: undefined, payload: { kind: 'anonymous' }, authType: undefined };
 
 /** S3's x-amz-id-2 / HostId: an opaque per-request token. */
@@ -138,6 +142,10 @@ export class S3Service implements HttpHandler {
       const cfg = this.platform.config;
       r = route(edge.method, edge.path, edge.query, edge.host, cfg.s3HostSuffix, cfg.websiteHostSuffix, edge.req.headers);
       edge.operation = `s3.${r.operation}`;
+      // Path-style answers come from Gatehouse's own origin, where its own pages live: bucket
+      // content served there must not run script in that origin. Virtual-hosted names
+      // (<bucket>.s3.localhost) are an origin of their own and are served as AWS serves them.
+      if (!r.virtualHosted) res.setHeader('content-security-policy', SANDBOX);
       const now = this.platform.clock.now();
       const auth = r.operation === 'PreflightRequest' ? ANONYMOUS : await authenticateS3(edge, this.platform.credentials, now);
       const call: S3Call = { edge, route: r, auth, deps: this.deps, now, bucket: undefined };
@@ -156,6 +164,9 @@ export class S3Service implements HttpHandler {
         if (a === undefined) throw S3Errors.notImplemented(r.operation);
         await requireAccess(call, a[0], a[1], { extra: listContext(r) });
       }
+      // SSE-C, SSE-KMS, tagging and Object Lock headers on any operation are NotImplemented, never ignored.
+      serverSideEncryption(call);
+      refuseUnimplementedHeaders(call);
       if (CHECKSUM_REQUIRED.has(r.operation) && !hasRequestChecksum(edge.req.headers)) {
         throw S3Errors.invalidRequest('Missing required header for this request: Content-MD5 OR x-amz-checksum-*');
       }
@@ -163,6 +174,11 @@ export class S3Service implements HttpHandler {
     } catch (err) {
       this.#error(edge, err, r);
     }
+  }
+
+  truncatedBodyAnswer(edge: EdgeRequest): { status: number; body: Buffer; contentType: string } {
+    const se = S3Errors.incompleteBody();
+    return { status: se.status, body: Buffer.from(s3ErrorXml(se, edge.requestId, hostIdOf(edge.requestId)), 'utf8'), contentType: 'application/xml' };
   }
 
   #error(edge: EdgeRequest, err: unknown, r: S3Route | undefined): void {

@@ -82,6 +82,11 @@ CREATE TABLE s3_parts (
       description: 'part sizes of multipart objects, for GET ?partNumber',
       sql: 'ALTER TABLE s3_objects ADD COLUMN part_sizes TEXT;',
     },
+    {
+      version: 3,
+      description: 'the multipart upload that made an object, so a retried CompleteMultipartUpload gets the first answer',
+      sql: 'ALTER TABLE s3_objects ADD COLUMN upload_id TEXT;',
+    },
   ],
 };
 
@@ -127,6 +132,8 @@ export interface ObjectRow {
   /** JSON list of a multipart object's part sizes, in order (null for single-part objects). */
   part_sizes: string | null;
   storage_class: string;
+  /** The multipart upload that made the object (a retried completion is answered from it); null otherwise. */
+  upload_id?: string | null;
 }
 
 export interface ListedObject {
@@ -164,7 +171,7 @@ export interface PartRow {
 }
 
 const OBJECT_COLUMNS =
-  'bucket, key, blob, size, etag, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect, metadata, acl, checksum_algorithm, checksum_value, checksum_type, parts_count, part_sizes, storage_class';
+  'bucket, key, blob, size, etag, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect, metadata, acl, checksum_algorithm, checksum_value, checksum_type, parts_count, part_sizes, storage_class, upload_id';
 const LIST_COLUMNS = 'key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type';
 
 /**
@@ -249,22 +256,28 @@ export class S3Store {
    * Without `tx`, writes that arrive together share one transaction (group commit): each
    * commit is a WAL write, and under load it is the largest part of a small PUT's store cost.
    */
-  putObject(o: ObjectRow, tx?: Sql): Promise<string | undefined | false> {
-    if (tx !== undefined) return this.#putOne(o, tx);
+  /**
+   * Writes an object row; returns the blob it displaced, or false when the bucket is gone. With
+   * a `condition` (a conditional write), the current object is checked in the same transaction
+   * as the write, so two racing conditional writes cannot both succeed; a failed condition
+   * writes nothing and is returned as `{ refused }`.
+   */
+  putObject(o: ObjectRow, tx?: Sql, condition?: WriteCondition): Promise<PutResult> {
+    if (tx !== undefined) return this.#putOne(o, tx, condition);
     return new Promise((resolve, reject) => {
-      this.#pendingPuts.push({ o, resolve, reject });
+      this.#pendingPuts.push({ o, condition, resolve, reject });
       if (this.#pendingPuts.length === 1) setImmediate(() => void this.#flushPuts());
     });
   }
 
-  readonly #pendingPuts: { o: ObjectRow; resolve: (old: string | undefined | false) => void; reject: (err: unknown) => void }[] = [];
+  readonly #pendingPuts: { o: ObjectRow; condition: WriteCondition | undefined; resolve: (old: PutResult) => void; reject: (err: unknown) => void }[] = [];
 
   async #flushPuts(): Promise<void> {
     const batch = this.#pendingPuts.splice(0);
     try {
       const replaced = await this.db.transaction(async (tx) => {
-        const out: (string | undefined | false)[] = [];
-        for (const b of batch) out.push(await this.#putOne(b.o, tx));
+        const out: PutResult[] = [];
+        for (const b of batch) out.push(await this.#putOne(b.o, tx, b.condition));
         return out;
       });
       batch.forEach((b, i) => b.resolve(replaced[i]));
@@ -273,26 +286,30 @@ export class S3Store {
     }
   }
 
-  async #putOne(o: ObjectRow, s: Sql): Promise<string | undefined | false> {
-    // One statement for both questions: this is every PUT's path.
-    const found = await s.get<{ blob: string | null; bucket: number | null }>(
-      'SELECT (SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?) AS blob, (SELECT 1 FROM s3_buckets WHERE name = ?) AS bucket',
-      [o.bucket, o.key, o.bucket],
+  async #putOne(o: ObjectRow, s: Sql, condition?: WriteCondition): Promise<PutResult> {
+    // One statement for all the questions: this is every PUT's path.
+    const found = await s.get<{ blob: string | null; etag: string | null; bucket: number | null }>(
+      'SELECT (SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?) AS blob, (SELECT etag FROM s3_objects WHERE bucket = ? AND key = ?) AS etag, (SELECT 1 FROM s3_buckets WHERE name = ?) AS bucket',
+      [o.bucket, o.key, o.bucket, o.key, o.bucket],
     );
     if (found?.bucket == null) return false;
+    if (condition !== undefined) {
+      const refused = conditionRefusal(condition, found.etag ?? undefined);
+      if (refused !== undefined) return { refused };
+    }
     await s.run(
-      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
          last_modified = excluded.last_modified, content_type = excluded.content_type, content_encoding = excluded.content_encoding,
          content_disposition = excluded.content_disposition, content_language = excluded.content_language,
          cache_control = excluded.cache_control, expires = excluded.expires, website_redirect = excluded.website_redirect,
          metadata = excluded.metadata, acl = excluded.acl, checksum_algorithm = excluded.checksum_algorithm,
          checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count,
-         part_sizes = excluded.part_sizes, storage_class = excluded.storage_class`,
+         part_sizes = excluded.part_sizes, storage_class = excluded.storage_class, upload_id = excluded.upload_id`,
       [
         o.bucket, o.key, o.blob, o.size, o.etag, o.last_modified, o.content_type, o.content_encoding, o.content_disposition,
         o.content_language, o.cache_control, o.expires, o.website_redirect, o.metadata, o.acl, o.checksum_algorithm,
-        o.checksum_value, o.checksum_type, o.parts_count, o.part_sizes, o.storage_class,
+        o.checksum_value, o.checksum_type, o.parts_count, o.part_sizes, o.storage_class, o.upload_id ?? null,
       ],
     );
     return found.blob !== null && found.blob !== o.blob ? found.blob : undefined;
@@ -374,12 +391,14 @@ export class S3Store {
    * Completes an upload atomically: the object row appears and the upload disappears together.
    * Undefined when the upload is gone; throws NoSuchBucket (changing nothing) when the bucket is.
    */
-  completeUpload(uploadId: string, o: ObjectRow): Promise<{ replaced: string | undefined; parts: string[] } | undefined> {
+  completeUpload(uploadId: string, o: ObjectRow, condition?: WriteCondition): Promise<{ replaced: string | undefined; parts: string[] } | undefined> {
     return this.db.transaction(async (tx) => {
       const parts = await this.deleteUpload(uploadId, tx);
       if (parts === undefined) return undefined;
-      const replaced = await this.putObject(o, tx);
+      const replaced = await this.putObject(o, tx, condition);
       if (replaced === false) throw S3Errors.noSuchBucket(o.bucket);
+      // Thrown inside the transaction: the upload stays, to be completed again or aborted.
+      if (typeof replaced === 'object') throw conditionError(replaced.refused, o.key);
       return { replaced, parts };
     });
   }
@@ -393,6 +412,37 @@ export class S3Store {
       [bucket, prefix, prefixEnd(prefix), keyMarker, keyMarker, uploadIdMarker, limit],
     );
   }
+}
+
+/** A conditional write: If-Match (an ETag, or `*`) and If-None-Match (only `*`, as S3 allows). */
+export interface WriteCondition {
+  ifMatch?: string | undefined;
+  ifNoneMatch?: boolean | undefined;
+}
+
+export type PutResult = string | undefined | false | { refused: 'If-Match' | 'If-None-Match' | 'NoSuchKey' };
+
+/** Whether an If-Match / If-None-Match list names `etag` (quoted, bare, weak, or `*`). */
+export function etagMatches(list: string, etag: string): boolean {
+  for (const raw of list.split(',')) {
+    const t = raw.trim();
+    if (t === '*' || t === `"${etag}"` || t === etag || t === `W/"${etag}"`) return true;
+  }
+  return false;
+}
+
+/** The answer to a refused conditional write. */
+export function conditionError(refused: 'If-Match' | 'If-None-Match' | 'NoSuchKey', key: string): Error {
+  return refused === 'NoSuchKey' ? S3Errors.noSuchKey(key) : S3Errors.preconditionFailed(refused);
+}
+
+export function conditionRefusal(c: WriteCondition, etag: string | undefined): 'If-Match' | 'If-None-Match' | 'NoSuchKey' | undefined {
+  if (c.ifNoneMatch === true && etag !== undefined) return 'If-None-Match';
+  if (c.ifMatch !== undefined) {
+    if (etag === undefined) return 'NoSuchKey';
+    if (!etagMatches(c.ifMatch, etag)) return 'If-Match';
+  }
+  return undefined;
 }
 
 export type BucketConfigColumn = 'acl' | 'object_ownership' | 'public_access_block' | 'policy' | 'cors' | 'website';

@@ -155,6 +155,11 @@ function errorPage(err: ServiceError, requestId: string, hostId: string, docErro
 
 type Lookup = { row: ObjectRow } | { error: ServiceError; missing: boolean };
 
+/** A decoded key as a URL path: a Location is a URL (and node:http refuses a header beyond ISO-8859-1). */
+function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
 export class WebsiteHandler implements HttpHandler {
   constructor(
     private readonly deps: S3Deps,
@@ -178,6 +183,8 @@ export class WebsiteHandler implements HttpHandler {
       bucketName = slash < 0 ? rest : rest.slice(0, slash);
       path = slash < 0 ? '/' : rest.slice(slash);
       base = `/_website/${bucketName}`;
+      // The path form shares Gatehouse's own origin; the site's pages must not script it.
+      res.setHeader('content-security-policy', 'sandbox');
     }
     edge.operation = 'website.' + (edge.method === 'OPTIONS' ? 'Preflight' : 'Get');
     let bucket: BucketRow | undefined;
@@ -249,8 +256,7 @@ export class WebsiteHandler implements HttpHandler {
       const prefix = rule.Condition?.KeyPrefixEquals ?? '';
       const newKey = d.ReplaceKeyWith ?? (d.ReplaceKeyPrefixWith !== undefined ? d.ReplaceKeyPrefixWith + key.slice(prefix.length) : key);
       const host = d.HostName ?? hostHeader;
-      // The key is decoded; a Location is a URL (and node:http refuses a header beyond ISO-8859-1).
-      const encoded = newKey.split('/').map(encodeURIComponent).join('/');
+      const encoded = encodeKey(newKey);
       const path = d.HostName === undefined ? `${base}/${encoded}` : `/${encoded}`;
       this.#redirect(edge, d.HttpRedirectCode !== undefined ? Number(d.HttpRedirectCode) : code, `${d.Protocol ?? scheme}://${host}${path}`);
     };
@@ -267,7 +273,11 @@ export class WebsiteHandler implements HttpHandler {
       // A "folder" without its trailing slash: S3 redirects to the slash form when an index exists there.
       const folder = await this.#lookup(edge, bucket, `${key}/${indexSuffix}`);
       if ('row' in folder) {
-        this.#redirect(edge, 302, `${base}/${rawPath.slice(1)}/`);
+        // Built from the key, encoded (so `\` cannot turn into `/`), relative as AWS answers; a
+        // path that would start `//` (key `/evil.com`) would be a protocol-relative URL, an open
+        // redirect, so that one is made absolute on the request's own host.
+        const to = `${base}/${encodeKey(key)}/`;
+        this.#redirect(edge, 302, to.startsWith('//') ? `${scheme}://${hostHeader}${to}` : to);
         return;
       }
     }

@@ -6,6 +6,8 @@
  */
 import { child, childText, children, el, malformedXml, type XmlNode } from '../../../protocols/rest-xml.js';
 import { compileMatcher, matches } from '../../iam/policy/match.js';
+import { PolicyDocumentError } from '../../iam/policy/errors.js';
+import { parsePolicy } from '../../iam/policy/parse.js';
 import { aclsEnabled, isPublicPolicy, PUBLIC_CANNED_ACLS, publicAccessBlockOf, type PublicAccessBlock } from '../authorize.js';
 import { bucketOf, doc, keyOf, sendEmpty, sendXml, type S3Call } from '../context.js';
 import { S3Errors } from '../errors.js';
@@ -50,7 +52,26 @@ export function validateBucketPolicy(text: string, bucket: string): void {
       if (m === null || !wildcardMatch(m[1]!, bucket)) throw S3Errors.malformedPolicy('Policy has invalid resource');
     }
   }
+  // Then the policy engine's own parse, so that what is stored is what the engine will apply
+  // (a policy it could not read would be skipped silently on every request).
+  try {
+    parsePolicy(text, 'resource');
+  } catch (err) {
+    if (!(err instanceof PolicyDocumentError)) throw err;
+    throw S3Errors.malformedPolicy(S3_POLICY_MESSAGES[err.reason] ?? err.message);
+  }
 }
+
+/** S3's MalformedPolicy wording where it differs from IAM's MalformedPolicyDocument. */
+const S3_POLICY_MESSAGES: Partial<Record<PolicyDocumentError['reason'], string>> = {
+  json: "Policies must be valid JSON and the first byte must be '{'",
+  'principal-invalid': 'Invalid principal in policy',
+  'principal-missing': 'Missing required field Principal',
+  'action-invalid': 'Policy has invalid action',
+  'action-missing': 'Missing required field Action',
+  'resource-invalid': 'Policy has invalid resource',
+  'resource-missing': 'Missing required field Resource',
+};
 
 /** The policy engine's glob matcher: linear, where a regular expression of many `*` backtracks for minutes. */
 function wildcardMatch(pattern: string, value: string): boolean {

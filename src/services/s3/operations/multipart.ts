@@ -12,7 +12,7 @@ import { S3Errors } from '../errors.js';
 import { CHECKSUM_ALGORITHMS, checksumOf, headerFor, newChecksum, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { ObjectRow, PartRow, UploadRow } from '../store.js';
 import { aclForWrite, copySource, lastModifiedNow, readXml, xmlTime } from './objects.js';
-import { MAX_PUT_BYTES, receiveObject, settleBlobs, storedHeadersFrom, type StoredHeaders } from './write.js';
+import { encryptionHeaders, MAX_PUT_BYTES, precheckWrite, receiveObject, settleBlobs, storedHeadersFrom, writeConditionFrom, type StoredHeaders } from './write.js';
 
 const MIN_PART = 5 * 1024 * 1024;
 
@@ -25,6 +25,27 @@ function partNumberOf(call: S3Call): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 10000) throw S3Errors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', raw);
   return n;
+}
+
+/**
+ * S3 answers a CompleteMultipartUpload retried after success with the first answer, so a
+ * client that lost it does not take its upload for failed. The object made by the upload
+ * carries its id; once the key is overwritten the upload is gone like any other.
+ */
+async function answerCompletedUpload(call: S3Call): Promise<boolean> {
+  const id = call.route.query.get('uploadId') ?? '';
+  const row = id === '' ? undefined : await call.deps.store.getObject(bucketOf(call).name, keyOf(call));
+  if (row === undefined || row.upload_id !== id) return false;
+  sendCompleteResult(call, row.etag, row.checksum_algorithm, row.checksum_value, row.checksum_type);
+  return true;
+}
+
+function sendCompleteResult(call: S3Call, etag: string, alg: string | null, checksum: string | null, type: string | null): void {
+  const bucket = bucketOf(call).name;
+  const key = keyOf(call);
+  const location = `${call.deps.config.publicUrl}/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const sums = checksum !== null && alg !== null ? el(`Checksum${alg}`, checksum) + el('ChecksumType', type ?? undefined) : '';
+  sendXml(call, 200, doc('CompleteMultipartUploadResult', `${el('Location', location)}${el('Bucket', bucket)}${el('Key', key)}${el('ETag', `"${etag}"`)}${sums}`));
 }
 
 async function uploadOf(call: S3Call): Promise<UploadRow> {
@@ -73,7 +94,7 @@ export async function CreateMultipartUpload(call: S3Call): Promise<void> {
     h['x-amz-checksum-algorithm'] = alg;
     h['x-amz-checksum-type'] = type!;
   }
-  sendXml(call, 200, doc('InitiateMultipartUploadResult', `${el('Bucket', bucket.name)}${el('Key', key)}${el('UploadId', u.upload_id)}`), h);
+  sendXml(call, 200, doc('InitiateMultipartUploadResult', `${el('Bucket', bucket.name)}${el('Key', key)}${el('UploadId', u.upload_id)}`), { ...h, ...encryptionHeaders(call) });
 }
 
 /** Makes a written blob the part (removing the one it replaces); an upload ended meanwhile is NoSuchUpload, and the blob goes. */
@@ -147,8 +168,12 @@ function unquote(etag: string): string {
 export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
   const key = keyOf(call);
+  const condition = writeConditionFrom(call);
+  if (await answerCompletedUpload(call)) return;
   const upload = await uploadOf(call);
-  const root = await readXml(call, 'CompleteMultipartUpload', 8 * 1024 * 1024);
+  await precheckWrite(call, condition);
+  // CompleteMultipartUpload, then per part Part and its twelve members (PartNumber, ETag, ten checksums).
+  const root = await readXml(call, 'CompleteMultipartUpload', 8 * 1024 * 1024, 1 + 10_000 * 13);
   const requested = children(root, 'Part');
   if (requested.length === 0 || requested.length > 10000) throw malformedXml();
   const alg = upload.checksum_algorithm as ChecksumAlgorithm | null;
@@ -223,22 +248,23 @@ export async function CompleteMultipartUpload(call: S3Call): Promise<void> {
     checksum_type: checksum === null ? null : upload.checksum_type,
     parts_count: parts.length,
     part_sizes: JSON.stringify(parts.map((p) => p.size)),
+    upload_id: upload.upload_id,
   };
   let done: Awaited<ReturnType<typeof call.deps.store.completeUpload>>;
   try {
-    done = await call.deps.store.completeUpload(upload.upload_id, row);
+    done = await call.deps.store.completeUpload(upload.upload_id, row, condition);
   } catch (err) {
     await call.deps.blobs.remove([w.id]);
     throw err;
   }
   if (done === undefined) {
     await call.deps.blobs.remove([w.id]);
+    // Two completions of one upload racing: the other one won, and its answer is this one's.
+    if (await answerCompletedUpload(call)) return;
     throw S3Errors.noSuchUpload(upload.upload_id);
   }
   await call.deps.blobs.remove([...done.parts, ...(done.replaced === undefined ? [] : [done.replaced])]);
-  const location = `${call.deps.config.publicUrl}/${encodeURIComponent(bucket.name)}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const sums = checksum !== null ? el(`Checksum${alg}`, checksum) + el('ChecksumType', upload.checksum_type ?? undefined) : '';
-  sendXml(call, 200, doc('CompleteMultipartUploadResult', `${el('Location', location)}${el('Bucket', bucket.name)}${el('Key', key)}${el('ETag', `"${etag}"`)}${sums}`));
+  sendCompleteResult(call, etag, checksum === null ? null : alg, checksum, upload.checksum_type);
 }
 
 export async function AbortMultipartUpload(call: S3Call): Promise<void> {

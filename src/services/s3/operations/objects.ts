@@ -5,14 +5,15 @@
 import { createHash } from 'node:crypto';
 import { ServiceError } from '../../../errors.js';
 import { children, childText, el, malformedXml, parseXmlBody } from '../../../protocols/rest-xml.js';
-import { decide, denied, PUBLIC_CANNED_ACLS, aclsEnabled, publicAccessBlockOf, resourceArn } from '../authorize.js';
+import { anonymousMayEver, decide, denied, PUBLIC_CANNED_ACLS, aclsEnabled, publicAccessBlockOf, resourceArn } from '../authorize.js';
 import { bucketOf, checkAccess, conditionContext, doc, header, keyOf, requireAccess, sendEmpty, sendXml, type S3Call } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { openBody, readSmallBody } from '../streaming.js';
 import { checksumOf, headerFor, type ChecksumAlgorithm } from '../storage/checksums.js';
 import type { BucketRow, ObjectRow } from '../store.js';
 import { checkConditions, objectHeaders, parseRange, sendObject } from './serve.js';
-import { cannedAclFrom, contentMd5, expectedChecksum, MAX_PUT_BYTES, receiveObject, settleBlobs, storedHeadersFrom } from './write.js';
+import { cannedAclFrom, contentMd5, encryptionHeaders, expectedChecksum, MAX_PUT_BYTES, precheckWrite, receiveObject, settleBlobs, storedHeadersFrom, writeConditionFrom } from './write.js';
+import { conditionError, type WriteCondition } from '../store.js';
 
 /** Seconds precision, as S3 keeps Last-Modified. */
 export function lastModifiedNow(now: number): number {
@@ -44,9 +45,17 @@ function checksumHeaders(row: Pick<ObjectRow, 'checksum_algorithm' | 'checksum_v
   return h;
 }
 
-/** Makes a written blob the object; a bucket deleted meanwhile is NoSuchBucket, and the blob goes. */
-async function putObjectRow(call: S3Call, row: ObjectRow): Promise<void> {
-  await settleBlobs(call, row.blob, await call.deps.store.putObject(row), () => S3Errors.noSuchBucket(row.bucket));
+/**
+ * Makes a written blob the object; a bucket deleted meanwhile is NoSuchBucket, a write
+ * condition that no longer holds is PreconditionFailed (or NoSuchKey), and the blob goes.
+ */
+async function putObjectRow(call: S3Call, row: ObjectRow, condition: WriteCondition | undefined): Promise<void> {
+  const result = await call.deps.store.putObject(row, undefined, condition);
+  if (typeof result === 'object') {
+    await call.deps.blobs.remove([row.blob]);
+    throw conditionError(result.refused, row.key);
+  }
+  await settleBlobs(call, row.blob, result, () => S3Errors.noSuchBucket(row.bucket));
 }
 
 export async function PutObject(call: S3Call): Promise<void> {
@@ -54,6 +63,8 @@ export async function PutObject(call: S3Call): Promise<void> {
   const key = keyOf(call);
   const headers = storedHeadersFrom(call);
   const acl = await aclForWrite(call, bucket, key);
+  const condition = writeConditionFrom(call);
+  await precheckWrite(call, condition);
   const r = await receiveObject(call);
   const row: ObjectRow = {
     bucket: bucket.name,
@@ -70,8 +81,8 @@ export async function PutObject(call: S3Call): Promise<void> {
     parts_count: null,
     part_sizes: null,
   };
-  await putObjectRow(call, row);
-  sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row) });
+  await putObjectRow(call, row, condition);
+  sendEmpty(call, 200, { etag: `"${row.etag}"`, ...checksumHeaders(row), ...encryptionHeaders(call) });
 }
 
 const OVERRIDES: readonly (readonly [string, string])[] = [
@@ -182,21 +193,34 @@ export function checkSmallBodyDigests(call: S3Call, body: Buffer, trailers: Map<
   }
 }
 
-/** Reads a small XML request body with every payload and digest check, and parses it. */
-export async function readXml(call: S3Call, root: string, limit = 1024 * 1024): Promise<ReturnType<typeof parseXmlBody>> {
+/**
+ * Reads a small XML request body with every payload and digest check, and parses it with at
+ * most `maxElements` elements (the shape's own bound, so a larger body is refused as soon as
+ * the reader passes it).
+ */
+export async function readXml(call: S3Call, root: string, limit = 1024 * 1024, maxElements?: number): Promise<ReturnType<typeof parseXmlBody>> {
   const body = openBody(call.edge.req, call.auth.payload);
   const buf = await readSmallBody(body, limit);
   checkSmallBodyDigests(call, buf, body.trailers);
   if (buf.length === 0) throw malformedXml();
-  return parseXmlBody(buf, root);
+  return parseXmlBody(buf, root, maxElements);
 }
+
+/** S3's bound on a DeleteObjects request. */
+export const MAX_DELETE_KEYS = 1000;
+/** Delete and Quiet, then per key Object and its five members (Key, VersionId, ETag, LastModifiedTime, Size). */
+const DELETE_MAX_ELEMENTS = 2 + MAX_DELETE_KEYS * 6;
 
 export async function DeleteObjects(call: S3Call): Promise<void> {
   const bucket = bucketOf(call);
-  const root = await readXml(call, 'Delete', 2 * 1024 * 1024);
+  // Each key is decided on its own, so the body must be read first, unless no key can be
+  // allowed at all: an anonymous caller on a bucket whose ACL and policy grant the public no
+  // s3:DeleteObject is refused before a byte of the body is read or parsed.
+  if (call.auth.principal === undefined && !anonymousMayEver(bucket, 's3:DeleteObject')) throw S3Errors.accessDenied();
+  const root = await readXml(call, 'Delete', 2 * 1024 * 1024, DELETE_MAX_ELEMENTS);
   const quiet = (childText(root, 'Quiet') ?? 'false').toLowerCase() === 'true';
   const objects = children(root, 'Object');
-  if (objects.length === 0 || objects.length > 1000) throw malformedXml();
+  if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw malformedXml();
   let out = '';
   const blobs: string[] = [];
   for (const o of objects) {
@@ -248,6 +272,9 @@ export async function copySource(call: S3Call): Promise<{ bucket: BucketRow; row
   const src = parseCopySource(header(call, 'x-amz-copy-source')!);
   const bucket = src.bucket === call.bucket?.name ? call.bucket : await call.deps.store.getBucket(src.bucket);
   if (bucket === undefined) throw S3Errors.noSuchBucket(src.bucket);
+  // The caller's guard against copying from a bucket someone else now owns.
+  const expectedOwner = header(call, 'x-amz-source-expected-bucket-owner');
+  if (expectedOwner !== undefined && expectedOwner !== bucket.owner_account) throw S3Errors.accessDenied();
   const row = await call.deps.store.getObject(bucket.name, src.key);
   const resource = resourceArn('object', bucket.name, src.key);
   const d = await decide(call.deps.authorizer, { principal: call.auth.principal, action: 's3:GetObject', resource, bucket, objectAcl: row?.acl, context: conditionContext(call) });
@@ -274,6 +301,8 @@ export async function CopyObject(call: S3Call): Promise<void> {
     );
   }
   const acl = await aclForWrite(call, bucket, key);
+  const condition = writeConditionFrom(call);
+  await precheckWrite(call, condition);
   const stored =
     directive === 'REPLACE'
       ? requested
@@ -307,10 +336,10 @@ export async function CopyObject(call: S3Call): Promise<void> {
     parts_count: src.parts_count,
     part_sizes: src.part_sizes,
   };
-  await putObjectRow(call, row);
+  await putObjectRow(call, row, condition);
   let sums = '';
   if (row.checksum_algorithm !== null && row.checksum_value !== null) {
     sums = el(`Checksum${row.checksum_algorithm}`, row.checksum_value) + el('ChecksumType', row.checksum_type ?? undefined);
   }
-  sendXml(call, 200, doc('CopyObjectResult', `${el('ETag', `"${row.etag}"`)}${el('LastModified', xmlTime(row.last_modified))}${sums}`));
+  sendXml(call, 200, doc('CopyObjectResult', `${el('ETag', `"${row.etag}"`)}${el('LastModified', xmlTime(row.last_modified))}${sums}`), encryptionHeaders(call));
 }

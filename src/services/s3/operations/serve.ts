@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { httpDate } from '../../../protocols/rest-xml.js';
 import { S3Errors } from '../errors.js';
 import type { BlobStore } from '../storage/blobs.js';
-import type { ObjectRow } from '../store.js';
+import { etagMatches, type ObjectRow } from '../store.js';
 
 /** Objects up to this size are read in one call instead of streamed. */
 const SMALL_OBJECT = 64 * 1024;
@@ -38,13 +38,6 @@ export function objectHeaders(row: ObjectRow): Record<string, string | number> {
   return h;
 }
 
-function etagMatches(list: string, etag: string): boolean {
-  for (const raw of list.split(',')) {
-    const t = raw.trim();
-    if (t === '*' || t === `"${etag}"` || t === etag || t === `W/"${etag}"`) return true;
-  }
-  return false;
-}
 
 function dateHeader(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -90,8 +83,10 @@ export function parseRange(value: string | undefined, size: number): { start: nu
     return { start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(m[1]);
+  // A last byte before the first is no valid range, which HTTP says to ignore; an open-ended or
+  // valid range that starts past the end is unsatisfiable (416), whatever its end.
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
   let end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (end < start) return undefined;
   if (start >= size) throw S3Errors.invalidRange(value, size);
   if (end >= size) end = size - 1;
   return { start, end };

@@ -10,7 +10,7 @@ import { type S3Call, header } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { openBody, readPlainBody } from '../streaming.js';
 import { algorithmFromHeader, CHECKSUM_ALGORITHMS, checksumBytes, headerFor, newChecksum, type Checksum, type ChecksumAlgorithm } from '../storage/checksums.js';
-import type { ObjectRow } from '../store.js';
+import { conditionError, conditionRefusal, type ObjectRow, type WriteCondition } from '../store.js';
 
 /** S3's single-request limit: 5 GiB. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
@@ -230,4 +230,75 @@ export function cannedAclFrom(call: S3Call): string | undefined {
   if (acl === undefined) return undefined;
   if (!CANNED_ACLS.has(acl)) throw S3Errors.invalidArgument('', 'x-amz-acl', acl);
   return acl;
+}
+
+/**
+ * The conditional-write headers of PutObject, CopyObject and CompleteMultipartUpload, as S3
+ * takes them: If-Match with ETags (or `*`), If-None-Match only as `*`. Undefined without them.
+ */
+export function writeConditionFrom(call: S3Call): WriteCondition | undefined {
+  const ifMatch = header(call, 'if-match');
+  const ifNoneMatch = header(call, 'if-none-match');
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw S3Errors.notImplemented('If-None-Match with a value other than *');
+  return { ifMatch, ifNoneMatch: ifNoneMatch !== undefined };
+}
+
+/**
+ * Checks a write condition against the object as it is now, before a body is received, so a
+ * write that cannot succeed is refused without reading it. The store checks again in the
+ * write's own transaction, which is what makes the condition hold under races.
+ */
+export async function precheckWrite(call: S3Call, condition: WriteCondition | undefined): Promise<void> {
+  if (condition === undefined) return;
+  const current = await call.deps.store.getObject(call.route.bucket!, call.route.key ?? '');
+  const refused = conditionRefusal(condition, current?.etag);
+  if (refused !== undefined) throw conditionError(refused, call.route.key ?? '');
+}
+
+const SSE_KMS_HEADERS = ['x-amz-server-side-encryption-aws-kms-key-id', 'x-amz-server-side-encryption-context', 'x-amz-server-side-encryption-bucket-key-enabled'];
+
+/**
+ * Server-side encryption as requested. SSE-C and SSE-KMS are refused with NotImplemented on
+ * every operation (a write that answered 200 would make the client believe its data was
+ * encrypted with its key; a read with a customer key implies SSE-C). SSE-S3 (`AES256`) is
+ * accepted and echoed on the write's answer, as S3 answers; other values are InvalidArgument.
+ */
+export function serverSideEncryption(call: S3Call): 'AES256' | undefined {
+  const h = call.edge.req.headers;
+  for (const name in h) {
+    if (name.startsWith('x-amz-server-side-encryption-customer-') || name.startsWith('x-amz-copy-source-server-side-encryption-customer-')) {
+      throw S3Errors.notImplemented('SSE-C (x-amz-server-side-encryption-customer-*)');
+    }
+  }
+  for (const name of SSE_KMS_HEADERS) if (h[name] !== undefined) throw S3Errors.notImplemented(`SSE-KMS (${name})`);
+  const v = header(call, 'x-amz-server-side-encryption');
+  if (v === undefined) return undefined;
+  if (v === 'AES256') return 'AES256';
+  if (v === 'aws:kms' || v === 'aws:kms:dsse') throw S3Errors.notImplemented(`SSE-KMS (x-amz-server-side-encryption: ${v})`);
+  throw S3Errors.invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', v);
+}
+
+/**
+ * Headers that ask for a feature Gatehouse does not have, whose silent omission would leave a
+ * client believing it had it (objects tagged for a policy or lifecycle rule, objects locked
+ * against deletion, an append at an offset): NotImplemented, on any operation.
+ */
+const UNIMPLEMENTED_HEADERS: readonly (readonly [string, string])[] = [
+  ['x-amz-tagging', 'object tagging (x-amz-tagging)'],
+  ['x-amz-object-lock-mode', 'Object Lock (x-amz-object-lock-mode)'],
+  ['x-amz-object-lock-retain-until-date', 'Object Lock (x-amz-object-lock-retain-until-date)'],
+  ['x-amz-object-lock-legal-hold', 'Object Lock (x-amz-object-lock-legal-hold)'],
+  ['x-amz-bypass-governance-retention', 'Object Lock (x-amz-bypass-governance-retention)'],
+  ['x-amz-write-offset-bytes', 'appends (x-amz-write-offset-bytes)'],
+];
+
+export function refuseUnimplementedHeaders(call: S3Call): void {
+  const h = call.edge.req.headers;
+  for (const [name, what] of UNIMPLEMENTED_HEADERS) if (h[name] !== undefined) throw S3Errors.notImplemented(what);
+}
+
+/** The x-amz-server-side-encryption header of a write's answer, when the request asked for SSE-S3. */
+export function encryptionHeaders(call: S3Call): Record<string, string> {
+  return serverSideEncryption(call) === 'AES256' ? { 'x-amz-server-side-encryption': 'AES256' } : {};
 }

@@ -14,6 +14,7 @@ import { Sealer } from './domain/sealed.js';
 import { clientNotFound, poolNotFound } from './errors.js';
 import { GroupStore } from './store/groups.js';
 import { HostedStore } from './store/hosted.js';
+import { OAuthStore } from './store/oauth.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { AttemptStore } from './store/attempts.js';
 import { TokenStore } from './store/tokens.js';
@@ -26,6 +27,7 @@ export class IdpContext {
   readonly groups: GroupStore;
   readonly attempts: AttemptStore;
   readonly hosted: HostedStore;
+  readonly oauth: OAuthStore;
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
@@ -37,6 +39,7 @@ export class IdpContext {
     this.groups = new GroupStore(platform.db);
     this.attempts = new AttemptStore(platform.db);
     this.hosted = new HostedStore(platform.db, platform.secrets);
+    this.oauth = new OAuthStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));

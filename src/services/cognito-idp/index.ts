@@ -78,7 +78,7 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
       internalErrorCode: 'InternalErrorException',
       operations: operations as ApiService['operations'],
     },
-    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions)],
+    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions, signIn)],
     schema: cognitoIdpSchema,
     tokens: sessions,
   };

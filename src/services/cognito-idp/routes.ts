@@ -70,9 +70,15 @@ async function answer(idp: IdpContext, r: EdgeRequest): Promise<void> {
     prefix === undefined
       ? {}
       : {
+          authorization_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/authorize`,
           token_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/token`,
+          userinfo_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/userInfo`,
+          end_session_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/logout`,
+          revocation_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/revoke`,
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-          grant_types_supported: ['client_credentials', 'refresh_token'],
+          grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+          response_types_supported: ['code'],
+          code_challenge_methods_supported: ['S256'],
         };
   const body =
     doc === 'jwks.json'

@@ -60,11 +60,45 @@ export class Sessions implements UserPoolTokenVerifier {
     return this.#issue(pool, client, user, session, now, refreshToken);
   }
 
-  async #issue(pool: UserPool, client: AppClient, user: User, session: { originJti: string; authTime: number }, now: number, refreshToken?: string): Promise<AuthenticationResultType> {
+  /**
+   * A sign-in through the hosted UI (an authorization code exchanged): a session that keeps
+   * the granted scopes for its refreshes, and tokens with `scope`, `nonce` and `at_hash`.
+   */
+  async startOAuth(pool: UserPool, client: AppClient, user: User, now: number, grant: { scopes: readonly string[]; nonce: string | undefined; authTime: number }): Promise<AuthenticationResultType> {
+    const refreshToken = newRefreshToken();
+    const session = { originJti: randomUUID(), authTime: grant.authTime };
+    await this.ctx.tokens.insertRefresh({
+      tokenHash: hashRefreshToken(refreshToken),
+      ...session,
+      poolId: pool.id,
+      clientId: client.clientId,
+      sub: user.sub,
+      createdAt: now,
+      expiresAt: now + tokenLifetimes(client.config).refresh * 1000,
+      revokedAt: undefined,
+      scopes: grant.scopes.join(' '),
+    });
+    if (++this.#started % PURGE_EVERY === 0) await this.ctx.tokens.purgeExpired(now);
+    return this.#issue(pool, client, user, session, now, refreshToken, { scopes: grant.scopes, nonce: grant.nonce });
+  }
+
+  async #issue(
+    pool: UserPool,
+    client: AppClient,
+    user: User,
+    session: { originJti: string; authTime: number },
+    now: number,
+    refreshToken?: string,
+    oauth?: { scopes: readonly string[]; nonce?: string | undefined },
+  ): Promise<AuthenticationResultType> {
     const key = await this.ctx.pools.signingKey(pool.id);
     if (key === undefined) throw new Error(`user pool ${pool.id} has no signing key`);
     const groups = await this.ctx.groups.forUser(pool.id, user.sub);
-    return issueTokens({ issuer: this.ctx.issuer(pool.id), key, pool, client, user, groups, session, now, ...(refreshToken === undefined ? {} : { refreshToken }) });
+    return issueTokens({
+      issuer: this.ctx.issuer(pool.id), key, pool, client, user, groups, session, now,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(oauth === undefined ? {} : { oauth }),
+    });
   }
 
   /**
@@ -85,7 +119,8 @@ export class Sessions implements UserPoolTokenVerifier {
     if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
     if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
     if (user.status !== 'CONFIRMED') throw notAuthorized('Refresh Token has been revoked');
-    return this.#issue(pool, client, user, s, now);
+    // A hosted-UI session keeps its scopes (no nonce on refresh, as OIDC says).
+    return this.#issue(pool, client, user, s, now, undefined, s.scopes === undefined ? undefined : { scopes: s.scopes.split(' ') });
   }
 
   /**

@@ -154,6 +154,14 @@ export class SignIn {
 
   /** USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH: the password against the same verifier. */
   async password(call: SignInCall, name: string, user: User | undefined, password: string): Promise<InitiateAuthResponse> {
+    return this.afterPassword(call, this.checkPassword(call, name, user, password));
+  }
+
+  /**
+   * The password check alone (timing-equal for unknown users, lockout, AWS's errors), for
+   * callers that go on their own way after it: the API's sign-in, and the hosted UI's.
+   */
+  checkPassword(call: SignInCall, name: string, user: User | undefined, password: string): User {
     if (user === undefined || user.verifier === undefined || user.salt === undefined) {
       // The same work as a real check, so timing does not tell whether the user exists.
       verifierFor(poolShortName(call.pool.id), name, password, this.#fakeVerifier.subarray(0, 16));
@@ -167,7 +175,7 @@ export class SignIn {
       throw incorrectCredentials();
     }
     this.#lockout.succeeded(call.pool.id, user.sub);
-    return this.afterPassword(call, user);
+    return user;
   }
 
   /** The password was right: account state decides between an error, a challenge and tokens. */

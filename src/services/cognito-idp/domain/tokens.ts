@@ -72,6 +72,13 @@ export interface IssueInput {
   now: number;
   /** Set for a new sign-in: the refresh token to hand out with the others. */
   refreshToken?: string;
+  /** Tokens for the OAuth 2.0 endpoints: the granted scopes, and the authorization request's nonce. */
+  oauth?: { scopes: readonly string[]; nonce?: string | undefined };
+}
+
+/** OIDC's at_hash: the left half of the access token's SHA-256, base64url. */
+export function atHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
 }
 
 export function issueTokens(input: IssueInput): AuthenticationResultType {
@@ -100,19 +107,26 @@ export function issueTokens(input: IssueInput): AuthenticationResultType {
   Object.assign(accessClaims, {
     event_id: eventId,
     token_use: 'access',
-    scope: ACCESS_SCOPE,
+    scope: input.oauth === undefined ? ACCESS_SCOPE : input.oauth.scopes.join(' '),
     auth_time: session.authTime,
     exp: iat + life.access,
     iat,
+    ...(input.oauth === undefined ? {} : { version: 2 }),
     jti: randomUUID(),
     username: user.username,
   });
+  const accessToken = signJwt(key, accessClaims);
+  if (input.oauth !== undefined) {
+    idClaims.at_hash = atHash(accessToken);
+    if (input.oauth.nonce !== undefined) idClaims.nonce = input.oauth.nonce;
+  }
 
   return {
-    AccessToken: signJwt(key, accessClaims),
+    AccessToken: accessToken,
     ExpiresIn: life.access,
     TokenType: 'Bearer',
     ...(input.refreshToken === undefined ? {} : { RefreshToken: input.refreshToken }),
-    IdToken: signJwt(key, idClaims),
+    // The OAuth endpoints give an ID token only for the openid scope, as Cognito.
+    ...(input.oauth !== undefined && !input.oauth.scopes.includes('openid') ? {} : { IdToken: signJwt(key, idClaims) }),
   };
 }

@@ -9,7 +9,14 @@
 import { send, type EdgeRequest, type RawRoute } from '../../../protocols/http.js';
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
+import type { SignIn } from '../sign-in.js';
+import { authorizeEndpoint } from './authorize.js';
+import { brandingEndpoint } from './branding.js';
+import { codeGrant } from './code-grant.js';
+import { loginEndpoint } from './login.js';
+import { logoutEndpoint, revokeEndpoint } from './logout.js';
 import { refreshGrant } from './refresh.js';
+import { userInfoEndpoint } from './userinfo.js';
 import type { PoolDomain } from '../store/hosted.js';
 import type { UserPool } from '../store/pools.js';
 import { tokenEndpoint } from './token.js';
@@ -46,8 +53,8 @@ function locate(idp: IdpContext, r: EdgeRequest): { prefix: string; path: string
   return { prefix: m[1]!, path: m[2] ?? '/', base: `${r.secure ? 'https' : 'http'}://${hostHeader}/_auth/${m[1]!}` };
 }
 
-export function hostedRoutes(idp: IdpContext, sessions: Sessions): RawRoute[] {
-  const grants = { refreshToken: refreshGrant(sessions) };
+export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn): RawRoute[] {
+  const grants = { refreshToken: refreshGrant(sessions), authorizationCode: codeGrant(sessions) };
   const suffix = (): string => `.${idp.platform.config.authHostSuffix}`;
   return [
     {
@@ -66,6 +73,25 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions): RawRoute[] {
           case '/oauth2/token':
             r.operation = 'cognito-idp.oauth2.token';
             return tokenEndpoint(idp, d, grants);
+          case '/oauth2/authorize':
+            r.operation = 'cognito-idp.oauth2.authorize';
+            return authorizeEndpoint(idp, d);
+          case '/login':
+            r.operation = 'cognito-idp.hosted.login';
+            return loginEndpoint(idp, signIn, d);
+          case '/ui/css':
+          case '/ui/logo':
+            r.operation = 'cognito-idp.hosted.branding';
+            return brandingEndpoint(idp, d, at.path === '/ui/css' ? 'css' : 'logo');
+          case '/logout':
+            r.operation = 'cognito-idp.hosted.logout';
+            return logoutEndpoint(idp, d);
+          case '/oauth2/revoke':
+            r.operation = 'cognito-idp.oauth2.revoke';
+            return revokeEndpoint(idp, d);
+          case '/oauth2/userInfo':
+            r.operation = 'cognito-idp.oauth2.userInfo';
+            return userInfoEndpoint(idp, sessions, d);
           default:
             send(r.res, 404, { 'content-type': 'text/plain; charset=utf-8' }, 'Not found\n');
         }

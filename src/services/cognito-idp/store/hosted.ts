@@ -82,7 +82,7 @@ interface UiRow {
 const detailsContext = (poolId: string, name: string): string => `cognito-idp:idp-details:${poolId}:${name}`;
 
 /** The tables that hold a pool's hosted-UI configuration, for DeleteUserPool. */
-export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_servers', 'cognito_idp_identity_providers', 'cognito_idp_ui_customizations'] as const;
+export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_servers', 'cognito_idp_identity_providers', 'cognito_idp_ui_customizations', 'cognito_idp_oauth_codes', 'cognito_idp_hosted_sessions'] as const;
 
 export class HostedStore {
   readonly #domains = new Map<string, PoolDomain | null>();

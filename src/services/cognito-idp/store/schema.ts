@@ -111,20 +111,6 @@ export const cognitoIdpSchema: Schema = {
     },
     {
       version: 4,
-      description: 'events counted against hourly limits (codes sent, wrong codes), shared by every process on the store',
-      sql: `
-      CREATE TABLE cognito_idp_attempts (
-        pool_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        at BIGINT NOT NULL
-      );
-      CREATE INDEX cognito_idp_attempts_key ON cognito_idp_attempts (pool_id, kind, subject, at);
-      CREATE INDEX cognito_idp_attempts_at ON cognito_idp_attempts (at);
-      `,
-    },
-    {
-      version: 5,
       description: 'user pool domains, resource servers, identity providers, hosted UI customizations',
       sql: `
       CREATE TABLE cognito_idp_domains (
@@ -165,6 +151,47 @@ export const cognitoIdpSchema: Schema = {
         updated_at BIGINT NOT NULL,
         PRIMARY KEY (pool_id, client_id)
       );
+      `,
+    },
+    {
+      version: 5,
+      description: 'OAuth 2.0 authorization codes, hosted UI sessions, the scopes a hosted sign-in granted',
+      sql: `
+      CREATE TABLE cognito_idp_oauth_codes (
+        code_hash TEXT PRIMARY KEY,
+        pool_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        code_challenge TEXT,
+        nonce TEXT,
+        auth_time BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE TABLE cognito_idp_hosted_sessions (
+        id_hash TEXT PRIMARY KEY,
+        pool_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        auth_time BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN scopes TEXT;
+      `,
+    },
+    {
+      version: 6,
+      description: 'events counted against hourly limits (codes sent, wrong codes), shared by every process on the store',
+      sql: `
+      CREATE TABLE cognito_idp_attempts (
+        pool_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_attempts_key ON cognito_idp_attempts (pool_id, kind, subject, at);
+      CREATE INDEX cognito_idp_attempts_at ON cognito_idp_attempts (at);
       `,
     },
   ],

@@ -37,6 +37,8 @@ export interface RefreshSession {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | undefined;
+  /** The OAuth scopes a hosted-UI sign-in granted (space-separated); undefined for API sign-ins. */
+  scopes?: string | undefined;
 }
 
 interface RefreshRow {
@@ -49,6 +51,7 @@ interface RefreshRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  scopes: string | null;
 }
 
 export class TokenStore {
@@ -104,9 +107,9 @@ export class TokenStore {
 
   async insertRefresh(s: RefreshSession): Promise<void> {
     await this.db.run(
-      `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-      [s.tokenHash, s.originJti, s.poolId, s.clientId, s.sub, s.authTime, s.createdAt, s.expiresAt],
+      `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at, scopes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      [s.tokenHash, s.originJti, s.poolId, s.clientId, s.sub, s.authTime, s.createdAt, s.expiresAt, s.scopes ?? null],
     );
   }
 
@@ -145,5 +148,6 @@ function toSession(r: RefreshRow): RefreshSession {
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     revokedAt: r.revoked_at === null ? undefined : Number(r.revoked_at),
+    ...(r.scopes === null || r.scopes === undefined ? {} : { scopes: r.scopes }),
   };
 }

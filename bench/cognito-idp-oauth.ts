@@ -1,0 +1,171 @@
+/**
+ * Throughput of the user pool domain's token endpoint: authorization-code exchanges (PKCE
+ * S256, two RS256 signatures each: access and ID token) and client_credentials grants (one
+ * signature), over HTTP keep-alive, against the compiled server in a child process. Prints
+ * grants per server-CPU-second next to the ceiling their RS256 signatures allow, measured in
+ * the same run on this machine.
+ *
+ *   npm run build && npx tsx bench/cognito-idp-oauth.ts [--seconds 5] [--levels 1,4,16]
+ *
+ * Codes are made before the exchange phase (a signed-in hosted session authorizes again
+ * without the form), so the exchange figures count the exchange alone.
+ */
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateResourceServerCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  CreateUserPoolDomainCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, levels: { type: 'string', default: '1,4,16' } } });
+const SECONDS = Number(values.seconds);
+const LEVELS = values.levels.split(',').map(Number);
+const PASSWORD = 'Bench-Passw0rd!';
+const CALLBACK = 'http://127.0.0.1:9/cb';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function request(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface Result {
+  concurrency: number;
+  ops: number;
+  seconds: number;
+  cpuMs: number;
+}
+
+async function run(server: BenchServer, concurrency: number, op: () => Promise<void>): Promise<Result> {
+  await Promise.all(Array.from({ length: concurrency }, () => op()));
+  const cpu0 = server.cpuMs();
+  const t0 = performance.now();
+  const deadline = t0 + SECONDS * 1000;
+  let ops = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await op();
+        ops++;
+      }
+    }),
+  );
+  return { concurrency, ops, seconds: (performance.now() - t0) / 1000, cpuMs: server.cpuMs() - cpu0 };
+}
+
+function print(title: string, results: Result[], ceilingPerCpuS: number): void {
+  console.log(`\n${title} (ceiling of its signatures: ${ceilingPerCpuS.toFixed(0)} per CPU-second)`);
+  console.log('concurrency   ops/s   server CPU ms/op   ops per server-CPU-s   of ceiling');
+  for (const r of results) {
+    const perCpu = r.ops / (r.cpuMs / 1000);
+    console.log(
+      `${String(r.concurrency).padStart(11)} ${(r.ops / r.seconds).toFixed(0).padStart(7)} ${(r.cpuMs / r.ops).toFixed(2).padStart(18)} ${perCpu.toFixed(0).padStart(22)} ${`${((100 * perCpu) / ceilingPerCpuS).toFixed(0)} %`.padStart(11)}`,
+    );
+  }
+}
+
+/**
+ * CPU milliseconds of one RS256 signature over a token-sized input, on this machine, in this
+ * process: CPU time, not wall time, so other load on the machine does not inflate it.
+ */
+function signMs(): number {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const data = Buffer.alloc(900, 1);
+  for (let i = 0; i < 50; i++) sign('sha256', data, privateKey);
+  const n = 1000;
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) sign('sha256', data, privateKey);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / n;
+}
+
+async function main(): Promise<void> {
+  const server = await startBenchServer();
+  try {
+    const admin = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
+    const poolId = (await admin.send(new CreateUserPoolCommand({ PoolName: 'bench' }))).UserPool!.Id!;
+    await admin.send(new CreateUserPoolDomainCommand({ UserPoolId: poolId, Domain: 'bench' }));
+    await admin.send(new CreateResourceServerCommand({ UserPoolId: poolId, Identifier: 'api', Name: 'API', Scopes: [{ ScopeName: 'read', ScopeDescription: 'r' }] }));
+    const m2m = (await admin.send(new CreateUserPoolClientCommand({
+      UserPoolId: poolId, ClientName: 'm2m', GenerateSecret: true, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['client_credentials'], AllowedOAuthScopes: ['api/read'],
+    }))).UserPoolClient!;
+    const web = (await admin.send(new CreateUserPoolClientCommand({
+      UserPoolId: poolId, ClientName: 'web', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'], AllowedOAuthScopes: ['openid', 'email'], CallbackURLs: [CALLBACK],
+    }))).UserPoolClient!;
+    await admin.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'bench-user', MessageAction: 'SUPPRESS', TemporaryPassword: PASSWORD }));
+    await admin.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'bench-user', Password: PASSWORD, Permanent: true }));
+
+    const base = `${server.url}/_auth/bench`;
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const query = new URLSearchParams({ response_type: 'code', client_id: web.ClientId!, redirect_uri: CALLBACK, scope: 'openid email', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+    // Sign in once through the form; the session cookie then authorizes without it.
+    const form = await request(`${base}/login?${query}`, 'GET', {});
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const csrfCookie = String(form.headers['set-cookie']![0]).split(';')[0]!;
+    const signedIn = await request(`${base}/login?${query}`, 'POST', { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie }, new URLSearchParams({ _csrf: csrf, username: 'bench-user', password: PASSWORD }).toString());
+    const session = signedIn.headers['set-cookie']!.map((c) => c.split(';')[0]!).find((c) => c.startsWith('cognito='))!;
+
+    const sMs = signMs();
+    console.log(`server ${server.url}, pid ${server.pid}; ${SECONDS} s per level; RS256 sign ${sMs.toFixed(3)} ms CPU on this machine`);
+
+    const codes: string[] = [];
+    const exchanges: Result[] = [];
+    for (const c of LEVELS) {
+      // Enough codes for this level at up to 1,500 exchanges a second, made before the clock starts.
+      codes.length = 0;
+      for (let i = 0; i < SECONDS * 1500 + c; i++) {
+        const a = await request(`${base}/oauth2/authorize?${query}`, 'GET', { cookie: session });
+        codes.push(new URL(String(a.headers.location)).searchParams.get('code')!);
+      }
+      exchanges.push(
+        await run(server, c, async () => {
+          const code = codes.pop();
+          if (code === undefined) throw new Error('out of codes: raise the pre-made count');
+          const r = await request(`${base}/oauth2/token`, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({
+            grant_type: 'authorization_code', client_id: web.ClientId!, code, redirect_uri: CALLBACK, code_verifier: verifier,
+          }).toString());
+          if (r.status !== 200) throw new Error(`exchange: ${r.status} ${r.body}`);
+        }),
+      );
+    }
+    print('authorization_code exchanges (PKCE; access + ID token)', exchanges, 1000 / (2 * sMs));
+
+    const basic = `Basic ${Buffer.from(`${m2m.ClientId}:${m2m.ClientSecret}`).toString('base64')}`;
+    const grants: Result[] = [];
+    for (const c of LEVELS) {
+      grants.push(
+        await run(server, c, async () => {
+          const r = await request(`${base}/oauth2/token`, 'POST', { 'content-type': 'application/x-www-form-urlencoded', authorization: basic }, 'grant_type=client_credentials&scope=api%2Fread');
+          if (r.status !== 200) throw new Error(`client_credentials: ${r.status} ${r.body}`);
+        }),
+      );
+    }
+    print('client_credentials grants (one access token)', grants, 1000 / sMs);
+  } finally {
+    agent.destroy();
+    await server.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,91 @@
+/**
+ * The hosted sign-in page, `/login`: GET shows the form (with a CSRF token, double-submitted
+ * as a cookie and a hidden field); POST checks the token first (a form without it changes
+ * nothing, not even the lockout count), then the authorization request again, then the
+ * password through the same code as the API (lockout, PreventUserExistenceErrors, account
+ * state). Success opens the one-hour hosted session and redirects to the client with a code.
+ * @module
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { BodyTimeout, BodyTooLarge, readBody, send } from '../../../protocols/http.js';
+import { ServiceError } from '../../../errors.js';
+import type { IdpContext } from '../context.js';
+import type { SignIn } from '../sign-in.js';
+import { checkAuthorize, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
+import { brandingFor } from './branding.js';
+import { errorPage, loginPage, pageHeaders } from './pages.js';
+import type { DomainRequest } from './routes.js';
+
+const CSRF_COOKIE = 'XSRF-TOKEN';
+const MAX_FORM = 16 * 1024;
+
+function sameToken(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || a.length === 0 || a.length > 128) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function showForm(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, extra: { username?: string; error?: string } = {}): Promise<void> {
+  const csrf = randomBytes(24).toString('base64url');
+  const u = await brandingFor(idp, d.pool.id, a.client.clientId);
+  const id = encodeURIComponent(a.client.clientId);
+  const branding = { ...(u?.css === undefined ? {} : { css: `${d.base}/ui/css?client_id=${id}` }), ...(u?.image === undefined ? {} : { logo: `${d.base}/ui/logo?client_id=${id}` }) };
+  const html = loginPage({ action: `${d.base}/login?${a.query}`, csrf, branding, ...extra });
+  d.r.res.writeHead(status, { ...pageHeaders(a.redirectUri), 'set-cookie': setCookie(d, CSRF_COOKIE, csrf, 3600), 'content-length': Buffer.byteLength(html) });
+  d.r.res.end(html);
+}
+
+export async function loginEndpoint(idp: IdpContext, signIn: SignIn, d: DomainRequest): Promise<void> {
+  const { r } = d;
+  if (r.method !== 'GET' && r.method !== 'POST') {
+    send(r.res, 405, { allow: 'GET, POST', 'content-type': 'text/plain' }, 'Use GET or POST.\n');
+    return;
+  }
+  const query = new URLSearchParams(r.query);
+  const clientId = query.get('client_id');
+  const client = clientId === null || clientId.length > 128 ? undefined : await idp.pools.getClient(clientId);
+  const checked = checkAuthorize(d, client, query, r.query);
+  if ('page' in checked) return errorPage(d, checked.page.status, checked.page.title, checked.page.message);
+  if ('redirect' in checked) {
+    send(r.res, 302, { location: checked.redirect, 'cache-control': 'no-store' });
+    return;
+  }
+  const a = checked.ok;
+  if (r.method === 'GET') return showForm(idp, d, a, 200);
+
+  let body: Buffer;
+  try {
+    body = await readBody(r.req, MAX_FORM, 30_000);
+  } catch (err) {
+    if (err instanceof BodyTooLarge || err instanceof BodyTimeout) return errorPage(d, 400, 'invalid_request', 'The form is too large.');
+    throw err;
+  }
+  const form = new URLSearchParams(body.toString('utf8'));
+  if (!sameToken(form.get('_csrf') ?? undefined, cookies(d).get(CSRF_COOKIE))) {
+    return errorPage(d, 403, 'invalid_request', 'The form has expired or did not come from this page. Go back and sign in again.');
+  }
+  const username = (form.get('username') ?? '').trim();
+  const password = form.get('password') ?? '';
+  if (username === '' || password === '' || username.length > 128 || password.length > 256) {
+    return showForm(idp, d, a, 400, { username: username.slice(0, 128), error: 'Incorrect username or password.' });
+  }
+  const now = idp.platform.clock.now();
+  const pool = d.pool;
+  try {
+    const user = signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
+    if (user.status === 'UNCONFIRMED') throw new ServiceError('UserNotConfirmedException', 'User is not confirmed.', 400);
+    if (user.status === 'FORCE_CHANGE_PASSWORD' || user.status === 'RESET_REQUIRED') {
+      throw new ServiceError('PasswordResetRequiredException', 'Password reset required for the user', 400);
+    }
+    if (pool.config.MfaConfiguration === 'ON') throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA on the hosted UI yet.', 400);
+    const sessionId = randomBytes(32).toString('base64url');
+    const authTime = Math.floor(now / 1000);
+    await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);
+    idp.platform.log.info({ event: 'cognito-idp.hosted.sign-in', userPoolId: pool.id, clientId: a.client.clientId, sub: user.sub }, 'user signed in through the hosted UI');
+    return finish(idp, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, CSRF_COOKIE, '', 0)] });
+  } catch (err) {
+    if (err instanceof ServiceError && err.status < 500) return showForm(idp, d, a, 400, { username, error: err.message });
+    throw err;
+  }
+}

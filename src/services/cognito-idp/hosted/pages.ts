@@ -1,0 +1,86 @@
+/**
+ * The hosted UI's HTML: every value escaped, no script, and headers that keep the pages out
+ * of frames and other origins' hands (a strict Content-Security-Policy, X-Frame-Options DENY,
+ * nosniff, no referrer, no caching). Words and labels are Cognito's own.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { DomainRequest } from './routes.js';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The origins a form may be sent to, and where its redirects may lead (Chromium applies form-action to redirects). */
+function formAction(redirectUri: string | undefined): string {
+  if (redirectUri === undefined) return "'self'";
+  try {
+    const u = new URL(redirectUri);
+    const target = u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : u.protocol;
+    // Only characters a CSP source may hold: anything else and the redirect target is left out.
+    return /^[A-Za-z0-9+.:/\-[\]]+$/.test(target) ? `'self' ${target}` : "'self'";
+  } catch {
+    return "'self'";
+  }
+}
+
+export function pageHeaders(redirectUri?: string): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': `default-src 'none'; style-src 'self' '${STYLE_HASH}'; img-src 'self' data:; form-action ${formAction(redirectUri)}; frame-ancestors 'none'; base-uri 'none'`,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;background:#fafafa;margin:0}main{max-width:22rem;margin:3rem auto;background:#fff;padding:2rem;border:1px solid #ddd;border-radius:6px}
+label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password],input[type=email]{width:100%;box-sizing:border-box;padding:.5rem}
+button{margin-top:1.2rem;width:100%;padding:.6rem;background:#337ab7;color:#fff;border:0;border-radius:4px}.error{color:#a94442;background:#f2dede;padding:.5rem;border-radius:4px}`;
+
+/** The one inline style block, allowed by its hash (no 'unsafe-inline'). */
+const STYLE_HASH = `sha256-${createHash('sha256').update(STYLE).digest('base64')}`;
+
+/** Where a page's SetUICustomization CSS and logo are (on the domain), when it has them. */
+export interface Branding {
+  css?: string;
+  logo?: string;
+}
+
+export function page(title: string, body: string, branding: Branding = {}): string {
+  const css = branding.css === undefined ? '' : `<link rel="stylesheet" href="${escapeHtml(branding.css)}">`;
+  const logo = branding.logo === undefined ? '' : `<img class="logo-customizable" alt="" src="${escapeHtml(branding.logo)}">`;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style>${css}</head><body><main class="banner-customizable">${logo}${body}</main></body></html>`;
+}
+
+export function errorPage(d: DomainRequest, status: number, error: string, message: string): void {
+  const html = page('Error', `<h1>An error was encountered with the requested page.</h1><p class="error" role="alert">${escapeHtml(error)}: ${escapeHtml(message)}</p>`);
+  d.r.res.writeHead(status, { ...pageHeaders(), 'content-length': Buffer.byteLength(html) });
+  d.r.res.end(html);
+}
+
+export interface LoginForm {
+  action: string;
+  csrf: string;
+  username?: string;
+  error?: string;
+  branding?: Branding;
+}
+
+export function loginPage(f: LoginForm): string {
+  const error = f.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(f.error)}</p>`;
+  return page(
+    'Signin',
+    `<h1>Sign in with your username and password</h1>${error}
+<form method="post" action="${escapeHtml(f.action)}">
+<input type="hidden" name="_csrf" value="${escapeHtml(f.csrf)}">
+<label for="signInFormUsername">Username</label>
+<input id="signInFormUsername" name="username" type="text" autocomplete="username" autocapitalize="none" required value="${escapeHtml(f.username ?? '')}">
+<label for="signInFormPassword">Password</label>
+<input id="signInFormPassword" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" name="signInSubmitButton" class="submitButton-customizable">Sign in</button>
+</form>`,
+    f.branding,
+  );
+}

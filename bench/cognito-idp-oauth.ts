@@ -5,7 +5,7 @@
  * grants per server-CPU-second next to the ceiling their RS256 signatures allow, measured in
  * the same run on this machine.
  *
- *   npm run build && npx tsx bench/cognito-idp-oauth.ts [--seconds 5] [--levels 1,4,16]
+ *   npm run build && npx tsx bench/cognito-idp-oauth.ts [--seconds 5] [--levels 1,4,16] [--cpu-prof DIR]
  *
  * Codes are made before the exchange phase (a signed-in hosted session authorizes again
  * without the form), so the exchange figures count the exchange alone.
@@ -24,7 +24,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, levels: { type: 'string', default: '1,4,16' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, levels: { type: 'string', default: '1,4,16' }, 'cpu-prof': { type: 'string' } } });
 const SECONDS = Number(values.seconds);
 const LEVELS = values.levels.split(',').map(Number);
 const PASSWORD = 'Bench-Passw0rd!';
@@ -100,7 +100,8 @@ function signMs(): number {
 }
 
 async function main(): Promise<void> {
-  const server = await startBenchServer();
+  const profile = values['cpu-prof'];
+  const server = await startBenchServer({}, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
   try {
     const admin = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
     const poolId = (await admin.send(new CreateUserPoolCommand({ PoolName: 'bench' }))).UserPool!.Id!;

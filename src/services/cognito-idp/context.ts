@@ -37,9 +37,9 @@ export class IdpContext {
     this.users = new UserStore(platform.db, platform.secrets);
     this.tokens = new TokenStore(platform.db);
     this.groups = new GroupStore(platform.db);
-    this.attempts = new AttemptStore(platform.db);
     this.hosted = new HostedStore(platform.db, platform.secrets);
     this.oauth = new OAuthStore(platform.db);
+    this.attempts = new AttemptStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));

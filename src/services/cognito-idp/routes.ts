@@ -77,7 +77,7 @@ async function answer(idp: IdpContext, r: EdgeRequest): Promise<void> {
           revocation_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/revoke`,
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
           grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
-          response_types_supported: ['code'],
+          response_types_supported: ['code', 'token'],
           code_challenge_methods_supported: ['S256'],
         };
   const body =

@@ -6,11 +6,11 @@
  * bad input (wrong redirect URIs, reused, expired or foreign codes, a wrong verifier, a form
  * without its CSRF token, escaping), each answered as Cognito does and changing nothing.
  */
-import { CreateUserPoolClientCommand, CreateUserPoolDomainCommand, SetUICustomizationCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminUpdateUserAttributesCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand, SetUICustomizationCommand } from '@aws-sdk/client-cognito-identity-provider';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../support/gatehouse.js';
-import { confirmedUser, createPool, idp, jwtVerifier, PASSWORD, type Pool } from './support.js';
+import { codeIn, confirmedUser, createPool, idp, jwtVerifier, PASSWORD, type Pool } from './support.js';
 
 let server: TestServer;
 let pool: Pool;
@@ -130,6 +130,101 @@ describe('the authorization-code flow with PKCE', () => {
   });
 });
 
+describe('the sign-up pages', () => {
+  /** Reads a form page's action and CSRF token. */
+  const formOf = async (res: Response) => {
+    const html = await res.text();
+    return {
+      html,
+      csrf: /name="_csrf" value="([^"]+)"/.exec(html)![1]!,
+      action: /<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&#38;/g, '&').replace(/&#61;/g, '='),
+    };
+  };
+  const post = (b: Browser, action: string, fields: Record<string, string>) =>
+    b.go(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+
+  it('signs a user up, confirms the mailed code, and signs in, by the pages\' labels and Cognito\'s rules', async () => {
+    const b = new Browser();
+    const a = await authorizeUrl(await configuration());
+    const login = await b.go(new URL((await b.go(a.url)).headers.get('location')!, server.url).toString());
+    const signupHref = /<a href="([^"]+)">Sign up<\/a>/.exec(await login.text())![1]!.replace(/&#38;/g, '&').replace(/&#61;/g, '=');
+    const signup = await formOf(await b.go(signupHref));
+    for (const label of ['Username', 'Email', 'Password', 'Sign up']) expect(signup.html).toContain(label);
+
+    const weak = await post(b, signup.action, { _csrf: signup.csrf, username: 'pia', email: 'pia@example.com', password: 'short' });
+    expect(weak.status).toBe(400);
+    const retry = await formOf(weak);
+    expect(retry.html).toContain('Password did not conform with policy');
+    const made = await post(b, retry.action, { _csrf: retry.csrf, username: 'pia', email: 'pia@example.com', password: PASSWORD });
+    expect(made.status).toBe(302);
+    const confirmUrl = new URL(made.headers.get('location')!);
+    expect([confirmUrl.pathname, confirmUrl.searchParams.get('username')]).toEqual([`/_auth/${PREFIX}/confirm`, 'pia']);
+
+    const confirm = await formOf(await b.go(confirmUrl.toString()));
+    for (const label of ['Verification Code', 'Confirm account']) expect(confirm.html).toContain(label);
+    const wrong = await post(b, confirm.action, { _csrf: confirm.csrf, username: 'pia', code: '000000' });
+    expect(await wrong.text()).toContain('Invalid verification code provided, please try again.');
+    const outbox = (await (await fetch(`${server.url}/_gatehouse/outbox?to=pia@example.com`)).json()) as { messages: { text: string }[] };
+    const again = await formOf(await b.go(confirmUrl.toString()));
+    const done = await post(b, again.action, { _csrf: again.csrf, username: 'pia', code: codeIn(outbox.messages[0]!.text) });
+    expect(new URL(done.headers.get('location')!).pathname).toBe(`/_auth/${PREFIX}/login`);
+
+    const back = await new Browser().signIn(a.url, 'pia', PASSWORD);
+    expect(new URL(back.headers.get('location')!).searchParams.get('code')).toMatch(/.{20,}/);
+  });
+
+  it('resets a forgotten password with the mailed code ("Forgot your password?", "Reset my password", "New Password", "Change Password")', async () => {
+    await confirmedUser(server, pool, 'quinn');
+    await idp(server).send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool.poolId, Username: 'quinn', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+    const b = new Browser();
+    const a = await authorizeUrl(await configuration());
+    const login = await (await b.go(new URL((await b.go(a.url)).headers.get('location')!, server.url).toString())).text();
+    const forgotHref = /<a href="([^"]+)">Forgot your password\?<\/a>/.exec(login)![1]!.replace(/&#38;/g, '&').replace(/&#61;/g, '=');
+    const forgot = await formOf(await b.go(forgotHref));
+    expect(forgot.html).toContain('Reset my password');
+    const asked = await post(b, forgot.action, { _csrf: forgot.csrf, username: 'quinn' });
+    expect(asked.status, await asked.clone().text()).toBe(302);
+    const resetUrl = new URL(asked.headers.get('location')!);
+    expect(resetUrl.pathname).toBe(`/_auth/${PREFIX}/confirmForgotPassword`);
+    const reset = await formOf(await b.go(resetUrl.toString()));
+    for (const label of ['Verification Code', 'New Password', 'Change Password']) expect(reset.html).toContain(label);
+    const outbox = (await (await fetch(`${server.url}/_gatehouse/outbox?to=quinn@example.com`)).json()) as { messages: { text: string }[] };
+    const done = await post(b, reset.action, { _csrf: reset.csrf, username: 'quinn', code: codeIn(outbox.messages[0]!.text), password: 'N3w-Passw0rd!!' });
+    expect(done.status, await done.clone().text()).toBe(302);
+    expect(new URL(done.headers.get('location')!).pathname).toBe(`/_auth/${PREFIX}/login`);
+    expect((await new Browser().signIn(a.url, 'quinn', 'N3w-Passw0rd!!')).status).toBe(302);
+    expect((await new Browser().signIn(a.url, 'quinn', PASSWORD)).status).toBe(400);
+  });
+
+  it('refuses a sign-up form without its CSRF token, creating no user', async () => {
+    const b = new Browser();
+    const a = await authorizeUrl(await configuration());
+    const href = a.url.replace('/oauth2/authorize?', '/signup?');
+    const signup = await formOf(await b.go(href));
+    const res = await post(b, signup.action, { username: 'mallory', email: 'm@example.com', password: PASSWORD });
+    expect(res.status).toBe(403);
+    const users = await server.gatehouse.platform.db.all('SELECT username FROM cognito_idp_users WHERE pool_id = ? AND username = ?', [pool.poolId, 'mallory']);
+    expect(users).toEqual([]);
+  });
+});
+
+describe('the implicit grant', () => {
+  it('returns the tokens in the fragment for a client allowed it, with no refresh token', async () => {
+    const c = await idp(server).send(new CreateUserPoolClientCommand({
+      UserPoolId: pool.poolId, ClientName: 'spa', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['implicit'], AllowedOAuthScopes: ['openid', 'email'], CallbackURLs: [CALLBACK],
+    }));
+    const url = `${server.url}/_auth/${PREFIX}/oauth2/authorize?${new URLSearchParams({ response_type: 'token', client_id: c.UserPoolClient!.ClientId!, redirect_uri: CALLBACK, scope: 'openid', state: 'xyz', nonce: 'n-1' })}`;
+    const back = await new Browser().signIn(url, 'olga', PASSWORD);
+    const loc = new URL(back.headers.get('location')!);
+    expect(loc.search).toBe('');
+    const f = new URLSearchParams(loc.hash.slice(1));
+    expect([f.get('token_type'), f.get('expires_in'), f.get('state'), f.get('refresh_token')]).toEqual(['Bearer', '3600', 'xyz', null]);
+    const claims = await jwtVerifier(server, pool.poolId, c.UserPoolClient!.ClientId!, 'id').verify(f.get('id_token')!);
+    expect(claims).toMatchObject({ nonce: 'n-1', 'cognito:username': 'olga' });
+    expect((await jwtVerifier(server, pool.poolId, null, 'access').verify(f.get('access_token')!)).scope).toBe('openid');
+  });
+});
+
 describe('UI customization', () => {
   it('puts the pool\'s CSS and logo on the sign-in page, served from the domain', async () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -219,7 +314,9 @@ describe('bad input', () => {
     expect(mismatch.headers.get('location')).toBeNull();
     expect(await mismatch.text()).toContain('redirect_mismatch');
     const cases: [Record<string, string>, string][] = [
-      [{ response_type: 'token' }, 'unsupported_response_type'],
+      [{ response_type: 'id_token' }, 'unsupported_response_type'],
+      // This client is allowed the code flow only.
+      [{ response_type: 'token' }, 'unauthorized_client'],
       [{ response_type: 'code', scope: 'openid phone' }, 'invalid_scope'],
       [{ response_type: 'code', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
       [{ response_type: 'code', code_challenge_method: 'S256' }, 'invalid_request'],

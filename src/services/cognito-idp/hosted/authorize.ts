@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { send } from '../../../protocols/http.js';
 import type { IdpContext } from '../context.js';
+import type { Sessions } from '../sessions.js';
 import type { AppClient } from '../store/pools.js';
 import { errorPage } from './pages.js';
 import type { DomainRequest } from './routes.js';
@@ -23,7 +24,8 @@ export const SESSION_COOKIE = 'cognito';
 export interface AuthorizeRequest {
   client: AppClient;
   redirectUri: string;
-  responseType: 'code';
+  /** `code`, or `token` for the implicit grant (tokens in the redirect's fragment). */
+  responseType: 'code' | 'token';
   scopes: string[];
   state: string | undefined;
   nonce: string | undefined;
@@ -54,8 +56,8 @@ export function checkAuthorize(d: DomainRequest, client: AppClient | undefined, 
   const back = (error: string): Checked => ({ redirect: withParams(redirectUri, { error, state }) });
   const responseType = query.get('response_type');
   if (responseType === null || responseType === '') return back('invalid_request');
-  if (responseType !== 'code') return back('unsupported_response_type');
-  if (!allowsOAuthFlow(client, 'code')) return back('unauthorized_client');
+  if (responseType !== 'code' && responseType !== 'token') return back('unsupported_response_type');
+  if (!allowsOAuthFlow(client, responseType === 'code' ? 'code' : 'implicit')) return back('unauthorized_client');
   const allowed = client.config.AllowedOAuthScopes ?? [];
   const asked = query.get('scope');
   const scopes = asked === null ? [...allowed] : [...new Set(asked.split(/[ +]/).filter((s) => s !== ''))];
@@ -69,7 +71,7 @@ export function checkAuthorize(d: DomainRequest, client: AppClient | undefined, 
     ok: {
       client,
       redirectUri,
-      responseType: 'code',
+      responseType,
       scopes,
       state,
       nonce: query.get('nonce') ?? undefined,
@@ -96,10 +98,30 @@ export function setCookie(d: DomainRequest, name: string, value: string, maxAgeS
   return `${name}=${value}; Path=${path}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax${d.r.secure ? '; Secure' : ''}`;
 }
 
-/** Issues a code for the signed-in user and redirects to the client with it. */
-export async function finish(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, sub: string, authTime: number, extraHeaders: Record<string, string | string[]> = {}): Promise<void> {
-  const code = randomBytes(32).toString('base64url');
+/**
+ * Redirects the signed-in user to the client: with a code, or (implicit grant) with the
+ * tokens in the fragment, where they stay out of server logs; no refresh token there, as Cognito.
+ */
+export async function finish(idp: IdpContext, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, sub: string, authTime: number, extraHeaders: Record<string, string | string[]> = {}): Promise<void> {
   const now = idp.platform.clock.now();
+  if (a.responseType === 'token') {
+    const user = await idp.users.bySub(d.pool.id, sub);
+    if (user === undefined) return errorPage(d, 400, 'invalid_request', 'The user no longer exists.');
+    const t = await sessions.startOAuth(d.pool, a.client, user, now, { scopes: a.scopes, nonce: a.nonce, authTime });
+    const fragment = new URLSearchParams({
+      ...(t.IdToken === undefined ? {} : { id_token: t.IdToken }),
+      access_token: t.AccessToken!,
+      token_type: 'Bearer',
+      expires_in: String(t.ExpiresIn),
+      ...(a.state === undefined ? {} : { state: a.state }),
+    });
+    const target = new URL(a.redirectUri);
+    target.hash = fragment.toString();
+    d.r.res.writeHead(302, { location: target.toString(), 'cache-control': 'no-store', ...extraHeaders, 'content-length': 0 });
+    d.r.res.end();
+    return;
+  }
+  const code = randomBytes(32).toString('base64url');
   await idp.oauth.putCode(code, {
     poolId: d.pool.id, clientId: a.client.clientId, sub, redirectUri: a.redirectUri, scopes: a.scopes, codeChallenge: a.codeChallenge, nonce: a.nonce, authTime, expiresAt: now + CODE_MS,
   }, now);
@@ -118,7 +140,7 @@ export async function sessionUser(idp: IdpContext, d: DomainRequest): Promise<{ 
   return { sub: s.sub, authTime: s.authTime, id };
 }
 
-export async function authorizeEndpoint(idp: IdpContext, d: DomainRequest): Promise<void> {
+export async function authorizeEndpoint(idp: IdpContext, sessions: Sessions, d: DomainRequest): Promise<void> {
   const { r } = d;
   if (r.method !== 'GET') {
     send(r.res, 405, { allow: 'GET', 'content-type': 'text/plain' }, 'Use GET.\n');
@@ -135,6 +157,6 @@ export async function authorizeEndpoint(idp: IdpContext, d: DomainRequest): Prom
   }
   const a = checked.ok;
   const signedIn = query.get('prompt') === 'login' ? undefined : await sessionUser(idp, d);
-  if (signedIn !== undefined) return finish(idp, d, a, signedIn.sub, signedIn.authTime);
+  if (signedIn !== undefined) return finish(idp, sessions, d, a, signedIn.sub, signedIn.authTime);
   send(r.res, 302, { location: `${d.base}/login?${r.query}`, 'cache-control': 'no-store' });
 }

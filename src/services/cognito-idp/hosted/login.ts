@@ -10,16 +10,17 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { BodyTimeout, BodyTooLarge, readBody, send } from '../../../protocols/http.js';
 import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
+import type { Sessions } from '../sessions.js';
 import type { SignIn } from '../sign-in.js';
 import { checkAuthorize, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
 import { brandingFor } from './branding.js';
 import { errorPage, loginPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
 
-const CSRF_COOKIE = 'XSRF-TOKEN';
+export const CSRF_COOKIE = 'XSRF-TOKEN';
 const MAX_FORM = 16 * 1024;
 
-function sameToken(a: string | undefined, b: string | undefined): boolean {
+export function sameToken(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined || a.length === 0 || a.length > 128) return false;
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -36,7 +37,7 @@ async function showForm(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, 
   d.r.res.end(html);
 }
 
-export async function loginEndpoint(idp: IdpContext, signIn: SignIn, d: DomainRequest): Promise<void> {
+export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest): Promise<void> {
   const { r } = d;
   if (r.method !== 'GET' && r.method !== 'POST') {
     send(r.res, 405, { allow: 'GET, POST', 'content-type': 'text/plain' }, 'Use GET or POST.\n');
@@ -83,7 +84,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, d: DomainRe
     const authTime = Math.floor(now / 1000);
     await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);
     idp.platform.log.info({ event: 'cognito-idp.hosted.sign-in', userPoolId: pool.id, clientId: a.client.clientId, sub: user.sub }, 'user signed in through the hosted UI');
-    return finish(idp, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, CSRF_COOKIE, '', 0)] });
+    return finish(idp, sessions, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, CSRF_COOKIE, '', 0)] });
   } catch (err) {
     if (err instanceof ServiceError && err.status < 500) return showForm(idp, d, a, 400, { username, error: err.message });
     throw err;

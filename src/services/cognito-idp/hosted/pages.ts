@@ -79,8 +79,10 @@ export function loginPage(f: LoginForm): string {
 <input id="signInFormUsername" name="username" type="text" autocomplete="username" autocapitalize="none" required value="${escapeHtml(f.username ?? '')}">
 <label for="signInFormPassword">Password</label>
 <input id="signInFormPassword" name="password" type="password" autocomplete="current-password" required>
+<p><a href="${escapeHtml(f.action.replace('/login?', '/forgotPassword?'))}">Forgot your password?</a></p>
 <button type="submit" name="signInSubmitButton" class="submitButton-customizable">Sign in</button>
-</form>`,
+</form>
+<p>Need an account? <a href="${escapeHtml(f.action.replace('/login?', '/signup?'))}">Sign up</a></p>`,
     f.branding,
   );
 }

@@ -16,6 +16,7 @@ import { codeGrant } from './code-grant.js';
 import { loginEndpoint } from './login.js';
 import { logoutEndpoint, revokeEndpoint } from './logout.js';
 import { refreshGrant } from './refresh.js';
+import { signUpPagesEndpoint, type Kind } from './signup.js';
 import { userInfoEndpoint } from './userinfo.js';
 import type { PoolDomain } from '../store/hosted.js';
 import type { UserPool } from '../store/pools.js';
@@ -75,14 +76,20 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
             return tokenEndpoint(idp, d, grants);
           case '/oauth2/authorize':
             r.operation = 'cognito-idp.oauth2.authorize';
-            return authorizeEndpoint(idp, d);
+            return authorizeEndpoint(idp, sessions, d);
           case '/login':
             r.operation = 'cognito-idp.hosted.login';
-            return loginEndpoint(idp, signIn, d);
+            return loginEndpoint(idp, signIn, sessions, d);
           case '/ui/css':
           case '/ui/logo':
             r.operation = 'cognito-idp.hosted.branding';
             return brandingEndpoint(idp, d, at.path === '/ui/css' ? 'css' : 'logo');
+          case '/signup':
+          case '/confirm':
+          case '/forgotPassword':
+          case '/confirmForgotPassword':
+            r.operation = `cognito-idp.hosted.${at.path.slice(1)}`;
+            return signUpPagesEndpoint(idp, d, at.path.slice(1) as Kind);
           case '/logout':
             r.operation = 'cognito-idp.hosted.logout';
             return logoutEndpoint(idp, d);

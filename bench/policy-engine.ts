@@ -133,11 +133,12 @@ async function main(): Promise<void> {
   );
 
   // 3. Temporary credentials.
+  const BENCH_ROOT = { accessKeyId: 'AKIABENCHROOT0000000', secretAccessKey: 'bench-root-secret-0000' };
   console.log('\ntemporary credentials (SessionTokens.resolve)');
-  const hot = new SessionTokens(randomBytes(32));
+  const hot = new SessionTokens(randomBytes(32), BENCH_ROOT);
   const claims = { t: 'a' as const, a: ACCT, ri: role.Role.RoleId, rn: 'Cognito_Auth', ra: principal.roleArn, s: 'CognitoIdentityCredentials', i: Date.now(), e: Date.now() + 3600_000, c: principal.contextKeys as Record<string, string> };
   const issued = Array.from({ length: 64 }, () => hot.issue(claims));
-  const cold = new SessionTokens(randomBytes(32), 1);
+  const cold = new SessionTokens(randomBytes(32), BENCH_ROOT, 1);
   const coldIssued = Array.from({ length: 64 }, () => cold.issue(claims));
   let i = 0;
   const now = Date.now();

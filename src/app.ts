@@ -28,7 +28,7 @@ import { loadMasterKey, SecretBox } from './store/secrets.js';
 import { migrateSqlite, SqliteDatabase } from './store/sqlite.js';
 import { CompositeCredentialResolver, loadRootCredentials } from './credentials.js';
 import { Edge, type EdgeServices } from './server/edge.js';
-import { healthRoute, outboxRoute } from './server/internal.js';
+import { healthRoute, localHostNames, outboxRoute } from './server/internal.js';
 import type { RawRoute } from './protocols/http.js';
 import { VERSION } from './version.js';
 
@@ -76,11 +76,19 @@ export class Gatehouse {
     this.#db = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')));
     migrateSqlite(this.#db, SCHEMAS);
 
-    const mailer = new DefaultMailer(this.#db, this.log, this.config.mailFrom, this.config.smtpUrl, () => this.clock.now());
+    const mailer = new DefaultMailer(this.#db, this.log, this.config.mailFrom, this.config.smtpUrl, () => this.clock.now(), {
+      maxAgeMs: this.config.outboxMaxAgeHours * 3600 * 1000,
+      maxMessages: this.config.outboxMaxMessages,
+    });
+    // Once, at start-up: where text messages (codes, invitations) will go.
+    this.log.info(
+      { event: 'sms.destination', destination: 'outbox' },
+      'SMS messages go to the outbox (a development default: no SMS gateway is configured); read them at /_gatehouse/outbox',
+    );
     const credentials = new CompositeCredentialResolver(root, this.config.accountId);
     // IAM first: its authorizer is the platform's, and STS vouches for temporary credentials.
     this.iam = createIam({ db: this.#db, accountId: this.config.accountId, log: this.log });
-    this.sts = createSts({ iam: this.iam.directory, authorizer: this.iam.authorizer, secrets, credentials });
+    this.sts = createSts({ iam: this.iam.directory, authorizer: this.iam.authorizer, secrets, credentials, root });
     this.platform = {
       config: this.config,
       clock: this.clock,
@@ -95,7 +103,8 @@ export class Gatehouse {
 
     const json = new Map<string, ApiService>();
     const query = new Map<string, ApiService>();
-    const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root)];
+    const localHosts = localHostNames([new URL(this.config.publicUrl).hostname, this.config.host]);
+    const routes: RawRoute[] = [healthRoute(VERSION), outboxRoute(mailer, this.platform.root, localHosts)];
     query.set('iam', this.iam.service);
     query.set('sts', this.sts.service);
     this.cognitoIdp = createCognitoIdpService(this.platform);

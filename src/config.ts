@@ -31,6 +31,10 @@ export interface Config {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
   logLevel: LogLevel;
+  /** Outbox messages older than this are deleted (they hold codes and temporary passwords). */
+  outboxMaxAgeHours: number;
+  /** At most this many messages are kept in the outbox; the oldest go first. */
+  outboxMaxMessages: number;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -59,6 +63,8 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'tls-cert': 'GATEHOUSE_TLS_CERT',
   'tls-key': 'GATEHOUSE_TLS_KEY',
   'log-level': 'GATEHOUSE_LOG_LEVEL',
+  'outbox-max-age-hours': 'GATEHOUSE_OUTBOX_MAX_AGE_HOURS',
+  'outbox-max-messages': 'GATEHOUSE_OUTBOX_MAX_MESSAGES',
 };
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -154,6 +160,9 @@ export function loadConfig(
     throw new ConfigError('GATEHOUSE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const outboxMaxAgeHours = positiveInteger('GATEHOUSE_OUTBOX_MAX_AGE_HOURS', get('GATEHOUSE_OUTBOX_MAX_AGE_HOURS') ?? '24', 24 * 365);
+  const outboxMaxMessages = positiveInteger('GATEHOUSE_OUTBOX_MAX_MESSAGES', get('GATEHOUSE_OUTBOX_MAX_MESSAGES') ?? '1000', 1_000_000);
+
   return {
     port,
     host,
@@ -172,7 +181,15 @@ export function loadConfig(
     tlsCertFile: tlsCert === undefined ? undefined : path.resolve(tlsCert),
     tlsKeyFile: tlsKey === undefined ? undefined : path.resolve(tlsKey),
     logLevel,
+    outboxMaxAgeHours,
+    outboxMaxMessages,
   };
+}
+
+function positiveInteger(variable: string, raw: string, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new ConfigError(variable, `"${raw}" is not a whole number from 1 to ${max}`);
+  return n;
 }
 
 function parsePort(raw: string): number {

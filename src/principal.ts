@@ -12,6 +12,8 @@ export interface RootPrincipal {
   /** For root, AWS's `aws:userid` is the account id. */
   userId: string;
   accessKeyId: string;
+  /** Set when the request was signed with a session from GetSessionToken, not the root key itself. */
+  session?: true;
 }
 
 export interface AssumedRolePrincipal {

@@ -1,8 +1,10 @@
 /**
  * Message delivery. Email goes out over SMTP when GATEHOUSE_SMTP_URL is set; otherwise it
- * lands in the outbox (a table in the store, readable over HTTP and printed to the log), so a
- * developer without a mail server still gets the verification code. SMS has no gateway here:
- * text messages always land in the outbox.
+ * lands in the outbox (a table in the store, readable over HTTP), so a developer without a
+ * mail server still gets the verification code. SMS has no gateway here: text messages always
+ * land in the outbox. Deliveries are logged without their text (it holds codes and temporary
+ * passwords): the text only at debug level. The outbox keeps messages for a bounded time and
+ * number (GATEHOUSE_OUTBOX_MAX_AGE_HOURS, GATEHOUSE_OUTBOX_MAX_MESSAGES).
  * @module
  */
 import nodemailer from 'nodemailer';
@@ -71,6 +73,14 @@ interface OutboxRow {
   purpose: string;
 }
 
+/** How long and how many outbox messages are kept. */
+export interface OutboxRetention {
+  maxAgeMs: number;
+  maxMessages: number;
+}
+
+const DEFAULT_RETENTION: OutboxRetention = { maxAgeMs: 24 * 3600 * 1000, maxMessages: 1000 };
+
 export class DefaultMailer implements Mailer {
   readonly #transport: Transporter | undefined;
 
@@ -80,6 +90,7 @@ export class DefaultMailer implements Mailer {
     private readonly from: string,
     smtpUrl: string | undefined,
     private readonly now: () => number = Date.now,
+    private readonly retention: OutboxRetention = DEFAULT_RETENTION,
   ) {
     this.#transport = smtpUrl === undefined ? undefined : nodemailer.createTransport(smtpUrl);
   }
@@ -96,15 +107,27 @@ export class DefaultMailer implements Mailer {
       this.log.info({ event: 'mail.sent', to: message.to, purpose: message.purpose, messageId: info.messageId }, 'mail delivered over SMTP');
       return;
     }
-    await this.db.run(
-      'INSERT INTO mail_outbox (created_at, channel, recipient, subject, body_text, body_html, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [this.now(), message.channel, message.to, message.subject ?? null, message.text, message.html ?? null, message.purpose],
-    );
-    // The outbox is how a developer without SMTP reads codes, so the log shows the message too.
+    const now = this.now();
+    await this.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO mail_outbox (created_at, channel, recipient, subject, body_text, body_html, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        now,
+        message.channel,
+        message.to,
+        message.subject ?? null,
+        message.text,
+        message.html ?? null,
+        message.purpose,
+      ]);
+      // Codes and temporary passwords must not pile up for ever: the oldest go first.
+      await tx.run('DELETE FROM mail_outbox WHERE created_at < ?', [now - this.retention.maxAgeMs]);
+      await tx.run('DELETE FROM mail_outbox WHERE id <= (SELECT id FROM mail_outbox ORDER BY id DESC LIMIT 1 OFFSET ?)', [this.retention.maxMessages]);
+    });
+    // The text holds the code: logged only at debug level, for a developer who asks for it.
     this.log.info(
-      { event: 'mail.outbox', channel: message.channel, to: message.to, purpose: message.purpose, subject: message.subject, text: message.text },
-      `${message.channel} to ${message.to} kept in the outbox (no SMTP configured)`,
+      { event: 'mail.outbox', channel: message.channel, to: message.to, purpose: message.purpose, subject: message.subject },
+      `${message.channel} to ${message.to} kept in the outbox (${message.channel === 'sms' ? 'no SMS gateway' : 'no SMTP configured'})`,
     );
+    this.log.debug({ event: 'mail.outbox.text', to: message.to, purpose: message.purpose, text: message.text }, 'outbox message text');
   }
 
   async outbox(filter: { to?: string; limit?: number } = {}): Promise<OutboxEntry[]> {

@@ -62,6 +62,33 @@ export function isLoopback(ip: string): boolean {
 export class BodyTooLarge extends Error {}
 export class BodyTimeout extends Error {}
 
+/** A refused body is read and dropped so its sender can read the answer; this much at most, */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+/** for this long at most; then the connection is cut. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads what remains of a request that was already answered (too large, too slow) and drops
+ * it, so the client, still sending, reads the answer instead of failing with EPIPE; bounded in
+ * bytes and time so that nobody can keep a connection busy this way.
+ */
+function drainThenClose(req: IncomingMessage): void {
+  let left = DRAIN_LIMIT;
+  const cut = (): void => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, DRAIN_TIMEOUT_MS);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    left -= c.length;
+    if (left < 0) cut();
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 /**
  * Reads a small request body whole (API services); S3 streams instead. The body must arrive
  * within `timeoutMs`: it is read before the signature can be checked, so without a deadline
@@ -71,7 +98,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {
-      req.resume();
+      drainThenClose(req);
       reject(new BodyTooLarge());
       return;
     }
@@ -80,7 +107,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
     const fail = (err: Error): void => {
       clearTimeout(timer);
       req.removeAllListeners('data');
-      req.resume();
+      drainThenClose(req);
       reject(err);
     };
     const timer = setTimeout(() => fail(new BodyTimeout()), timeoutMs);

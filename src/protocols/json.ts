@@ -14,12 +14,21 @@ export interface EncodedResponse {
   body: string;
 }
 
+/** Refuses invalid UTF-8 instead of decoding it to replacement characters the client never sent. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Parses a JSON 1.1 body; an empty body is an empty input. */
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) return {};
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(body);
+  } catch {
+    throw new ServiceError('SerializationException', 'Invalid UTF-8 in request body.', 400);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new ServiceError('SerializationException', 'Unexpected character in request body: the body is not valid JSON.', 400);
   }

@@ -15,8 +15,56 @@ export const XML_CONTENT_TYPE = 'text/xml';
 /** Decodes `application/x-www-form-urlencoded` (here `+` is a space). */
 export function parseForm(body: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [k, v] of new URLSearchParams(body)) if (!out.has(k)) out.set(k, v);
+  for (const pair of body.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const k = decodeFormComponent(eq < 0 ? pair : pair.slice(0, eq));
+    if (!out.has(k)) out.set(k, decodeFormComponent(eq < 0 ? '' : pair.slice(eq + 1)));
+  }
   return out;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** AWS's answer to a form or query string that is not well-formed (documented with status 404). */
+export const malformedQuery = (): ServiceError => new ServiceError('MalformedQueryString', 'The query string contains a syntax error.', 404);
+
+/**
+ * `+` and percent-escapes decoded as UTF-8, strictly: escapes that do not form UTF-8 are
+ * refused (URLSearchParams would turn them into U+FFFD, a value the client never sent). A `%`
+ * without two hex digits stays literal, as URLSearchParams leaves it.
+ */
+function decodeFormComponent(s: string): string {
+  const plus = s.includes('+') ? s.replaceAll('+', ' ') : s;
+  if (!plus.includes('%')) return plus;
+  const bytes: number[] = [];
+  for (let i = 0; i < plus.length; i++) {
+    const ch = plus.charCodeAt(i);
+    if (ch === 0x25 && i + 2 < plus.length && /^[0-9A-Fa-f]{2}$/.test(plus.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(plus.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch < 0x80) {
+      bytes.push(ch);
+    } else {
+      const cp = plus.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+    }
+  }
+  try {
+    return STRICT_UTF8.decode(Uint8Array.from(bytes));
+  } catch {
+    throw malformedQuery();
+  }
+}
+
+/** The raw form body as text; invalid UTF-8 is malformed. */
+export function formText(body: Buffer): string {
+  try {
+    return STRICT_UTF8.decode(body);
+  } catch {
+    throw malformedQuery();
+  }
 }
 
 /**

@@ -103,6 +103,9 @@ async function dispatch(
     validateInput(service.model, op.input?.shape, input, { errorCode: service.validationErrorCode, checkTypes: false });
   }
 
+  if (principal?.kind === 'root' && principal.session === true && service.refusesRootSessions === true) {
+    throw new ServiceError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+  }
   if (principal !== undefined && principal.kind !== 'root') {
     if (service.authorize !== undefined) await service.authorize(operation, input, ctx);
     else await authorizeDefault(deps, service, protocol, operation, ctx, principal);

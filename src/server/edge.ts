@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { encodeJsonError } from '../protocols/json.js';
-import { encodeQueryError, parseForm } from '../protocols/query.js';
+import { encodeQueryError, formText, parseForm } from '../protocols/query.js';
 import type { ApiService } from '../services/types.js';
 import { newRequestId, runApiRequest, type ApiDeps } from './api.js';
 import { answerApiPreflight, apiCorsHeaders, isPreflight } from './cors.js';
@@ -185,8 +185,17 @@ export class Edge {
       send(request.res, e.status, e.headers, e.body);
     });
     if (body === undefined) return;
-    const params = parseForm(request.query);
-    if (body.length > 0) for (const [k, v] of parseForm(body.toString('utf8'))) params.set(k, v);
+    let params: Map<string, string>;
+    try {
+      params = parseForm(request.query);
+      if (body.length > 0) for (const [k, v] of parseForm(formText(body))) params.set(k, v);
+    } catch (err) {
+      if (!(err instanceof ServiceError) || fallback === undefined) throw err;
+      request.operation = 'query.malformed';
+      const e = encodeQueryError(fallback.model, err, request.requestId);
+      send(request.res, e.status, e.headers, e.body);
+      return;
+    }
     const action = params.get('Action') ?? '';
     // The signing scope names the service when the request is signed; unsigned calls (STS's
     // AssumeRoleWithWebIdentity) are known by their action.

@@ -49,4 +49,9 @@ export interface ApiService {
    * principals go to the policy engine with the service's action and resource names.
    */
   authorize?(operation: string, input: unknown, ctx: RequestContext): Promise<void>;
+  /**
+   * Refuses root sessions (GetSessionToken credentials) whatever the operation, as IAM does at
+   * AWS without MFA: they are otherwise root and skip `authorize`.
+   */
+  refusesRootSessions?: boolean;
 }

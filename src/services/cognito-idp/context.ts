@@ -16,6 +16,7 @@ import { GroupStore } from './store/groups.js';
 import { HostedStore } from './store/hosted.js';
 import { OAuthStore } from './store/oauth.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
+import { AttemptStore } from './store/attempts.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
 
@@ -24,6 +25,7 @@ export class IdpContext {
   readonly users: UserStore;
   readonly tokens: TokenStore;
   readonly groups: GroupStore;
+  readonly attempts: AttemptStore;
   readonly hosted: HostedStore;
   readonly oauth: OAuthStore;
   readonly codes: Codes;
@@ -37,7 +39,8 @@ export class IdpContext {
     this.groups = new GroupStore(platform.db);
     this.hosted = new HostedStore(platform.db, platform.secrets);
     this.oauth = new OAuthStore(platform.db);
-    this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens);
+    this.attempts = new AttemptStore(platform.db);
+    this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
     this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));
   }

@@ -9,7 +9,7 @@ import type { AuthenticationResultType } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { decodeJwt, verifyJwtSignature } from './domain/jwt.js';
 import { hashRefreshToken, issueTokens, newRefreshToken } from './domain/tokens.js';
-import { notAuthorized, userDisabled, userNotFound } from './errors.js';
+import { notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { User } from './store/users.js';
 import { tokenLifetimes } from './domain/client-config.js';
@@ -115,6 +115,10 @@ export class Sessions implements UserPoolTokenVerifier {
     if (s.revokedAt !== undefined) throw notAuthorized('Refresh Token has been revoked');
     if (now >= s.expiresAt) throw notAuthorized('Refresh Token has expired');
     if (!user.enabled) throw userDisabled();
+    // A password reset (or an administrator's temporary password) ends what the old one began.
+    if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
+    if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
+    if (user.status !== 'CONFIRMED') throw notAuthorized('Refresh Token has been revoked');
     // A hosted-UI session keeps its scopes (no nonce on refresh, as OIDC says).
     return this.#issue(pool, client, user, s, now, undefined, s.scopes === undefined ? undefined : { scopes: s.scopes.split(' ') });
   }
@@ -183,5 +187,6 @@ export class Sessions implements UserPoolTokenVerifier {
       await this.ctx.tokens.revokeUserSessions(pool.id, user.sub, now, tx);
       await this.ctx.users.markTokensRevoked(pool.id, user.sub, now, tx);
     });
+    user.tokensRevokedAt = now;
   }
 }

@@ -4,7 +4,9 @@
  * NEW_PASSWORD_REQUIRED challenge, or tokens). Unknown users with PreventUserExistenceErrors
  * get a plausible SRP challenge (stable salt and user id per username) and then the same
  * NotAuthorizedException as a wrong password. Repeated wrong passwords lock the user out
- * for a while (domain/lockout.ts).
+ * for a while (domain/lockout.ts); with PreventUserExistenceErrors an unknown name is locked
+ * out the same way (by the name given), and the password is checked before the account's
+ * state, so no answer tells an existing user from an unknown one without the password.
  * @module
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -19,11 +21,12 @@ import { incorrectCredentials, invalidParameter, notAuthorized, passwordResetReq
 import { passwordMatches } from './operations/new-users.js';
 import type { Sessions } from './sessions.js';
 import type { AppClient, UserPool } from './store/pools.js';
-import type { User } from './store/users.js';
+import { foldUsername, type User } from './store/users.js';
+import { caseSensitive } from './domain/pool-config.js';
 
 /** What SECRET_BLOCK carries (sealed): who, and the SRP numbers the second call needs. */
 interface SrpState {
-  /** The user's sub, or `fake:` for an unknown user under PreventUserExistenceErrors. */
+  /** The user's sub, or `fake:<name>` for an unknown user under PreventUserExistenceErrors. */
   s: string;
   A: string;
   B: string;
@@ -54,6 +57,19 @@ export class SignIn {
     this.#fakeVerifier = fromBig((toBig(randomBytes(384)) % (N - 3n)) + 2n);
   }
 
+  /** What lockout counts for a name no user (with a password) has: the name as given. */
+  #unknown(pool: UserPool, name: string): string {
+    return `name:${foldUsername(name, caseSensitive(pool.config))}`;
+  }
+
+  /** A wrong password for a name no user has: locked out and answered as a real user would be. */
+  #failUnknown(call: SignInCall, name: string): never {
+    const key = this.#unknown(call.pool, name);
+    this.#lockout.check(call.pool.id, key, call.now);
+    this.#lockout.failed(call.pool.id, key, call.now);
+    throw incorrectCredentials();
+  }
+
   #sessionMs(client: AppClient): number {
     return (client.config.AuthSessionValidity ?? 3) * 60_000;
   }
@@ -72,9 +88,9 @@ export class SignIn {
       const h = mac.subarray(16).toString('hex');
       id = user?.username ?? `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
       const { b, B } = serverChallenge(this.#fakeVerifier);
-      state = { s: 'fake:', A: A.toString('base64'), B: B.toString('base64'), b: b.toString('base64') };
+      state = { s: `fake:${name}`, A: A.toString('base64'), B: B.toString('base64'), b: b.toString('base64') };
     } else {
-      if (!user.enabled) throw userDisabled();
+      // A disabled user is told so only after a correct password (afterPassword).
       const { b, B } = serverChallenge(user.verifier);
       salt = user.salt;
       id = user.username;
@@ -112,12 +128,14 @@ export class SignIn {
     if (opened === 'invalid') throw incorrectCredentials();
     this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
     const state = opened.data;
-    const user = state.s === 'fake:' ? undefined : await this.idp.users.bySub(pool.id, state.s);
+    const fake = state.s.startsWith('fake:');
+    const user = fake ? undefined : await this.idp.users.bySub(pool.id, state.s);
     this.idp.checkSecret(client, responses.SECRET_HASH, [username, user?.username], 'auth');
     if (user === undefined || user.verifier === undefined) {
       // The same work as checking a real proof, so timing does not tell whether the user exists.
       sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), this.#fakeVerifier);
-      throw incorrectCredentials();
+      if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS || !fake) throw incorrectCredentials();
+      return this.#failUnknown(call, state.s.slice('fake:'.length));
     }
     // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
     if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
@@ -148,9 +166,9 @@ export class SignIn {
       // The same work as a real check, so timing does not tell whether the user exists.
       verifierFor(poolShortName(call.pool.id), name, password, this.#fakeVerifier.subarray(0, 16));
       if (user === undefined && !call.hidden) throw userNotFound();
-      throw incorrectCredentials();
+      return this.#failUnknown(call, name);
     }
-    if (!user.enabled) throw userDisabled();
+    // The password first: "User is disabled." only for a correct one (afterPassword).
     this.#lockout.check(call.pool.id, user.sub, call.now);
     if (!passwordMatches(call.pool, user, password)) {
       this.#lockout.failed(call.pool.id, user.sub, call.now);

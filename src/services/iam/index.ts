@@ -63,6 +63,9 @@ export function createIamService(dir: IamDirectory, authorizer: IamAuthorizer): 
     model: loadModel('iam'),
     validationErrorCode: 'ValidationError',
     internalErrorCode: 'ServiceFailure',
+    // As at AWS: credentials from GetSessionToken (without MFA, which Gatehouse does not take)
+    // cannot call IAM, so a leaked session cannot mint itself roles or rewrite policies.
+    refusesRootSessions: true,
     operations: operations as ApiService['operations'],
     async authorize(operation: string, input: unknown, ctx: RequestContext): Promise<void> {
       const request = {

@@ -30,6 +30,8 @@ export interface StsDeps {
   authorizer: IamAuthorizer;
   secrets: SecretBox;
   credentials: CompositeCredentialResolver;
+  /** The root key: root sessions are bound to it. */
+  root: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface Sts {
@@ -40,7 +42,7 @@ export interface Sts {
 
 /** Builds STS and registers its temporary-credential resolver for `ASIA…` keys. */
 export function createSts(deps: StsDeps): Sts {
-  const tokens = new SessionTokens(deps.secrets.derive('sts-session'));
+  const tokens = new SessionTokens(deps.secrets.derive('sts-session'), deps.root);
   deps.credentials.addTemporary(tokens);
   const sts = new StsService(deps.iam, deps.authorizer, tokens);
   return { sts, tokens, service: createStsService(sts) };
@@ -110,11 +112,12 @@ export function createStsService(sts: StsService): ApiService {
 
     GetSessionToken(input, ctx) {
       const p = ctx.principal!;
-      if (p.kind !== 'root') throw accessDenied('Cannot call GetSessionToken with session credentials');
+      // Only the root key itself: a session must not renew itself for ever.
+      if (p.kind !== 'root' || p.session === true) throw accessDenied('Cannot call GetSessionToken with session credentials');
       // Sessions made from the root user's credentials last at most an hour, as AWS's do.
       const seconds = Math.min(input.DurationSeconds ?? 3600, 3600);
       const now = ctx.now();
-      const issued = sts.tokens.issue({ t: 'r', a: p.accountId, i: now, e: Math.floor(now / 1000) * 1000 + seconds * 1000 });
+      const issued = sts.tokens.issue({ t: 'r', a: p.accountId, i: now, e: Math.floor(now / 1000) * 1000 + seconds * 1000, rk: sts.tokens.rootKey });
       return { Credentials: credentials(issued) };
     },
   };

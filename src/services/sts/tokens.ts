@@ -6,7 +6,9 @@
  * resolving a signed request's credentials is one decryption and one HMAC: no database read on
  * the hot path, and sessions survive restarts. Opened tokens are cached by their exact text, so
  * repeated requests with the same session skip even that; an altered token misses the cache
- * and fails to open.
+ * and fails to open. A root session (GetSessionToken) also carries a fingerprint of the root key
+ * that made it: once the root key is rotated (and the server restarted with the new one), the
+ * sessions of the old key stop working, as they would at AWS with the key deleted.
  * @module
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
@@ -44,6 +46,8 @@ export interface SessionClaims {
   c?: Record<string, string | string[]>;
   /** Source identity. */
   si?: string;
+  /** Root sessions: the fingerprint of the root key that issued them. */
+  rk?: string;
 }
 
 export interface IssuedCredentials {
@@ -64,14 +68,18 @@ export class SessionTokens implements CredentialResolver {
   readonly #sealKey: Buffer;
   readonly #secretKey: Buffer;
   readonly #cache = new Map<string, CacheEntry>();
+  /** Fingerprint of the root key this process runs with. */
+  readonly rootKey: string;
 
-  /** `key` is the STS purpose key (`secrets.derive('sts-session')`). */
+  /** `key` is the STS purpose key (`secrets.derive('sts-session')`); `root` the root key in use. */
   constructor(
     key: Buffer,
+    root: { accessKeyId: string; secretAccessKey: string },
     private readonly maxCached = 10_000,
   ) {
     this.#sealKey = createHmac('sha256', key).update('session-token-encryption').digest();
     this.#secretKey = createHmac('sha256', key).update('secret-access-key').digest();
+    this.rootKey = createHmac('sha256', key).update(`root-key\0${root.accessKeyId}\0${root.secretAccessKey}`).digest('base64').slice(0, 22);
   }
 
   /** The secret access key of a temporary access key id (never stored). */
@@ -118,7 +126,7 @@ export class SessionTokens implements CredentialResolver {
     let entry = this.#cache.get(sessionToken);
     if (entry === undefined || entry.accessKeyId !== accessKeyId) {
       const claims = this.open(accessKeyId, sessionToken);
-      if (claims === undefined) return new SigV4Failure('invalid-token', INVALID);
+      if (claims === undefined || (claims.t === 'r' && claims.rk !== this.rootKey)) return new SigV4Failure('invalid-token', INVALID);
       entry = { accessKeyId, secret: this.secretFor(accessKeyId), principal: principalOf(claims), expiration: claims.e };
       if (this.#cache.size >= this.maxCached) this.#cache.delete(this.#cache.keys().next().value!);
       this.#cache.set(sessionToken, entry);
@@ -130,7 +138,7 @@ export class SessionTokens implements CredentialResolver {
 
 /** The principal a session's requests run as (one frozen object per cached session). */
 export function principalOf(c: SessionClaims): Principal {
-  if (c.t === 'r') return Object.freeze({ kind: 'root', accountId: c.a, arn: rootArn(c.a), userId: c.a, accessKeyId: c.k });
+  if (c.t === 'r') return Object.freeze({ kind: 'root', accountId: c.a, arn: rootArn(c.a), userId: c.a, accessKeyId: c.k, session: true });
   return Object.freeze({
     kind: 'assumed-role',
     accountId: c.a,

@@ -60,6 +60,26 @@ describe('a code verifies only the value it was sent to', () => {
     });
   });
 
+  it('verifying an alias another user holds verified is AliasExistsException, even with the right code', async () => {
+    await confirmedUser(server, manual, 'alice', 'shared@example.com');
+    await idp(server).send(new AdminUpdateUserAttributesCommand({ UserPoolId: manual.poolId, Username: 'alice', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+    await confirmedUser(server, manual, 'bob', 'bob@example.com');
+    const token = await accessToken(manual, 'bob');
+    const c = anonymous(server);
+    await c.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'shared@example.com' }] }));
+    await c.send(new GetUserAttributeVerificationCodeCommand({ AccessToken: token, AttributeName: 'email' }));
+    const code = codeIn((await smtp.waitFor('shared@example.com')).text);
+    expect(await errorOf(c.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: 'email', Code: code })))).toEqual({
+      name: 'AliasExistsException',
+      message: 'An account with the given email already exists.',
+      status: 400,
+    });
+    expect((await attributesOf(manual, 'bob')).email_verified).toBe('false');
+    // The alias still signs alice in.
+    const signedIn = await c.send(new InitiateAuthCommand({ ClientId: manual.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'shared@example.com', PASSWORD } }));
+    expect(signedIn.AuthenticationResult?.IdToken).toBeDefined();
+  });
+
   it('a change of case is a change: the code for the old spelling is void, the new one works', async () => {
     await confirmedUser(server, auto, 'casey', 'casey@example.com');
     const token = await accessToken(auto, 'casey');

@@ -47,7 +47,7 @@ export function sentTo(dest: { medium: Medium; to: string }): SentTo {
 }
 
 /** Where a sign-up code goes: phone when it is auto-verified (AWS prefers SMS), else email. */
-export function signUpDestination(config: PoolConfig, user: User): { medium: Medium; to: string } | undefined {
+export function signUpDestination(config: PoolConfig, user: Pick<User, 'attributes'>): { medium: Medium; to: string } | undefined {
   const auto = config.AutoVerifiedAttributes ?? [];
   const phone = user.attributes.get('phone_number');
   const email = user.attributes.get('email');

@@ -18,7 +18,7 @@ import type { Sessions } from '../sessions.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
 import { afterToken, nextToken, pageSize, userView } from '../views.js';
-import { applyAttributeWrites, changedVerifiable, holdUnverifiedChanges, sendCodesForChanges } from './attribute-updates.js';
+import { applyAttributeWrites, changedVerifiable, codesDue, holdUnverifiedChanges, sendCodesDue } from './attribute-updates.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
 const DAY_MS = 86_400_000;
@@ -147,6 +147,8 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
         user.passwordExpiresAt = temporaryExpiry(pool.config, now);
       }
       await save(pool, user, now);
+      // Sessions begun with the old password end with it.
+      await sessions.revokeUser(pool, user, now);
       return {};
     },
 
@@ -155,8 +157,10 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const dest = recoveryDestination(pool.config, user);
       if (dest === undefined) throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
       const now = ctx.now();
+      await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'ForgotPassword', dest.to, now);
       user.status = 'RESET_REQUIRED';
       await save(pool, user, now);
+      await sessions.revokeUser(pool, user, now);
       const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now, sentTo(dest));
       await idp.messages.sendCode(pool.config, dest, code, 'AdminResetUserPassword');
       return {};
@@ -167,12 +171,14 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const writes = validateAttributeWrites(pool.config.SchemaAttributes, input.UserAttributes, { admin: true, creating: false });
       const changed = changedVerifiable(user, writes);
       const held = holdUnverifiedChanges(pool, user, writes);
+      // Not limited: administrators are trusted, and AWS's model gives this call no LimitExceededException.
+      const due = codesDue(pool, changed, held, writes);
       user.updatedAt = ctx.now();
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      await sendCodesForChanges(idp, pool, user, changed, held, ctx.now());
+      await sendCodesDue(idp, pool, user, due, ctx.now());
       return {};
     },
 

@@ -25,8 +25,9 @@ export function changedVerifiable(user: User, writes: Attributes): VerifiableAtt
 
 /**
  * Issues a code and sends it to the attribute's current value, or to `pending`, the new value
- * the code will confirm (valid 24 h). Requests for a code alone are rate-limited; codes that
- * follow a saved change are not, or the change would be saved and reported as failed.
+ * the code will confirm (valid 24 h). `limited` checks the hourly sending limits first; a
+ * change that sends codes checks them before it is saved (checkCodesDue), or it would be saved
+ * and reported as failed.
  */
 export async function sendAttributeCode(
   idp: IdpContext,
@@ -39,7 +40,7 @@ export async function sendAttributeCode(
   const to = opts.pending ?? user.attributes.get(attribute);
   if (to === undefined || to === '') throw invalidParameter(`The user has no ${attribute} to verify.`);
   const purpose = `Verify:${attribute}` as const;
-  if (opts.limited) idp.codes.limitRequests(pool.id, user.sub, purpose, now);
+  if (opts.limited) await idp.codes.mayIssue(pool.id, { sub: user.sub }, purpose, to, now);
   const code = await idp.codes.issue(pool.id, user.sub, purpose, now, { attribute, value: to }, opts.pending);
   return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose)), AttributeName: attribute };
 }
@@ -62,25 +63,38 @@ export function holdUnverifiedChanges(pool: UserPool, user: User, writes: Attrib
   return held;
 }
 
+/** A code a change will send: to the new value, which is held until verified when `held`. */
+export interface CodeDue {
+  attribute: VerifiableAttribute;
+  to: string;
+  held: boolean;
+}
+
 /**
- * After a change: a code to each new email or phone number the pool auto-verifies, unless the
- * same call set it verified (administrators may), and to each value held for verification.
+ * The codes a change sends, worked out before it is applied: one to each new email or phone
+ * number the pool auto-verifies, unless the same call sets it verified (administrators may),
+ * and one to each value held for verification.
  */
-export async function sendCodesForChanges(
-  idp: IdpContext,
-  pool: UserPool,
-  user: User,
-  changed: readonly VerifiableAttribute[],
-  held: ReadonlyMap<VerifiableAttribute, string>,
-  now: number,
-): Promise<CodeDeliveryDetailsType[]> {
+export function codesDue(pool: UserPool, changed: readonly VerifiableAttribute[], held: ReadonlyMap<VerifiableAttribute, string>, writes: Attributes): CodeDue[] {
   const autoVerified = pool.config.AutoVerifiedAttributes ?? [];
-  const out: CodeDeliveryDetailsType[] = [];
+  const out: CodeDue[] = [];
   for (const a of changed) {
     const pending = held.get(a);
-    if (pending !== undefined) out.push(await sendAttributeCode(idp, pool, user, a, now, { limited: false, pending }));
-    else if (autoVerified.includes(a) && user.attributes.get(`${a}_verified`) !== 'true') out.push(await sendAttributeCode(idp, pool, user, a, now, { limited: false }));
+    if (pending !== undefined) out.push({ attribute: a, to: pending, held: true });
+    else if (autoVerified.includes(a) && writes.get(`${a}_verified`) !== 'true') out.push({ attribute: a, to: writes.get(a)!, held: false });
   }
+  return out;
+}
+
+/** LimitExceededException, before anything is saved, when a due code may not be sent now. */
+export async function checkCodesDue(idp: IdpContext, pool: UserPool, user: User, due: readonly CodeDue[], now: number): Promise<void> {
+  for (const d of due) await idp.codes.mayIssue(pool.id, { sub: user.sub }, `Verify:${d.attribute}`, d.to, now);
+}
+
+/** After the change is saved: sends the codes it made due. */
+export async function sendCodesDue(idp: IdpContext, pool: UserPool, user: User, due: readonly CodeDue[], now: number): Promise<CodeDeliveryDetailsType[]> {
+  const out: CodeDeliveryDetailsType[] = [];
+  for (const d of due) out.push(await sendAttributeCode(idp, pool, user, d.attribute, now, { limited: false, ...(d.held ? { pending: d.to } : {}) }));
   return out;
 }
 

@@ -10,7 +10,7 @@ import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { toAttributeList } from '../domain/attributes.js';
 import { clientSecretMatches } from '../domain/client-config.js';
-import { HourlyLimit } from '../domain/hourly-limit.js';
+import { RateLimit } from '../domain/rate-limit.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { decodeJwt } from '../domain/jwt.js';
@@ -21,7 +21,7 @@ import { passwordMatches, passwordVerifier } from './new-users.js';
 
 export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHandlers<Operations> {
   /** A stolen access token must not let its holder guess the password at speed. */
-  const wrongPreviousPasswords = new HourlyLimit(5);
+  const wrongPreviousPasswords = new RateLimit(idp.attempts, 'wrong-previous-password', 5);
 
   return {
     async GetUser(input, ctx) {
@@ -38,10 +38,9 @@ export function selfOperations(idp: IdpContext, sessions: Sessions): OperationHa
       if (input.PreviousPassword === undefined) {
         throw new ServiceError('InvalidParameterException', "1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null", 400);
       }
-      const key = `${pool.id}\0${user.sub}`;
-      wrongPreviousPasswords.check(key, now);
+      await wrongPreviousPasswords.check(pool.id, user.sub, now);
       if (!passwordMatches(pool, user, input.PreviousPassword)) {
-        wrongPreviousPasswords.count(key, now);
+        await wrongPreviousPasswords.count(pool.id, user.sub, now);
         throw incorrectCredentials();
       }
       checkPasswordPolicy(pool.config, input.ProposedPassword);

@@ -1,7 +1,10 @@
 /**
  * Self-service registration and recovery: SignUp, ConfirmSignUp, ResendConfirmationCode,
  * ForgotPassword, ConfirmForgotPassword. With PreventUserExistenceErrors ENABLED, unknown
- * users get a simulated code delivery or a code mismatch, never UserNotFoundException.
+ * users get a simulated code delivery or a code mismatch, never UserNotFoundException, and
+ * so do users whose state would otherwise show (disabled, already confirmed, invited), with
+ * the same limits, counted by the name given: no answer tells them apart from unknown names.
+ * (UsernameExistsException from SignUp stays, as on AWS.)
  * @module
  */
 import type { OperationHandlers } from '../../types.js';
@@ -11,9 +14,10 @@ import { isEmail, isPhoneNumber, missingRequired, requiredAttributesError } from
 import { deliveryDetails, recoveryDestination, sentTo, signUpDestination } from '../domain/messages.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
-import { aliasExists, codeMismatch, invalidParameter, notAuthorized, userDisabled, userNotFound } from '../errors.js';
+import { aliasExists, invalidParameter, notAuthorized, userDisabled, userNotFound } from '../errors.js';
 import type { AppClient, UserPool } from '../store/pools.js';
-import type { User } from '../store/users.js';
+import { foldUsername, type User } from '../store/users.js';
+import type { CodePurpose } from '../store/tokens.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
 const NOT_FOUND = 'Username/client id combination not found.';
@@ -27,12 +31,34 @@ function simulatedDelivery(pool: UserPool, name: string): CodeDeliveryDetailsTyp
 }
 
 export function signUpOperations(idp: IdpContext): OperationHandlers<Operations> {
-  /** The user a self-service call names, or AWS's answer for an unknown one. */
-  const userFor = async (pool: UserPool, client: AppClient, name: string, hidden: () => never): Promise<User> => {
-    const user = await idp.resolveUser(pool, name);
-    if (user !== undefined) return user;
-    if (idp.hidesUsers(client)) return hidden();
-    throw userNotFound(NOT_FOUND);
+  /** Limits count a name no user has as given (folded as the pool compares names). */
+  const unknownName = (pool: UserPool, name: string): { name: string } => ({ name: foldUsername(name, caseSensitive(pool.config)) });
+
+  /**
+   * The user a code-checking call names, after the client's secret hash; an unknown one gets
+   * UserNotFoundException, or with hidden existence the answers (and limit) a wrong code gets,
+   * as does a user `usable` refuses.
+   */
+  const userFor = async (
+    c: { pool: UserPool; client: AppClient },
+    input: { Username: string; SecretHash?: string | undefined },
+    purpose: CodePurpose,
+    now: number,
+    usable: (user: User) => boolean,
+  ): Promise<User> => {
+    const user = await idp.resolveUser(c.pool, input.Username);
+    idp.checkSecret(c.client, input.SecretHash, [input.Username, user?.username], 'other');
+    const hidden = idp.hidesUsers(c.client);
+    if (hidden && (user === undefined || !usable(user))) return idp.codes.refuseUnknown(c.pool.id, unknownName(c.pool, input.Username).name, purpose, now);
+    if (user === undefined) throw userNotFound(NOT_FOUND);
+    return user;
+  };
+
+  /** A simulated delivery for a name no user has, limited as a real one is. */
+  const simulated = async (pool: UserPool, name: string, purpose: CodePurpose, now: number): Promise<{ CodeDeliveryDetails: CodeDeliveryDetailsType }> => {
+    await idp.codes.mayIssue(pool.id, unknownName(pool, name), purpose, undefined, now);
+    await idp.codes.countRequest(pool.id, unknownName(pool, name), purpose, now);
+    return { CodeDeliveryDetails: simulatedDelivery(pool, name) };
   };
 
   return {
@@ -48,6 +74,9 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       if (missing.length > 0) throw requiredAttributesError(missing);
       checkPasswordPolicy(pool.config, input.Password);
       const now = ctx.now();
+      // Sign-ups under many names must not flood one mailbox.
+      const to = signUpDestination(pool.config, { attributes: identity.attributes })?.to;
+      if (to !== undefined) await idp.codes.mayIssue(pool.id, { sub: identity.sub }, 'SignUp', to, now);
       const user: User = {
         poolId: pool.id,
         username: identity.username,
@@ -72,12 +101,9 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
 
     async ConfirmSignUp(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
-      const user = await userFor(pool, client, input.Username, () => {
-        throw codeMismatch();
-      });
-      idp.checkSecret(client, input.SecretHash, [input.Username, user.username], 'other');
-      if (user.status !== 'UNCONFIRMED') throw notAuthorized(`User cannot be confirmed. Current status is ${user.status}`);
       const now = ctx.now();
+      const user = await userFor({ pool, client }, input, 'SignUp', now, (u) => u.enabled && u.status === 'UNCONFIRMED');
+      if (user.status !== 'UNCONFIRMED') throw notAuthorized(`User cannot be confirmed. Current status is ${user.status}`);
       await idp.codes.check(user, 'SignUp', input.ConfirmationCode, now);
       const dest = signUpDestination(pool.config, user);
       const attribute = dest?.medium === 'SMS' ? 'phone_number' : dest?.medium === 'EMAIL' ? 'email' : undefined;
@@ -111,15 +137,15 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       const { client, pool } = await idp.client(input.ClientId);
       const user = await idp.resolveUser(pool, input.Username);
       idp.checkSecret(client, input.SecretHash, [input.Username, user?.username], 'other');
-      if (user === undefined) {
-        if (idp.hidesUsers(client)) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };
-        throw userNotFound(NOT_FOUND);
-      }
+      const now = ctx.now();
+      const hidden = idp.hidesUsers(client);
+      const dest = user === undefined ? undefined : signUpDestination(pool.config, user);
+      if (hidden && (user === undefined || !user.enabled || user.status !== 'UNCONFIRMED' || dest === undefined)) return simulated(pool, input.Username, 'SignUp', now);
+      if (user === undefined) throw userNotFound(NOT_FOUND);
       if (user.status !== 'UNCONFIRMED') throw invalidParameter('User is already confirmed.');
-      const dest = signUpDestination(pool.config, user);
       if (dest === undefined) throw invalidParameter('Auto verification not turned on.');
-      idp.codes.limitRequests(pool.id, user.sub, 'SignUp', ctx.now());
-      const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', ctx.now(), sentTo(dest));
+      await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'SignUp', dest.to, now);
+      const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now, sentTo(dest));
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ResendConfirmationCode') };
     },
 
@@ -128,42 +154,47 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       const hidden = idp.hidesUsers(client);
       const user = await idp.resolveUser(pool, input.Username);
       idp.checkSecret(client, input.SecretHash, [input.Username, user?.username], 'other');
+      const now = ctx.now();
       if (user === undefined) {
-        if (hidden) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };
+        if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
         throw userNotFound(NOT_FOUND);
       }
       if (!user.enabled) {
-        if (hidden) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };
+        if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
         throw userDisabled();
       }
       // An invited user must sign in with the temporary password and choose one there.
-      if (user.status === 'FORCE_CHANGE_PASSWORD') throw notAuthorized('User password cannot be reset in the current state.');
+      if (user.status === 'FORCE_CHANGE_PASSWORD') {
+        if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
+        throw notAuthorized('User password cannot be reset in the current state.');
+      }
       const dest = recoveryDestination(pool.config, user);
       if (dest === undefined) {
-        if (hidden) return { CodeDeliveryDetails: simulatedDelivery(pool, input.Username) };
+        if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
         throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
       }
-      idp.codes.limitRequests(pool.id, user.sub, 'ForgotPassword', ctx.now());
-      const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', ctx.now(), sentTo(dest));
+      await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'ForgotPassword', dest.to, now);
+      const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now, sentTo(dest));
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ForgotPassword') };
     },
 
     async ConfirmForgotPassword(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
-      const user = await userFor(pool, client, input.Username, () => {
-        throw codeMismatch();
-      });
-      idp.checkSecret(client, input.SecretHash, [input.Username, user.username], 'other');
       const now = ctx.now();
+      const user = await userFor({ pool, client }, input, 'ForgotPassword', now, (u) => u.enabled);
+      if (!user.enabled) throw userDisabled();
       await idp.codes.check(user, 'ForgotPassword', input.ConfirmationCode, now);
       checkPasswordPolicy(pool.config, input.Password);
       Object.assign(user, passwordVerifier(pool, user.username, input.Password));
       if (user.status === 'RESET_REQUIRED' || user.status === 'FORCE_CHANGE_PASSWORD') user.status = 'CONFIRMED';
       user.passwordExpiresAt = undefined;
       user.updatedAt = now;
+      // Whoever knew the old password is signed out with it, as on AWS.
+      user.tokensRevokedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         await idp.users.save(user, caseSensitive(pool.config), tx);
         await idp.tokens.deleteCode(pool.id, user.sub, 'ForgotPassword', tx);
+        await idp.tokens.revokeUserSessions(pool.id, user.sub, now, tx);
       });
       ctx.log.info({ event: 'cognito-idp.password-reset', userPoolId: pool.id, sub: user.sub }, 'password reset with a code');
       return {};

@@ -10,12 +10,12 @@ import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { validateAttributeWrites } from '../domain/attributes.js';
 import { caseSensitive } from '../domain/pool-config.js';
-import { invalidParameter, notAuthorized } from '../errors.js';
+import { aliasExists, invalidParameter, notAuthorized } from '../errors.js';
 import type { Sessions } from '../sessions.js';
 import type { AppClient, UserPool } from '../store/pools.js';
 import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
-import { applyAttributeWrites, changedVerifiable, holdUnverifiedChanges, sendAttributeCode, sendCodesForChanges } from './attribute-updates.js';
+import { applyAttributeWrites, changedVerifiable, checkCodesDue, codesDue, holdUnverifiedChanges, sendAttributeCode, sendCodesDue } from './attribute-updates.js';
 
 function verifiable(name: string): VerifiableAttribute {
   if (name === 'email' || name === 'phone_number') return name;
@@ -44,12 +44,15 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
       checkWritable(client, writes.keys());
       const changed = changedVerifiable(user, writes);
       const held = holdUnverifiedChanges(pool, user, writes);
+      // Each change of an auto-verified address sends a code: limited like any request for one.
+      const due = codesDue(pool, changed, held, writes);
+      await checkCodesDue(idp, pool, user, due, now);
       user.updatedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      const deliveries = await sendCodesForChanges(idp, pool, user, changed, held, now);
+      const deliveries = await sendCodesDue(idp, pool, user, due, now);
       return deliveries.length > 0 ? { CodeDeliveryDetailsList: deliveries } : {};
     },
 
@@ -96,7 +99,15 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
       await idp.platform.db.transaction(async (tx) => {
         // A held change takes effect now, checked for uniqueness as any change is.
         if (pendingValue !== undefined) await applyAttributeWrites(idp, pool, user, new Map([[attribute, pendingValue], [`${attribute}_verified`, 'true']]), tx);
-        else user.attributes.set(`${attribute}_verified`, 'true');
+        else {
+          // A verified email or phone is a sign-in alias: one user may hold it.
+          if ((pool.config.AliasAttributes ?? []).includes(attribute)) {
+            const value = user.attributes.get(attribute)!;
+            const holders = await idp.users.byAlias(pool.id, attribute === 'email' ? 'email_key' : 'phone_key', attribute === 'email' ? value.toLowerCase() : value, tx);
+            if (holders.some((h) => h.sub !== user.sub && h.attributes.get(`${attribute}_verified`) === 'true')) throw aliasExists(attribute);
+          }
+          user.attributes.set(`${attribute}_verified`, 'true');
+        }
         await idp.users.save(user, caseSensitive(pool.config), tx);
         await idp.tokens.deleteCode(pool.id, user.sub, purpose, tx);
       });

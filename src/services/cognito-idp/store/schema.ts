@@ -180,5 +180,19 @@ export const cognitoIdpSchema: Schema = {
       ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN scopes TEXT;
       `,
     },
+    {
+      version: 6,
+      description: 'events counted against hourly limits (codes sent, wrong codes), shared by every process on the store',
+      sql: `
+      CREATE TABLE cognito_idp_attempts (
+        pool_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_attempts_key ON cognito_idp_attempts (pool_id, kind, subject, at);
+      CREATE INDEX cognito_idp_attempts_at ON cognito_idp_attempts (at);
+      `,
+    },
   ],
 };

@@ -14,6 +14,11 @@ const HELP = `gatehouse ${VERSION}: AWS-compatible Cognito, IAM, STS and S3 on o
 
 Usage:
   gatehouse serve [flags]          start the server
+  gatehouse apply FILE             apply an init document (JSON or YAML) to a running server
+                                   (gatehouse apply --help for its options)
+  gatehouse backup DIR             copy a (running) server's data dir consistently into DIR
+  gatehouse restore DIR            restore a backup into an empty data dir
+  gatehouse credentials            print the root credentials kept in the data dir (as export lines)
   gatehouse outbox [--to ADDRESS]  print messages kept in the outbox of a running server
                                    (gatehouse outbox --help for its options)
   gatehouse demo [--page FILE]     set up the walkthrough's pools, roles and website bucket on a
@@ -59,15 +64,36 @@ async function serve(args: string[]): Promise<void> {
     if (typeof v === 'string') overrides[env] = v;
   }
   let gatehouse: Gatehouse;
+  // Generated credentials are shown once: also when a later step of the start fails, or they
+  // would sit in the data dir unseen (`gatehouse credentials` prints them again).
+  let credentialsFile: string | undefined;
+  let hadCredentials = true;
+  const showNewCredentials = (): void => {
+    if (credentialsFile === undefined || hadCredentials || !fs.existsSync(credentialsFile)) return;
+    hadCredentials = true;
+    const c = readCredentialsFile(credentialsFile);
+    if (c === undefined) return;
+    process.stderr.write(
+      `\nGenerated root credentials (shown once; kept in ${credentialsFile}; \`gatehouse credentials\` prints them again):\n` +
+        `  AWS_ACCESS_KEY_ID=${c.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n\n`,
+    );
+  };
   try {
-    gatehouse = Gatehouse.create({ config: loadConfig(process.env, overrides) });
+    const config = loadConfig(process.env, overrides);
+    if (config.rootAccessKeyId === undefined) {
+      credentialsFile = path.join(config.dataDir, 'root-credentials.json');
+      hadCredentials = fs.existsSync(credentialsFile);
+    }
+    gatehouse = Gatehouse.create({ config });
   } catch (err) {
+    showNewCredentials();
     if (err instanceof ConfigError) fail(`bad configuration: ${err.message}`);
     // The data dir cannot be created, entered or written (EACCES, ENOTDIR, EROFS, …).
     const e = err as NodeJS.ErrnoException;
     if (typeof e.code === 'string' && typeof e.syscall === 'string') fail(`GATEHOUSE_DATA_DIR: ${e.message}`);
     throw err;
   }
+  showNewCredentials();
   let url: string;
   try {
     url = await gatehouse.listen();
@@ -78,12 +104,6 @@ async function serve(args: string[]): Promise<void> {
     throw err;
   }
   const c = gatehouse.config;
-  if (gatehouse.rootCreated) {
-    process.stderr.write(
-      `\nGenerated root credentials (shown once; kept in ${c.dataDir}/root-credentials.json):\n` +
-        `  AWS_ACCESS_KEY_ID=${gatehouse.platform.root.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${gatehouse.platform.root.secretAccessKey}\n\n`,
-    );
-  }
   // Before the ready line: whoever reads it may signal at once, and without a listener a signal kills.
   const stop = (signal: string): void => {
     gatehouse.log.info({ event: 'shutdown', signal }, 'shutting down');
@@ -94,6 +114,25 @@ async function serve(args: string[]): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  if (c.init !== undefined) {
+    // The ready line waits for the init document: whoever waits for it may use what it declares.
+    const local = `http://${c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
+    try {
+      const { applyFile, summary } = await import('./init/apply.js');
+      const result = await applyFile(c.init, c.initOutput, {
+        url: local,
+        region: c.region,
+        credentials: { accessKeyId: gatehouse.platform.root.accessKeyId, secretAccessKey: gatehouse.platform.root.secretAccessKey },
+        websiteUrl: (bucket) => websiteUrlOf(url, c.websiteHostSuffix, bucket),
+        say: (line) => gatehouse.log.info({ event: 'init' }, `init: ${line}`),
+      });
+      gatehouse.log.info({ event: 'init', file: c.init, output: c.initOutput, changed: result.changed }, summary(result));
+    } catch (err) {
+      process.stderr.write(`gatehouse: GATEHOUSE_INIT: ${(err as Error).message}\n`);
+      await gatehouse.close();
+      process.exit(2);
+    }
+  }
   gatehouse.log.info(
     { event: 'ready', url, region: c.region, accountId: c.accountId, dataDir: c.dataDir, mail: c.smtpUrl === undefined ? 'outbox' : 'smtp', version: VERSION },
     `gatehouse ready at ${url}`,
@@ -306,6 +345,126 @@ function demoCredentials(dataDir: string): { accessKeyId: string; secretAccessKe
   }
 }
 
+function readCredentialsFile(file: string): { accessKeyId: string; secretAccessKey: string } | undefined {
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { accessKeyId?: unknown; secretAccessKey?: unknown };
+    if (typeof saved.accessKeyId === 'string' && typeof saved.secretAccessKey === 'string') return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey };
+  } catch {
+    // Missing or unreadable: the caller says so.
+  }
+  return undefined;
+}
+
+/** `http://<bucket>.<suffix>:<port>/` on the URL's own port. */
+function websiteUrlOf(base: string, suffix: string, bucket: string): string {
+  const u = new URL(base);
+  return `${u.protocol}//${bucket}.${suffix}${u.port === '' ? '' : `:${u.port}`}/`;
+}
+
+const APPLY_HELP = `Usage: gatehouse apply FILE [--url URL] [--output FILE]
+
+Applies an init document (JSON, or YAML; schema in schemas/init.schema.json) to a running
+Gatehouse: user pools with clients, groups and users, identity pools, IAM policies and roles,
+buckets with policy, CORS, website and files. What exists and matches is left alone, so applying
+the same file again changes nothing. --output writes the ids, ARNs and client secrets as JSON
+(mode 0600). --url defaults to GATEHOUSE_PUBLIC_URL or http://127.0.0.1:4566; the root key comes
+from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, GATEHOUSE_ROOT_*, or the data dir.
+`;
+
+async function apply(args: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${APPLY_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(APPLY_HELP);
+    return;
+  }
+  if (positionals.length !== 1) fail(`give one init file\n\n${APPLY_HELP}`);
+  const config = loadConfig(process.env, {});
+  const url = (typeof values.url === 'string' ? values.url : process.env.GATEHOUSE_PUBLIC_URL || 'http://127.0.0.1:4566').replace(/\/+$/, '');
+  const { applyFile, summary, InitError } = await import('./init/apply.js');
+  try {
+    const result = await applyFile(positionals[0]!, typeof values.output === 'string' ? path.resolve(values.output) : undefined, {
+      url,
+      region: config.region,
+      credentials: demoCredentials(config.dataDir),
+      websiteUrl: (bucket) => websiteUrlOf(url, config.websiteHostSuffix, bucket),
+      say: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`${summary(result)}\n`);
+  } catch (err) {
+    if (err instanceof InitError) fail(err.message);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ECONNREFUSED' || (err as Error).message.includes('ECONNREFUSED')) fail(`no Gatehouse answers at ${url} (set --url or GATEHOUSE_PUBLIC_URL)`);
+    throw err;
+  }
+}
+
+const BACKUP_HELP = `Usage: gatehouse backup DIR [--data-dir DATA]
+       gatehouse restore DIR [--data-dir DATA]
+
+backup copies the data dir DATA (default GATEHOUSE_DATA_DIR or ./.gatehouse) into the new or empty
+DIR while the server keeps running: the database as of one instant, the object files it refers
+to, the keys. restore checks DIR against its manifest and copies it into the empty data dir DATA;
+start the server on DATA afterwards. DIR holds keys and secrets: keep it as safe as the data dir.
+`;
+
+async function backupOrRestore(command: 'backup' | 'restore', args: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${BACKUP_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(BACKUP_HELP);
+    return;
+  }
+  if (positionals.length !== 1) fail(`give one backup directory\n\n${BACKUP_HELP}`);
+  const dataDir = path.resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env.GATEHOUSE_DATA_DIR || './.gatehouse');
+  const dir = path.resolve(positionals[0]!);
+  const { backup, restore, BackupError } = await import('./backup.js');
+  try {
+    const started = Date.now();
+    const m = command === 'backup' ? await backup(dataDir, dir, VERSION) : await restore(dir, dataDir);
+    const what = `${Object.keys(m.files).length} files and ${m.blobs} object files`;
+    process.stdout.write(command === 'backup' ? `backed up ${dataDir} into ${dir}: ${what} in ${Date.now() - started} ms\n` : `restored ${dir} (taken ${m.createdAt}) into ${dataDir}: ${what}\n`);
+  } catch (err) {
+    if (err instanceof BackupError) fail(err.message);
+    throw err;
+  }
+}
+
+const CREDENTIALS_HELP = `Usage: gatehouse credentials [--data-dir DIR] [--json]
+
+Prints the root credentials Gatehouse generated on its first start, from DIR/root-credentials.json
+(DIR defaults to GATEHOUSE_DATA_DIR or ./.gatehouse), as lines for a shell's export, or as JSON.
+With GATEHOUSE_ROOT_ACCESS_KEY_ID set the server uses those and nothing was generated.
+`;
+
+function credentials(args: string[]): void {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${CREDENTIALS_HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(CREDENTIALS_HELP);
+    return;
+  }
+  const dataDir = path.resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env.GATEHOUSE_DATA_DIR || './.gatehouse');
+  const file = path.join(dataDir, 'root-credentials.json');
+  const c = readCredentialsFile(file);
+  if (c === undefined) fail(`no root credentials in ${file} (they are generated on the first start of \`gatehouse serve\` with that data dir)`);
+  process.stdout.write(values.json === true ? JSON.stringify(c) + '\n' : `AWS_ACCESS_KEY_ID=${c.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -313,6 +472,13 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case 'outbox':
       return outbox(rest);
+    case 'credentials':
+      return credentials(rest);
+    case 'apply':
+      return apply(rest);
+    case 'backup':
+    case 'restore':
+      return backupOrRestore(command, rest);
     case 'demo':
       return demo(rest);
     case 'ca':

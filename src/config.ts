@@ -35,6 +35,12 @@ export interface Config {
   outboxMaxAgeHours: number;
   /** At most this many messages are kept in the outbox; the oldest go first. */
   outboxMaxMessages: number;
+  /** Who may read /_gatehouse/metrics: `local` (as the outbox: loopback or root Basic), `open`, `off`. */
+  metrics?: 'local' | 'open' | 'off';
+  /** An init document applied after start, before the ready line (GATEHOUSE_INIT). */
+  init?: string;
+  /** Where the applied document's ids, ARNs and secrets are written (default <data dir>/init-outputs.json). */
+  initOutput?: string;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -65,6 +71,9 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'log-level': 'GATEHOUSE_LOG_LEVEL',
   'outbox-max-age-hours': 'GATEHOUSE_OUTBOX_MAX_AGE_HOURS',
   'outbox-max-messages': 'GATEHOUSE_OUTBOX_MAX_MESSAGES',
+  metrics: 'GATEHOUSE_METRICS',
+  init: 'GATEHOUSE_INIT',
+  'init-output': 'GATEHOUSE_INIT_OUTPUT',
 };
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -162,6 +171,14 @@ export function loadConfig(
 
   const outboxMaxAgeHours = positiveInteger('GATEHOUSE_OUTBOX_MAX_AGE_HOURS', get('GATEHOUSE_OUTBOX_MAX_AGE_HOURS') ?? '24', 24 * 365);
   const outboxMaxMessages = positiveInteger('GATEHOUSE_OUTBOX_MAX_MESSAGES', get('GATEHOUSE_OUTBOX_MAX_MESSAGES') ?? '1000', 1_000_000);
+  const metrics = get('GATEHOUSE_METRICS') ?? 'local';
+  if (metrics !== 'local' && metrics !== 'open' && metrics !== 'off') {
+    throw new ConfigError('GATEHOUSE_METRICS', 'must be one of local, open, off');
+  }
+
+  const initRaw = get('GATEHOUSE_INIT');
+  const init = initRaw === undefined ? undefined : path.resolve(initRaw);
+  if (init !== undefined && !fs.existsSync(init)) throw new ConfigError('GATEHOUSE_INIT', `${init} does not exist`);
 
   return {
     port,
@@ -183,6 +200,8 @@ export function loadConfig(
     logLevel,
     outboxMaxAgeHours,
     outboxMaxMessages,
+    metrics,
+    ...(init === undefined ? {} : { init, initOutput: path.resolve(get('GATEHOUSE_INIT_OUTPUT') ?? path.join(dataDir, 'init-outputs.json')) }),
   };
 }
 

@@ -150,6 +150,32 @@ describe('gatehouse serve', () => {
     expect((await second.stop('SIGINT')).code).toBe(0);
   });
 
+  it('prints generated credentials even when the first start then fails, and `gatehouse credentials` prints them again', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dataDir = tempDir();
+    try {
+      const r = await run(['serve', '--port', String(port)], { GATEHOUSE_DATA_DIR: dataDir });
+      expect(r.code).toBe(2);
+      const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'root-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+      expect(r.stderr).toContain(`AWS_ACCESS_KEY_ID=${saved.accessKeyId}`);
+      expect(r.stderr).toContain(`AWS_SECRET_ACCESS_KEY=${saved.secretAccessKey}`);
+      expect(r.stderr).toContain('already in use');
+
+      const again = await run(['credentials', '--data-dir', dataDir]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toBe(`AWS_ACCESS_KEY_ID=${saved.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${saved.secretAccessKey}\n`);
+      const json = await run(['credentials', '--json'], { GATEHOUSE_DATA_DIR: dataDir });
+      expect(JSON.parse(json.stdout)).toEqual(saved);
+      const none = await run(['credentials', '--data-dir', tempDir()]);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('no root credentials in');
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('says the ready line on stderr when the log level hides it', async () => {
     const s = await serve({ GATEHOUSE_DATA_DIR: tempDir(), GATEHOUSE_LOG_LEVEL: 'warn' });
     expect(s.output().stderr).toContain(`gatehouse ready at ${s.url}`);

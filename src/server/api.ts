@@ -29,6 +29,8 @@ export interface ApiDeps {
   clock: Clock;
   credentials: CredentialResolver;
   authorizer: Authorizer;
+  /** Sees each operation's parsed input and its result or error (metrics). */
+  observe?: (service: string, operation: string, input: unknown, result: unknown, error: unknown) => void;
 }
 
 /**
@@ -44,7 +46,9 @@ export async function runApiRequest(
   body: Buffer,
   params: Map<string, string> | undefined,
 ): Promise<void> {
-  edge.operation = `${service.name}.${operation}`;
+  // Only the model's operation names: the name is a log field and a metrics label, and a
+  // client may send any X-Amz-Target or Action it likes.
+  edge.operation = `${service.name}.${Object.hasOwn(service.model.operations, operation) ? operation : 'unknown'}`;
   let encoded: EncodedResponse;
   try {
     const result = await dispatch(deps, edge, service, protocol, operation, body, params);
@@ -113,7 +117,16 @@ async function dispatch(
 
   const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
   if (handler === undefined) throw new NotImplementedError(service.name, operation);
-  return await (handler as (i: unknown, c: RequestContext) => unknown)(input, ctx);
+  if (deps.observe === undefined) return await (handler as (i: unknown, c: RequestContext) => unknown)(input, ctx);
+  let result: unknown;
+  try {
+    result = await (handler as (i: unknown, c: RequestContext) => unknown)(input, ctx);
+  } catch (err) {
+    deps.observe(service.name, operation, input, undefined, err);
+    throw err;
+  }
+  deps.observe(service.name, operation, input, result, undefined);
+  return result;
 }
 
 /** Without a service-specific mapping, the action is `<signing name>:<Operation>` on `*`. */

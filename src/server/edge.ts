@@ -45,6 +45,8 @@ export class Edge {
     private readonly deps: ApiDeps,
     private readonly services: EdgeServices,
     private readonly log: Logger,
+    /** Told of every answered request and its duration (metrics). */
+    private readonly answered?: (request: EdgeRequest, seconds: number) => void,
   ) {
     this.#publicUrlIsTls = config.publicUrl.startsWith('https:');
     for (const svc of services.query.values()) {
@@ -233,6 +235,7 @@ export class Edge {
 
   #logLine(request: EdgeRequest): void {
     const ms = Number(process.hrtime.bigint() - request.started) / 1e6;
+    this.answered?.(request, ms / 1000);
     this.log.info(
       { requestId: request.requestId, op: request.operation, method: request.method, status: request.res.statusCode, ms: Math.round(ms * 100) / 100 },
       'request',

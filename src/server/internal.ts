@@ -1,6 +1,6 @@
 /**
  * Gatehouse's own routes under `/_gatehouse/` (never a bucket name: buckets cannot start
- * with `_`): health, and the outbox where mail lands when no SMTP server is configured.
+ * with `_`): the outbox where mail lands when no SMTP server is configured.
  * @module
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -19,17 +19,6 @@ export const OWN_PAGE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const JSON_TYPE = { 'content-type': 'application/json', ...OWN_PAGE_HEADERS };
-
-export function healthRoute(version: string): RawRoute {
-  return {
-    name: 'gatehouse.health',
-    matches: (r) => r.path === '/_gatehouse/health' && (r.method === 'GET' || r.method === 'HEAD'),
-    handle: (r) => {
-      send(r.res, 200, JSON_TYPE, JSON.stringify({ status: 'ok', version }));
-      return Promise.resolve();
-    },
-  };
-}
 
 /**
  * A client on this host, connected directly, that named this host. A reverse proxy on this
@@ -65,7 +54,7 @@ function equal(a: string, b: string): boolean {
  * naming this host), or anyone presenting the root access key id and secret as HTTP Basic
  * credentials.
  */
-function mayReadOutbox(r: EdgeRequest, root: RootCredentials, localHosts: ReadonlySet<string>): boolean {
+export function mayReadOutbox(r: EdgeRequest, root: RootCredentials, localHosts: ReadonlySet<string>): boolean {
   if (isLocalClient(r, localHosts)) return true;
   const auth = r.req.headers.authorization;
   if (auth?.startsWith('Basic ') !== true) return false;

@@ -28,7 +28,7 @@ function importsOf(file: string): string[] {
 
 /** Which layer a path under src/ belongs to; higher numbers may import lower ones only. */
 function layer(rel: string): number {
-  if (rel === 'app' || rel === 'cli' || rel.startsWith('demo/')) return 4;
+  if (rel === 'app' || rel === 'cli' || rel.startsWith('demo/') || rel.startsWith('init/') || rel === 'backup') return 4;
   if (rel.startsWith('server/')) return 3;
   if (rel.startsWith('services/') || rel === 'platform') return 2;
   return 1; // protocols, store, mail, and the small shared modules at the top of src/

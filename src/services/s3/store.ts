@@ -454,3 +454,9 @@ const COLUMN_SQL: Record<BucketConfigColumn, string> = {
   cors: 'cors',
   website: 'website',
 };
+
+/** Every blob id the metadata refers to (objects and parts of open uploads): what a backup must hold. */
+export async function referencedBlobs(db: Sql): Promise<Set<string>> {
+  const rows = await db.all<{ blob: string }>('SELECT blob FROM s3_objects UNION SELECT blob FROM s3_parts');
+  return new Set(rows.map((r) => r.blob));
+}

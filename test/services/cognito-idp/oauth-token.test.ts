@@ -98,6 +98,13 @@ describe('client_credentials', () => {
     expect((await post(`${grant}&client_id=${pool.clientId}`)).json).toEqual({ error: 'invalid_client' });
   });
 
+  it('lets browser apps of any origin call it (CORS, preflight included), without cookies', async () => {
+    const pre = await fetch(tokenUrl(), { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect([pre.status, pre.headers.get('access-control-allow-origin'), pre.headers.get('access-control-allow-credentials')]).toEqual([204, '*', null]);
+    const res = await post('grant_type=client_credentials', { origin: 'http://app.example', ...basic(m2m.id, m2m.secret) });
+    expect([res.status, res.headers.get('access-control-allow-origin')]).toEqual([200, '*']);
+  });
+
   it('answers at the host form too, and not at other pools\' or unknown domains', async () => {
     const port = new URL(server.url).port;
     // Node resolves no *.localhost names (and fetch will not set Host): node:http with the domain's Host header.

@@ -12,7 +12,7 @@ import { hashRefreshToken } from '../domain/tokens.js';
 import { checkAuthorize, cookies, SESSION_COOKIE, setCookie } from './authorize.js';
 import { errorPage } from './pages.js';
 import type { DomainRequest } from './routes.js';
-import { authenticateClient, formParams, OAuthError } from './token.js';
+import { authenticateClient, formParams, OAuthError, TOKEN_CORS } from './token.js';
 
 export async function logoutEndpoint(idp: IdpContext, d: DomainRequest): Promise<void> {
   const { r } = d;
@@ -40,10 +40,14 @@ export async function logoutEndpoint(idp: IdpContext, d: DomainRequest): Promise
   send(r.res, 302, { location, 'cache-control': 'no-store', 'set-cookie': setCookie(d, SESSION_COOKIE, '', 0) });
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' };
+const JSON_HEADERS = { ...TOKEN_CORS, 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' };
 
 export async function revokeEndpoint(idp: IdpContext, d: DomainRequest): Promise<void> {
   const { r } = d;
+  if (r.method === 'OPTIONS') {
+    send(r.res, 204, { ...TOKEN_CORS, 'access-control-max-age': '86400' });
+    return;
+  }
   if (r.method !== 'POST') {
     send(r.res, 405, { ...JSON_HEADERS, allow: 'POST' }, JSON.stringify({ error: 'invalid_request' }));
     return;

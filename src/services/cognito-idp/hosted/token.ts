@@ -28,7 +28,14 @@ export class OAuthError extends Error {
   }
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store', pragma: 'no-cache' };
+/**
+ * Browser apps (Amplify's signInWithRedirect, any SPA with PKCE) call the token endpoint from
+ * their own origin: any origin may, without cookies. The endpoint trusts only what is in the
+ * request (a code and its verifier, a client secret), never ambient credentials.
+ */
+export const TOKEN_CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'authorization, content-type, x-amz-user-agent' };
+
+const JSON_HEADERS = { ...TOKEN_CORS, 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store', pragma: 'no-cache' };
 
 function fail(d: DomainRequest, code: OAuthErrorCode): void {
   send(d.r.res, 400, JSON_HEADERS, JSON.stringify({ error: code }));
@@ -142,6 +149,10 @@ async function refreshToken(idp: IdpContext, d: DomainRequest, params: Map<strin
 
 export async function tokenEndpoint(idp: IdpContext, d: DomainRequest, grants: { authorizationCode?: GrantHandler; refreshToken?: GrantHandler } = {}): Promise<void> {
   const { r } = d;
+  if (r.method === 'OPTIONS') {
+    send(r.res, 204, { ...TOKEN_CORS, 'access-control-max-age': '86400' });
+    return;
+  }
   if (r.method !== 'POST') {
     send(r.res, 405, { ...JSON_HEADERS, allow: 'POST' }, JSON.stringify({ error: 'invalid_request' }));
     return;

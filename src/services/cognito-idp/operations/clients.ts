@@ -9,6 +9,7 @@ import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { clientConfig } from '../domain/client-config.js';
 import { newClientId, newClientSecret } from '../domain/ids.js';
+import { CLIENT_ID_HEADER, requestedId } from '../domain/requested-ids.js';
 import { invalidParameter } from '../errors.js';
 import type { AppClient, UserPool } from '../store/pools.js';
 import { afterToken, clientView, nextToken, pageSize } from '../views.js';
@@ -26,9 +27,11 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
       if (input.ClientSecret !== undefined && (input.ClientSecret.length < 24 || input.ClientSecret.length > 64)) {
         throw invalidParameter('ClientSecret must be between 24 and 64 characters.');
       }
+      const fixed = requestedId(ctx, CLIENT_ID_HEADER, /^[\w+]{1,128}$/, 'client id');
+      if (fixed !== undefined && (await idp.pools.getClient(fixed)) !== undefined) throw invalidParameter(`App client ${fixed} already exists.`);
       const now = ctx.now();
       const client: AppClient = {
-        clientId: newClientId(),
+        clientId: fixed ?? newClientId(),
         poolId: pool.id,
         name: input.ClientName,
         secret: input.GenerateSecret === true ? (input.ClientSecret ?? newClientSecret()) : undefined,

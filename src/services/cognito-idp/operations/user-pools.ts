@@ -6,6 +6,7 @@ import type { OperationHandlers } from '../../types.js';
 import type { Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { newUserPoolId } from '../domain/ids.js';
+import { requestedId, USER_POOL_ID_HEADER } from '../domain/requested-ids.js';
 import { newSigningKey } from '../domain/jwt.js';
 import { createPoolConfig, updatePoolConfig } from '../domain/pool-config.js';
 import { invalidParameter } from '../errors.js';
@@ -23,7 +24,9 @@ export function userPoolOperations(idp: IdpContext): OperationHandlers<Operation
       const config = createPoolConfig(input);
       const { pem, kid } = await newSigningKey();
       const now = ctx.now();
-      const id = newUserPoolId(idp.region);
+      const fixed = requestedId(ctx, USER_POOL_ID_HEADER, new RegExp(`^${idp.region}_[0-9a-zA-Z]{1,55}$`), `user pool id for ${idp.region}`);
+      if (fixed !== undefined && (await idp.pools.getPool(fixed)) !== undefined) throw invalidParameter(`User pool ${fixed} already exists.`);
+      const id = fixed ?? newUserPoolId(idp.region);
       await idp.pools.createPool({ id, name: input.PoolName, config, createdAt: now, updatedAt: now }, pem, kid);
       ctx.log.info({ event: 'cognito-idp.pool.created', userPoolId: id }, 'user pool created');
       return { UserPool: await view(id) };

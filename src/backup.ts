@@ -65,6 +65,16 @@ function linkBlobs(objects: string, into: string): void {
   for (const name of fs.readdirSync(objects)) linkOrCopy(path.join(objects, name), path.join(into, name));
 }
 
+/** The blob ids a database file (a backup's copy) refers to. */
+async function blobsReferencedBy(file: string): Promise<Set<string>> {
+  const db = new SqliteDatabase(file);
+  try {
+    return await referencedBlobs(db);
+  } finally {
+    await db.close();
+  }
+}
+
 /** Takes a consistent backup of the data dir `dataDir` into `dir` (which must be new or empty). */
 export async function backup(dataDir: string, dir: string, version: string): Promise<Manifest> {
   const db = path.join(dataDir, DB_FILE);
@@ -86,13 +96,7 @@ export async function backup(dataDir: string, dir: string, version: string): Pro
     }
     linkBlobs(objects, blobDir);
 
-    const copy = new SqliteDatabase(path.join(dir, DB_FILE));
-    let wanted: Set<string>;
-    try {
-      wanted = await referencedBlobs(copy);
-    } finally {
-      await copy.close();
-    }
+    const wanted = await blobsReferencedBy(path.join(dir, DB_FILE));
     const missing = [...wanted].filter((b) => !fs.existsSync(path.join(blobDir, b)));
     if (missing.length > 0) continue;
     // Blobs nothing refers to (removed since, or never committed) are not part of the backup.
@@ -127,13 +131,7 @@ export async function restore(dir: string, dataDir: string): Promise<Manifest> {
     if (!fs.existsSync(file) || sha256(file) !== hash) throw new BackupError(`${dir}: ${name} is missing or does not match the manifest`);
   }
   if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) throw new BackupError(`${dataDir} is not empty: restore only into an empty data dir`);
-  const copy = new SqliteDatabase(path.join(dir, DB_FILE));
-  let wanted: Set<string>;
-  try {
-    wanted = await referencedBlobs(copy);
-  } finally {
-    await copy.close();
-  }
+  const wanted = await blobsReferencedBy(path.join(dir, DB_FILE));
   const missing = [...wanted].filter((b) => !fs.existsSync(path.join(dir, 's3', 'objects', b)));
   if (missing.length > 0) throw new BackupError(`${dir}: ${missing.length} object files the database refers to are missing`);
 

@@ -72,6 +72,20 @@ export class ApplyContext {
   }
 }
 
+/** Pages through a List operation until `find` picks an item; its id, or undefined. */
+export async function findInPages<T>(page: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>, find: (item: T) => string | undefined): Promise<string | undefined> {
+  let token: string | undefined;
+  do {
+    const p = await page(token);
+    for (const item of p.items ?? []) {
+      const id = find(item);
+      if (id !== undefined) return id;
+    }
+    token = p.next;
+  } while (token !== undefined);
+  return undefined;
+}
+
 /** Whether every member `declared` names has the same value in `actual` (arrays: same members, same order). */
 export function declaredMatches(declared: unknown, actual: unknown): boolean {
   if (declared === null || typeof declared !== 'object') return isDeepStrictEqual(declared, actual) || (typeof declared !== 'object' && String(declared) === String(actual ?? ''));

@@ -43,7 +43,7 @@ import {
   PutPublicAccessBlockCommand,
   type CORSRule,
 } from '@aws-sdk/client-s3';
-import { ApplyContext, declaredMatches, decodePolicy, unlessMissing } from './context.js';
+import { ApplyContext, declaredMatches, decodePolicy, findInPages, unlessMissing } from './context.js';
 import { InitError, substitute, type InitBucket, type InitIdentityPool, type InitPolicy, type InitRole } from './document.js';
 
 /** An upload directory larger than this is a mistake, not a website. */
@@ -107,15 +107,14 @@ export async function applyRole(c: ApplyContext, r: InitRole, where: string): Pr
   c.outputs.roles[r.name] = { arn };
 }
 
-async function findIdentityPool(c: ApplyContext, name: string): Promise<string | undefined> {
-  let token: string | undefined;
-  do {
-    const page = await c.identity.send(new ListIdentityPoolsCommand({ MaxResults: 60, NextToken: token }));
-    const hit = page.IdentityPools?.find((p) => p.IdentityPoolName === name);
-    if (hit?.IdentityPoolId !== undefined) return hit.IdentityPoolId;
-    token = page.NextToken;
-  } while (token !== undefined);
-  return undefined;
+function findIdentityPool(c: ApplyContext, name: string): Promise<string | undefined> {
+  return findInPages(
+    async (token) => {
+      const p = await c.identity.send(new ListIdentityPoolsCommand({ MaxResults: 60, NextToken: token }));
+      return { items: p.IdentityPools, next: p.NextToken };
+    },
+    (pool) => (pool.IdentityPoolName === name ? pool.IdentityPoolId : undefined),
+  );
 }
 
 export async function applyIdentityPool(c: ApplyContext, p: InitIdentityPool, where: string): Promise<void> {

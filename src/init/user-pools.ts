@@ -28,7 +28,7 @@ import {
   type UserPoolClientType,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ApplyContext, declaredMatches, pick, unlessMissing, withHeader } from './context.js';
+import { ApplyContext, declaredMatches, findInPages, pick, unlessMissing, withHeader } from './context.js';
 import { InitError, substitute, type InitClient, type InitGroup, type InitUser, type InitUserPool } from './document.js';
 
 /** UpdateUserPool resets what it is not given, so an update passes these on from DescribeUserPool. */
@@ -43,26 +43,24 @@ const CLIENT_UPDATABLE = [
   'AnalyticsConfiguration', 'PreventUserExistenceErrors', 'EnableTokenRevocation', 'EnablePropagateAdditionalUserContextData', 'AuthSessionValidity',
 ] as const;
 
-async function findPoolByName(c: ApplyContext, name: string): Promise<string | undefined> {
-  let token: string | undefined;
-  do {
-    const page = await c.idp.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: token }));
-    const hit = page.UserPools?.find((p) => p.Name === name);
-    if (hit?.Id !== undefined) return hit.Id;
-    token = page.NextToken;
-  } while (token !== undefined);
-  return undefined;
+function findPoolByName(c: ApplyContext, name: string): Promise<string | undefined> {
+  return findInPages(
+    async (token) => {
+      const p = await c.idp.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: token }));
+      return { items: p.UserPools, next: p.NextToken };
+    },
+    (pool) => (pool.Name === name ? pool.Id : undefined),
+  );
 }
 
-async function findClientByName(c: ApplyContext, poolId: string, name: string): Promise<string | undefined> {
-  let token: string | undefined;
-  do {
-    const page = await c.idp.send(new ListUserPoolClientsCommand({ UserPoolId: poolId, MaxResults: 60, NextToken: token }));
-    const hit = page.UserPoolClients?.find((p) => p.ClientName === name);
-    if (hit?.ClientId !== undefined) return hit.ClientId;
-    token = page.NextToken;
-  } while (token !== undefined);
-  return undefined;
+function findClientByName(c: ApplyContext, poolId: string, name: string): Promise<string | undefined> {
+  return findInPages(
+    async (token) => {
+      const p = await c.idp.send(new ListUserPoolClientsCommand({ UserPoolId: poolId, MaxResults: 60, NextToken: token }));
+      return { items: p.UserPoolClients, next: p.NextToken };
+    },
+    (client) => (client.ClientName === name ? client.ClientId : undefined),
+  );
 }
 
 export async function applyUserPool(c: ApplyContext, p: InitUserPool, where: string): Promise<void> {

@@ -140,22 +140,38 @@ export async function sessionUser(idp: IdpContext, d: DomainRequest): Promise<{ 
   return { sub: s.sub, authTime: s.authTime, id };
 }
 
-export async function authorizeEndpoint(idp: IdpContext, sessions: Sessions, d: DomainRequest): Promise<void> {
+
+/**
+ * What every hosted page and /oauth2/authorize starts with: the method check, the client and the
+ * authorize parameters checked (errorPage or a redirect with `error=` when they are wrong).
+ * Undefined once it has answered.
+ */
+export async function hostedRequest(idp: IdpContext, d: DomainRequest, methods: readonly ('GET' | 'POST')[]): Promise<{ a: AuthorizeRequest; query: URLSearchParams } | undefined> {
   const { r } = d;
-  if (r.method !== 'GET') {
-    send(r.res, 405, { allow: 'GET', 'content-type': 'text/plain' }, 'Use GET.\n');
-    return;
+  if (!(methods as readonly string[]).includes(r.method)) {
+    send(r.res, 405, { allow: methods.join(', '), 'content-type': 'text/plain' }, `Use ${methods.join(' or ')}.\n`);
+    return undefined;
   }
   const query = new URLSearchParams(r.query);
   const clientId = query.get('client_id');
   const client = clientId === null || clientId.length > 128 ? undefined : await idp.pools.getClient(clientId);
   const checked = checkAuthorize(d, client, query, r.query);
-  if ('page' in checked) return errorPage(d, checked.page.status, checked.page.title, checked.page.message);
+  if ('page' in checked) {
+    errorPage(d, checked.page.status, checked.page.title, checked.page.message);
+    return undefined;
+  }
   if ('redirect' in checked) {
     send(r.res, 302, { location: checked.redirect, 'cache-control': 'no-store' });
-    return;
+    return undefined;
   }
-  const a = checked.ok;
+  return { a: checked.ok, query };
+}
+
+export async function authorizeEndpoint(idp: IdpContext, sessions: Sessions, d: DomainRequest): Promise<void> {
+  const hosted = await hostedRequest(idp, d, ['GET']);
+  if (hosted === undefined) return;
+  const { a, query } = hosted;
+  const { r } = d;
   const signedIn = query.get('prompt') === 'login' ? undefined : await sessionUser(idp, d);
   if (signedIn !== undefined) return finish(idp, sessions, d, a, signedIn.sub, signedIn.authTime);
   send(r.res, 302, { location: `${d.base}/login?${r.query}`, 'cache-control': 'no-store' });

@@ -7,12 +7,12 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { BodyTimeout, BodyTooLarge, readBody, send } from '../../../protocols/http.js';
+import { BodyTimeout, BodyTooLarge, readBody } from '../../../protocols/http.js';
 import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn } from '../sign-in.js';
-import { checkAuthorize, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
+import { hostedRequest, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
 import { brandingFor } from './branding.js';
 import { errorPage, loginPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
@@ -38,21 +38,10 @@ async function showForm(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, 
 }
 
 export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest): Promise<void> {
+  const hosted = await hostedRequest(idp, d, ['GET', 'POST']);
+  if (hosted === undefined) return;
   const { r } = d;
-  if (r.method !== 'GET' && r.method !== 'POST') {
-    send(r.res, 405, { allow: 'GET, POST', 'content-type': 'text/plain' }, 'Use GET or POST.\n');
-    return;
-  }
-  const query = new URLSearchParams(r.query);
-  const clientId = query.get('client_id');
-  const client = clientId === null || clientId.length > 128 ? undefined : await idp.pools.getClient(clientId);
-  const checked = checkAuthorize(d, client, query, r.query);
-  if ('page' in checked) return errorPage(d, checked.page.status, checked.page.title, checked.page.message);
-  if ('redirect' in checked) {
-    send(r.res, 302, { location: checked.redirect, 'cache-control': 'no-store' });
-    return;
-  }
-  const a = checked.ok;
+  const { a } = hosted;
   if (r.method === 'GET') return showForm(idp, d, a, 200);
 
   let body: Buffer;

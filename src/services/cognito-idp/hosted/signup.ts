@@ -15,7 +15,7 @@ import type { RequestContext } from '../../types.js';
 import type { IdpContext } from '../context.js';
 import { secretHash } from '../domain/client-config.js';
 import { signUpOperations } from '../operations/sign-up.js';
-import { checkAuthorize, cookies, setCookie, type AuthorizeRequest } from './authorize.js';
+import { hostedRequest, cookies, setCookie, type AuthorizeRequest } from './authorize.js';
 import { CSRF_COOKIE, sameToken } from './login.js';
 import { errorPage, escapeHtml, page, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
@@ -70,21 +70,10 @@ function withUsername(query: string, username: string): string {
 }
 
 export async function signUpPagesEndpoint(idp: IdpContext, d: DomainRequest, kind: Kind): Promise<void> {
+  const hosted = await hostedRequest(idp, d, ['GET', 'POST']);
+  if (hosted === undefined) return;
   const { r } = d;
-  if (r.method !== 'GET' && r.method !== 'POST') {
-    send(r.res, 405, { allow: 'GET, POST', 'content-type': 'text/plain' }, 'Use GET or POST.\n');
-    return;
-  }
-  const query = new URLSearchParams(r.query);
-  const clientId = query.get('client_id');
-  const client = clientId === null || clientId.length > 128 ? undefined : await idp.pools.getClient(clientId);
-  const checked = checkAuthorize(d, client, query, r.query);
-  if ('page' in checked) return errorPage(d, checked.page.status, checked.page.title, checked.page.message);
-  if ('redirect' in checked) {
-    send(r.res, 302, { location: checked.redirect, 'cache-control': 'no-store' });
-    return;
-  }
-  const a = checked.ok;
+  const { a, query } = hosted;
   if (r.method === 'GET') return form(d, a, kind, 200, { username: (query.get('username') ?? '').slice(0, 128) });
   let body: Buffer;
   try {

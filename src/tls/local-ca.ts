@@ -13,7 +13,20 @@ import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'n
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
+
+/**
+ * node-forge is loaded when a certificate is first made or read (the first TLS connection, or
+ * `gatehouse ca`), not at start: every start would pay its module loading otherwise. It is
+ * CommonJS, so a synchronous require keeps the certificate loader synchronous.
+ */
+const require = createRequire(import.meta.url);
+let loaded: typeof Forge | undefined;
+function forgeLib(): typeof Forge {
+  loaded ??= require('node-forge') as typeof Forge;
+  return loaded;
+}
 
 export interface CaFiles {
   dir: string;
@@ -47,7 +60,7 @@ function serial(): string {
   return b.toString('hex');
 }
 
-function validity(cert: forge.pki.Certificate, days: number, now: number): void {
+function validity(cert: Forge.pki.Certificate, days: number, now: number): void {
   // An hour of slack for clocks a little behind ours.
   cert.validity.notBefore = new Date(now - 3600_000);
   cert.validity.notAfter = new Date(now + days * 86_400_000);
@@ -62,8 +75,8 @@ export function ensureCa(dataDir: string, now = Date.now()): KeyAndCert & { file
   }
   fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   const { privatePem, publicPem } = rsaKeyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
+  const cert = forgeLib().pki.createCertificate();
+  cert.publicKey = forgeLib().pki.publicKeyFromPem(publicPem);
   cert.serialNumber = serial();
   validity(cert, CA_YEARS * 365, now);
   const subject = [
@@ -77,8 +90,8 @@ export function ensureCa(dataDir: string, now = Date.now()): KeyAndCert & { file
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(privatePem), forge.md.sha256.create());
-  const certPem = forge.pki.certificateToPem(cert);
+  cert.sign(forgeLib().pki.privateKeyFromPem(privatePem), forgeLib().md.sha256.create());
+  const certPem = forgeLib().pki.certificateToPem(cert);
   // Key first, then certificate: a crash in between leaves no certificate without its key.
   writePrivate(files.key, privatePem);
   fs.writeFileSync(files.cert, certPem, { mode: 0o644 });
@@ -101,10 +114,10 @@ export function spkiHash(certPem: string): string {
  * The chain (leaf, then CA) is what the TLS server presents.
  */
 export function issueServerCertificate(ca: KeyAndCert, names: readonly string[], now = Date.now()): KeyAndCert {
-  const caCert = forge.pki.certificateFromPem(ca.cert);
+  const caCert = forgeLib().pki.certificateFromPem(ca.cert);
   const { privatePem, publicPem } = rsaKeyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
+  const cert = forgeLib().pki.createCertificate();
+  cert.publicKey = forgeLib().pki.publicKeyFromPem(publicPem);
   cert.serialNumber = serial();
   validity(cert, SERVER_DAYS, now);
   cert.setSubject([{ name: 'commonName', value: names.find((n) => !net.isIP(n)) ?? 'localhost' }]);
@@ -118,6 +131,6 @@ export function issueServerCertificate(ca: KeyAndCert, names: readonly string[],
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
-  return { key: privatePem, cert: forge.pki.certificateToPem(cert) + ca.cert };
+  cert.sign(forgeLib().pki.privateKeyFromPem(ca.key), forgeLib().md.sha256.create());
+  return { key: privatePem, cert: forgeLib().pki.certificateToPem(cert) + ca.cert };
 }

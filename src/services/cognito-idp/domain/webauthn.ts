@@ -7,20 +7,22 @@
  * or a subdomain of it, over https (or http for localhost, which browsers treat as secure).
  * @module
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, AuthenticatorTransport, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { ServiceError } from '../../../errors.js';
 import type { WebAuthnCredential } from '../store/webauthn.js';
 import type { PoolConfig } from './pool-config.js';
 
 const err = (code: string, message: string): ServiceError => new ServiceError(code, message, 400);
+
+/**
+ * The library is loaded on the first passkey ceremony, not at start: it is a quarter of a second
+ * of module loading that every start would pay (bench/start.ts), for pools that may never use it.
+ */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+function simpleWebAuthn(): Promise<typeof import('@simplewebauthn/server')> {
+  library ??= import('@simplewebauthn/server');
+  return library;
+}
 
 export function relyingPartyId(config: PoolConfig, publicUrl: string): string {
   return config.MfaFactors?.WebAuthn?.RelyingPartyId ?? new URL(publicUrl).hostname;
@@ -61,7 +63,7 @@ export async function registrationOptions(
   existing: readonly WebAuthnCredential[],
   uv: 'required' | 'preferred',
 ): Promise<Record<string, unknown>> {
-  const options = await generateRegistrationOptions({
+  const options = await (await simpleWebAuthn()).generateRegistrationOptions({
     rpName: rpId,
     rpID: rpId,
     userID: new Uint8Array(Buffer.from(user.sub, 'utf8')),
@@ -88,7 +90,7 @@ export async function verifyRegistration(credential: unknown, challenge: string,
   const origin = allowedOrigin(response.response.clientDataJSON, rpId);
   let result;
   try {
-    result = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: origin, expectedRPID: rpId, requireUserVerification: uv === 'required' });
+    result = await (await simpleWebAuthn()).verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: origin, expectedRPID: rpId, requireUserVerification: uv === 'required' });
   } catch (e) {
     const message = (e as Error).message;
     if (/RP ID/i.test(message)) throw err('WebAuthnRelyingPartyMismatchException', `The credential is not for the relying party ${rpId}.`);
@@ -107,7 +109,7 @@ export async function verifyRegistration(credential: unknown, challenge: string,
 }
 
 export async function authenticationOptions(rpId: string, credentials: readonly WebAuthnCredential[], uv: 'required' | 'preferred'): Promise<Record<string, unknown>> {
-  const options = await generateAuthenticationOptions({
+  const options = await (await simpleWebAuthn()).generateAuthenticationOptions({
     rpID: rpId,
     allowCredentials: credentials.map((c) => ({ id: c.credentialId, transports: c.transports as AuthenticatorTransport[] })),
     userVerification: uv,
@@ -127,7 +129,7 @@ export async function verifyAssertion(credential: unknown, challenge: string, st
   const origin = allowedOrigin(response.response.clientDataJSON, stored.rpId);
   let result;
   try {
-    result = await verifyAuthenticationResponse({
+    result = await (await simpleWebAuthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: origin,

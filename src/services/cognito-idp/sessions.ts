@@ -44,19 +44,7 @@ export class Sessions implements UserPoolTokenVerifier {
 
   /** A new sign-in: a session, its refresh token, and ID and access tokens. */
   async start(pool: UserPool, client: AppClient, user: User, now: number): Promise<AuthenticationResultType> {
-    const refreshToken = newRefreshToken();
-    const session = { originJti: randomUUID(), authTime: Math.floor(now / 1000) };
-    await this.ctx.tokens.insertRefresh({
-      tokenHash: hashRefreshToken(refreshToken),
-      ...session,
-      poolId: pool.id,
-      clientId: client.clientId,
-      sub: user.sub,
-      createdAt: now,
-      expiresAt: now + tokenLifetimes(client.config).refresh * 1000,
-      revokedAt: undefined,
-    });
-    if (++this.#started % PURGE_EVERY === 0) await this.ctx.tokens.purgeExpired(now);
+    const { session, refreshToken } = await this.#open(pool, client, user, now, Math.floor(now / 1000), undefined);
     return this.#issue(pool, client, user, session, now, refreshToken);
   }
 
@@ -65,8 +53,14 @@ export class Sessions implements UserPoolTokenVerifier {
    * the granted scopes for its refreshes, and tokens with `scope`, `nonce` and `at_hash`.
    */
   async startOAuth(pool: UserPool, client: AppClient, user: User, now: number, grant: { scopes: readonly string[]; nonce: string | undefined; authTime: number }): Promise<AuthenticationResultType> {
+    const { session, refreshToken } = await this.#open(pool, client, user, now, grant.authTime, grant.scopes.join(' '));
+    return this.#issue(pool, client, user, session, now, refreshToken, { scopes: grant.scopes, nonce: grant.nonce });
+  }
+
+  /** A new session and its refresh token, stored (with the granted scopes of a hosted sign-in). */
+  async #open(pool: UserPool, client: AppClient, user: User, now: number, authTime: number, scopes: string | undefined): Promise<{ session: { originJti: string; authTime: number }; refreshToken: string }> {
     const refreshToken = newRefreshToken();
-    const session = { originJti: randomUUID(), authTime: grant.authTime };
+    const session = { originJti: randomUUID(), authTime };
     await this.ctx.tokens.insertRefresh({
       tokenHash: hashRefreshToken(refreshToken),
       ...session,
@@ -76,10 +70,10 @@ export class Sessions implements UserPoolTokenVerifier {
       createdAt: now,
       expiresAt: now + tokenLifetimes(client.config).refresh * 1000,
       revokedAt: undefined,
-      scopes: grant.scopes.join(' '),
+      ...(scopes === undefined ? {} : { scopes }),
     });
     if (++this.#started % PURGE_EVERY === 0) await this.ctx.tokens.purgeExpired(now);
-    return this.#issue(pool, client, user, session, now, refreshToken, { scopes: grant.scopes, nonce: grant.nonce });
+    return { session, refreshToken };
   }
 
   async #issue(

@@ -12,7 +12,7 @@ import { hashRefreshToken } from '../domain/tokens.js';
 import { checkAuthorize, cookies, SESSION_COOKIE, setCookie } from './authorize.js';
 import { errorPage } from './pages.js';
 import type { DomainRequest } from './routes.js';
-import { authenticateClient, formParams, OAuthError, TOKEN_CORS } from './token.js';
+import { answeredUnlessPost, authenticateClient, formParams, OAuthError, TOKEN_CORS } from './token.js';
 
 export async function logoutEndpoint(idp: IdpContext, d: DomainRequest): Promise<void> {
   const { r } = d;
@@ -44,14 +44,7 @@ const JSON_HEADERS = { ...TOKEN_CORS, 'content-type': 'application/json;charset=
 
 export async function revokeEndpoint(idp: IdpContext, d: DomainRequest): Promise<void> {
   const { r } = d;
-  if (r.method === 'OPTIONS') {
-    send(r.res, 204, { ...TOKEN_CORS, 'access-control-max-age': '86400' });
-    return;
-  }
-  if (r.method !== 'POST') {
-    send(r.res, 405, { ...JSON_HEADERS, allow: 'POST' }, JSON.stringify({ error: 'invalid_request' }));
-    return;
-  }
+  if (answeredUnlessPost(r, JSON_HEADERS)) return;
   const fail = (code: string): void => send(r.res, 400, JSON_HEADERS, JSON.stringify({ error: code }));
   let body: Buffer;
   try {

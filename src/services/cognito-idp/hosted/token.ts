@@ -147,16 +147,25 @@ async function refreshToken(idp: IdpContext, d: DomainRequest, params: Map<strin
   return refresh(idp, d, params);
 }
 
-export async function tokenEndpoint(idp: IdpContext, d: DomainRequest, grants: { authorizationCode?: GrantHandler; refreshToken?: GrantHandler } = {}): Promise<void> {
-  const { r } = d;
+/**
+ * The token-style endpoints take POST only: a CORS preflight is answered, any other method gets
+ * `invalid_request` (405). True when it answered.
+ */
+export function answeredUnlessPost(r: DomainRequest['r'], jsonHeaders: Record<string, string>): boolean {
   if (r.method === 'OPTIONS') {
     send(r.res, 204, { ...TOKEN_CORS, 'access-control-max-age': '86400' });
-    return;
+    return true;
   }
   if (r.method !== 'POST') {
-    send(r.res, 405, { ...JSON_HEADERS, allow: 'POST' }, JSON.stringify({ error: 'invalid_request' }));
-    return;
+    send(r.res, 405, { ...jsonHeaders, allow: 'POST' }, JSON.stringify({ error: 'invalid_request' }));
+    return true;
   }
+  return false;
+}
+
+export async function tokenEndpoint(idp: IdpContext, d: DomainRequest, grants: { authorizationCode?: GrantHandler; refreshToken?: GrantHandler } = {}): Promise<void> {
+  const { r } = d;
+  if (answeredUnlessPost(r, JSON_HEADERS)) return;
   if (!String(r.req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return fail(d, 'invalid_request');
   let body: Buffer;
   try {

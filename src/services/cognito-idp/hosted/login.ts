@@ -63,7 +63,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
   const now = idp.platform.clock.now();
   const pool = d.pool;
   try {
-    const user = signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
+    const user = await signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
     if (user.status === 'UNCONFIRMED') throw new ServiceError('UserNotConfirmedException', 'User is not confirmed.', 400);
     if (user.status === 'FORCE_CHANGE_PASSWORD' || user.status === 'RESET_REQUIRED') {
       throw new ServiceError('PasswordResetRequiredException', 'Password reset required for the user', 400);

@@ -112,6 +112,8 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
     if (missing.length > 0) throw requiredAttributesError(missing);
     checkPasswordPolicy(pool.config, password);
     await idp.platform.db.transaction(async (tx) => {
+      // Used up with the change: of two requests racing with one Session, one changes the password.
+      if (!(await idp.sealer.consume(opened.nonce, opened.expiresAt, now, tx))) throw invalidSession();
       await applyAttributeWrites(idp, pool, user, writes, tx);
       Object.assign(user, passwordVerifier(pool, user.username, password));
       user.status = 'CONFIRMED';
@@ -119,7 +121,6 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       user.updatedAt = now;
       await idp.users.save(user, caseSensitive(pool.config), tx);
     });
-    idp.sealer.consume(opened.nonce, opened.expiresAt, now);
     return signIn.afterPassword(c, user);
   };
 

@@ -121,28 +121,10 @@ export function loadConfig(
   }
 
   const smtpUrl = get('GATEHOUSE_SMTP_URL');
-  if (smtpUrl !== undefined) {
-    let ok = false;
-    try {
-      const u = new URL(smtpUrl);
-      ok = (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new ConfigError('GATEHOUSE_SMTP_URL', `"${smtpUrl}" is not an smtp:// or smtps:// URL`);
-  }
+  if (smtpUrl !== undefined && !hasScheme(smtpUrl, ['smtp:', 'smtps:'])) throw new ConfigError('GATEHOUSE_SMTP_URL', `"${smtpUrl}" is not an smtp:// or smtps:// URL`);
 
   const smsWebhookUrl = get('GATEHOUSE_SMS_WEBHOOK_URL');
-  if (smsWebhookUrl !== undefined) {
-    let ok = false;
-    try {
-      const u = new URL(smsWebhookUrl);
-      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new ConfigError('GATEHOUSE_SMS_WEBHOOK_URL', `"${smsWebhookUrl}" is not an http:// or https:// URL`);
-  }
+  if (smsWebhookUrl !== undefined && !hasScheme(smsWebhookUrl, ['http:', 'https:'])) throw new ConfigError('GATEHOUSE_SMS_WEBHOOK_URL', `"${smsWebhookUrl}" is not an http:// or https:// URL`);
 
   const mailFrom = get('GATEHOUSE_MAIL_FROM') ?? 'no-reply@verificationemail.com';
   if (!/^[^@\s]+@[^@\s]+$/.test(mailFrom) && !/<[^@\s]+@[^@\s]+>$/.test(mailFrom)) {
@@ -197,17 +179,8 @@ export function loadConfig(
   }
 
   const databaseUrl = get('GATEHOUSE_DATABASE_URL');
-  if (databaseUrl !== undefined) {
-    let ok = false;
-    try {
-      const u = new URL(databaseUrl);
-      ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
-    } catch {
-      ok = false;
-    }
-    // The URL may hold a password: the message never repeats it.
-    if (!ok) throw new ConfigError('GATEHOUSE_DATABASE_URL', 'is not a postgres:// or postgresql:// URL with a host');
-  }
+  // The URL may hold a password: the message never repeats it.
+  if (databaseUrl !== undefined && !hasScheme(databaseUrl, ['postgres:', 'postgresql:'])) throw new ConfigError('GATEHOUSE_DATABASE_URL', 'is not a postgres:// or postgresql:// URL with a host');
   const masterKey = get('GATEHOUSE_MASTER_KEY');
   if (masterKey !== undefined && Buffer.from(masterKey, 'base64').length !== 32) {
     throw new ConfigError('GATEHOUSE_MASTER_KEY', 'must be 32 bytes in base64 (as in a master.key file)');
@@ -243,6 +216,16 @@ export function loadConfig(
     ...(masterKey === undefined ? {} : { masterKey }),
     ...(init === undefined ? {} : { init, initOutput: path.resolve(get('GATEHOUSE_INIT_OUTPUT') ?? path.join(dataDir, 'init-outputs.json')) }),
   };
+}
+
+/** True when `raw` is a URL with one of `schemes` and a host. */
+function hasScheme(raw: string, schemes: readonly string[]): boolean {
+  try {
+    const u = new URL(raw);
+    return schemes.includes(u.protocol) && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function positiveInteger(variable: string, raw: string, max: number): number {

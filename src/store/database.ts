@@ -58,3 +58,12 @@ export interface Schema {
   component: string;
   migrations: readonly Migration[];
 }
+
+/** What ran, per component: the same table on both dialects. */
+export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  component TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  applied_at BIGINT NOT NULL,
+  PRIMARY KEY (component, version)
+)`;

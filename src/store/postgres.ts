@@ -7,7 +7,7 @@
  * @module
  */
 import pg from 'pg';
-import type { Database, Migration, Row, RunResult, Schema, Sql, SqlValue } from './database.js';
+import { MIGRATIONS_TABLE, type Database, type Migration, type Row, type RunResult, type Schema, type Sql, type SqlValue } from './database.js';
 
 /** SQLSTATEs after which a transaction may simply be run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -163,13 +163,7 @@ export class PostgresDatabase implements Database {
     const client = await this.#pool.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        component TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        description TEXT NOT NULL,
-        applied_at BIGINT NOT NULL,
-        PRIMARY KEY (component, version)
-      )`);
+      await client.query(MIGRATIONS_TABLE);
       for (const schema of schemas) {
         const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations WHERE component = $1', [schema.component]);
         const applied = new Set(rows.map((r) => r.version));

@@ -3,7 +3,7 @@
  * @module
  */
 import BetterSqlite3 from 'better-sqlite3';
-import type { Database, Migration, Row, RunResult, Schema, Sql, SqlValue } from './database.js';
+import { MIGRATIONS_TABLE, type Database, type Migration, type Row, type RunResult, type Schema, type Sql, type SqlValue } from './database.js';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
@@ -113,13 +113,7 @@ export class SqliteDatabase implements Database {
  * records what ran so a restart runs nothing twice.
  */
 export function migrateSqlite(db: SqliteDatabase, schemas: readonly Schema[]): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    component TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    description TEXT NOT NULL,
-    applied_at BIGINT NOT NULL,
-    PRIMARY KEY (component, version)
-  )`);
+  db.exec(MIGRATIONS_TABLE);;
   for (const schema of schemas) {
     const applied = new Set(
       (db.prepare('SELECT version FROM schema_migrations WHERE component = ?').all(schema.component) as { version: number }[]).map(

@@ -6,7 +6,7 @@
  * "Generate client secret" unchecked → "Create app client" → the "App client id". What was created
  * is then checked with the SDK v3 client, and each page is scanned by axe (no serious violations).
  */
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -12,9 +12,12 @@ import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn } from '../sign-in.js';
+import type { User } from '../store/users.js';
 import { hostedRequest, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
 import { brandingFor } from './branding.js';
-import { errorPage, loginPage, pageHeaders } from './pages.js';
+import type { Branding } from './pages.js';
+import { startNewPassword, answerNewPassword } from './new-password.js';
+import { errorPage, loginPage, newPasswordPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
 
 export const CSRF_COOKIE = 'XSRF-TOKEN';
@@ -27,15 +30,23 @@ export function sameToken(a: string | undefined, b: string | undefined): boolean
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-async function showForm(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, extra: { username?: string; error?: string } = {}): Promise<void> {
+type Render = (f: { action: string; csrf: string; branding: Branding }) => string;
+
+async function show(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, render: Render): Promise<void> {
   const csrf = randomBytes(24).toString('base64url');
   const u = await brandingFor(idp, d.pool.id, a.client.clientId);
   const id = encodeURIComponent(a.client.clientId);
   const branding = { ...(u?.css === undefined ? {} : { css: `${d.base}/ui/css?client_id=${id}` }), ...(u?.image === undefined ? {} : { logo: `${d.base}/ui/logo?client_id=${id}` }) };
-  const html = loginPage({ action: `${d.base}/login?${a.query}`, csrf, branding, ...extra });
+  const html = render({ action: `${d.base}/login?${a.query}`, csrf, branding });
   d.r.res.writeHead(status, { ...pageHeaders(a.redirectUri), 'set-cookie': setCookie(d, CSRF_COOKIE, csrf, 3600), 'content-length': Buffer.byteLength(html) });
   d.r.res.end(html);
 }
+
+const showForm = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, extra: { username?: string; error?: string } = {}): Promise<void> =>
+  show(idp, d, a, status, (f) => loginPage({ ...f, ...extra }));
+
+const showNewPassword = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, session: string, required: readonly string[], error?: string): Promise<void> =>
+  show(idp, d, a, status, (f) => newPasswordPage({ ...f, session, required, ...(error === undefined ? {} : { error }) }));
 
 export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest): Promise<void> {
   const hosted = await hostedRequest(idp, d, ['GET', 'POST']);
@@ -55,27 +66,57 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
   if (!sameToken(form.get('_csrf') ?? undefined, cookies(d).get(CSRF_COOKIE))) {
     return errorPage(d, 403, 'invalid_request', 'The form has expired or did not come from this page. Go back and sign in again.');
   }
+  const now = idp.platform.clock.now();
+  const pool = d.pool;
+  if (form.get('step') === 'new-password') {
+    try {
+      const user = await answerNewPassword(idp, d, a, form, now);
+      return await signedIn(idp, sessions, d, a, user, now);
+    } catch (err) {
+      if (!(err instanceof ServiceError) || err.status >= 500) throw err;
+      // The same sealed session stays answerable until it expires, so a typo can be corrected.
+      const session = form.get('session') ?? '';
+      if (err.code === 'NotAuthorizedException' && /session/.test(err.message)) return showForm(idp, d, a, 400, { error: err.message });
+      return showNewPassword(idp, d, a, 400, session, requiredFor(form), err.message);
+    }
+  }
   const username = (form.get('username') ?? '').trim();
   const password = form.get('password') ?? '';
   if (username === '' || password === '' || username.length > 128 || password.length > 256) {
     return showForm(idp, d, a, 400, { username: username.slice(0, 128), error: 'Incorrect username or password.' });
   }
-  const now = idp.platform.clock.now();
-  const pool = d.pool;
   try {
-    const user = signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
+    const user = await signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
     if (user.status === 'UNCONFIRMED') throw new ServiceError('UserNotConfirmedException', 'User is not confirmed.', 400);
-    if (user.status === 'FORCE_CHANGE_PASSWORD' || user.status === 'RESET_REQUIRED') {
-      throw new ServiceError('PasswordResetRequiredException', 'Password reset required for the user', 400);
+    if (user.status === 'RESET_REQUIRED') throw new ServiceError('PasswordResetRequiredException', 'Password reset required for the user', 400);
+    if (user.status === 'FORCE_CHANGE_PASSWORD') {
+      const { session, required } = startNewPassword(idp, d, a, user, now);
+      return await showNewPassword(idp, d, a, 200, session, required);
     }
-    if (pool.config.MfaConfiguration === 'ON') throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA on the hosted UI yet.', 400);
-    const sessionId = randomBytes(32).toString('base64url');
-    const authTime = Math.floor(now / 1000);
-    await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);
-    idp.platform.log.info({ event: 'cognito-idp.hosted.sign-in', userPoolId: pool.id, clientId: a.client.clientId, sub: user.sub }, 'user signed in through the hosted UI');
-    return finish(idp, sessions, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, CSRF_COOKIE, '', 0)] });
+    return await signedIn(idp, sessions, d, a, user, now);
   } catch (err) {
     if (err instanceof ServiceError && err.status < 500) return showForm(idp, d, a, 400, { username, error: err.message });
     throw err;
   }
+}
+
+/** The password (or the new one) was right: MFA if the pool demands it, else the hosted session and the redirect to the client. */
+async function signedIn(idp: IdpContext, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number): Promise<void> {
+  const pool = d.pool;
+  if (pool.config.MfaConfiguration === 'ON') throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA on the hosted UI yet.', 400);
+  const sessionId = randomBytes(32).toString('base64url');
+  const authTime = Math.floor(now / 1000);
+  await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);
+  idp.platform.log.info({ event: 'cognito-idp.hosted.sign-in', userPoolId: pool.id, clientId: a.client.clientId, sub: user.sub }, 'user signed in through the hosted UI');
+  return finish(idp, sessions, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, CSRF_COOKIE, '', 0)] });
+}
+
+/** The required-attribute fields the form had, to show them again with an error. */
+function requiredFor(form: URLSearchParams): string[] {
+  const out: string[] = [];
+  for (const k of form.keys()) {
+    const m = /^requiredAttributes\[(.{1,64})\]$/.exec(k);
+    if (m !== null && out.length < 50) out.push(m[1]!);
+  }
+  return out;
 }

@@ -86,3 +86,37 @@ export function loginPage(f: LoginForm): string {
     f.branding,
   );
 }
+
+export interface NewPasswordForm {
+  action: string;
+  csrf: string;
+  session: string;
+  /** Required attributes the user has no value for yet; the form asks for them. */
+  required: readonly string[];
+  error?: string;
+  branding?: Branding;
+}
+
+/** The step after a correct temporary password (NEW_PASSWORD_REQUIRED), with Cognito's labels. */
+export function newPasswordPage(f: NewPasswordForm): string {
+  const error = f.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(f.error)}</p>`;
+  const attrs = f.required
+    .map((name, i) => `<label for="requiredAttribute${i}">${escapeHtml(name)}</label>\n<input id="requiredAttribute${i}" name="requiredAttributes[${escapeHtml(name)}]" type="text" required>`)
+    .join('\n');
+  return page(
+    'Change Password',
+    `<h1>Change Password</h1><p>Please enter a new password.</p>${error}
+<form method="post" action="${escapeHtml(f.action)}">
+<input type="hidden" name="_csrf" value="${escapeHtml(f.csrf)}">
+<input type="hidden" name="step" value="new-password">
+<input type="hidden" name="session" value="${escapeHtml(f.session)}">
+<label for="new_password">New Password</label>
+<input id="new_password" name="password" type="password" autocomplete="new-password" required>
+<label for="confirm_password">Enter New Password Again</label>
+<input id="confirm_password" name="confirmPassword" type="password" autocomplete="new-password" required>
+${attrs}
+<button type="submit" name="reset_password" class="submitButton-customizable">Send</button>
+</form>`,
+    f.branding,
+  );
+}

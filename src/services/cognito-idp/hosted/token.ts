@@ -92,7 +92,7 @@ export function allowsOAuthFlow(client: AppClient, flow: 'code' | 'implicit' | '
 }
 
 /** The resource-server scopes (`<identifier>/<name>`) that exist in the pool, of those given. */
-async function existingCustomScopes(idp: IdpContext, poolId: string, scopes: readonly string[]): Promise<Set<string>> {
+export async function existingCustomScopes(idp: IdpContext, poolId: string, scopes: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   const byServer = new Map<string, Set<string> | undefined>();
   for (const s of scopes) {

@@ -10,19 +10,15 @@ import { ServiceError } from '../../../errors.js';
 import type { OperationHandlers, RequestContext } from '../../types.js';
 import type { ChallengeNameType, InitiateAuthResponse, Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
-import { missingRequired, requiredAttributesError, validateAttributeWrites } from '../domain/attributes.js';
 import { allowsFlow, clientSecretMatches, type AuthFlow } from '../domain/client-config.js';
-import { checkPasswordPolicy } from '../domain/password-policy.js';
-import { caseSensitive } from '../domain/pool-config.js';
 import { parseA } from '../domain/srp.js';
 import { expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
 import type { MfaChallenges } from '../mfa-challenges.js';
+import { setNewPassword } from '../new-password.js';
 import type { UserAuth } from '../user-auth.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
-import { applyAttributeWrites } from './attribute-updates.js';
-import { passwordVerifier } from './new-users.js';
 
 type Params = Readonly<Record<string, string>>;
 
@@ -105,21 +101,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
     const updates = Object.entries(responses)
       .filter(([k]) => k.startsWith('userAttributes.'))
       .map(([k, v]) => ({ Name: k.slice('userAttributes.'.length), Value: v }));
-    const writes = validateAttributeWrites(pool.config.SchemaAttributes, updates, { admin: false, creating: false });
-    const allowed = client.config.WriteAttributes;
-    if (allowed !== undefined && [...writes.keys()].some((k) => !allowed.includes(k))) throw notAuthorized('A client attempted to write unauthorized attribute');
-    const missing = missingRequired(pool.config.SchemaAttributes, new Map([...user.attributes, ...writes]));
-    if (missing.length > 0) throw requiredAttributesError(missing);
-    checkPasswordPolicy(pool.config, password);
-    await idp.platform.db.transaction(async (tx) => {
-      await applyAttributeWrites(idp, pool, user, writes, tx);
-      Object.assign(user, passwordVerifier(pool, user.username, password));
-      user.status = 'CONFIRMED';
-      user.passwordExpiresAt = undefined;
-      user.updatedAt = now;
-      await idp.users.save(user, caseSensitive(pool.config), tx);
-    });
-    idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    await setNewPassword(idp, c, user, password, updates, (tx) => idp.sealer.consume(opened.nonce, opened.expiresAt, now, tx));
     return signIn.afterPassword(c, user);
   };
 

@@ -11,6 +11,7 @@ import { clientConfig } from '../domain/client-config.js';
 import { newClientId, newClientSecret } from '../domain/ids.js';
 import { CLIENT_ID_HEADER, requestedId } from '../domain/requested-ids.js';
 import { invalidParameter } from '../errors.js';
+import { checkOAuthSettings } from './client-oauth.js';
 import type { AppClient, UserPool } from '../store/pools.js';
 import { afterToken, clientView, nextToken, pageSize } from '../views.js';
 
@@ -27,6 +28,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
       if (input.ClientSecret !== undefined && (input.ClientSecret.length < 24 || input.ClientSecret.length > 64)) {
         throw invalidParameter('ClientSecret must be between 24 and 64 characters.');
       }
+      await checkOAuthSettings(idp, pool.id, input, input.GenerateSecret === true);
       const fixed = requestedId(ctx, CLIENT_ID_HEADER, /^[\w+]{1,128}$/, 'client id');
       if (fixed !== undefined && (await idp.pools.getClient(fixed)) !== undefined) throw invalidParameter(`App client ${fixed} already exists.`);
       const now = ctx.now();
@@ -51,6 +53,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
     async UpdateUserPoolClient(input, ctx) {
       const { pool, client } = await idp.clientIn(input.UserPoolId, input.ClientId);
       const config = clientConfig(input, schemaNames(pool), 'updating');
+      await checkOAuthSettings(idp, pool.id, input, client.secret !== undefined);
       await idp.pools.updateClient(client.clientId, input.ClientName ?? client.name, config, ctx.now());
       const updated = await idp.pools.getClient(client.clientId);
       return { UserPoolClient: clientView(updated!) };

@@ -201,7 +201,7 @@ export class MfaChallenges {
   async finish(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub, mfa: true }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now) };
+    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, call.deviceKey) };
   }
 
   sealSetup(client: AppClient, state: SetupState, now: number): string {

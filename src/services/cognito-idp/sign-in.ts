@@ -41,6 +41,8 @@ export interface SignInCall {
   client: AppClient;
   now: number;
   hidden: boolean;
+  /** The DEVICE_KEY the client sent, if any: a known device of the user gets no new one. */
+  deviceKey?: string;
 }
 
 export class SignIn {
@@ -204,6 +206,6 @@ export class SignIn {
     const challenge = await this.mfa.challenge(call, user);
     if (challenge !== undefined) return challenge;
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now) };
+    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, call.deviceKey) };
   }
 }

@@ -51,7 +51,7 @@ export class SignIn {
   constructor(
     private readonly idp: IdpContext,
     private readonly sessions: Sessions,
-    private readonly mfa: MfaChallenges,
+    readonly mfa: MfaChallenges,
   ) {
     this.#fakeKey = idp.platform.secrets.derive('cognito-idp:fake-srp');
     // Any group element will do: B = k·v + g^b is uniformly distributed either way.

@@ -15,6 +15,7 @@ import { clientNotFound, poolNotFound } from './errors.js';
 import { GroupStore } from './store/groups.js';
 import { MfaStore } from './store/mfa.js';
 import { WebAuthnStore } from './store/webauthn.js';
+import { DeviceStore } from './store/devices.js';
 import { HostedStore } from './store/hosted.js';
 import { OAuthStore } from './store/oauth.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
@@ -29,6 +30,7 @@ export class IdpContext {
   readonly groups: GroupStore;
   readonly mfa: MfaStore;
   readonly webauthn: WebAuthnStore;
+  readonly devices: DeviceStore;
   readonly attempts: AttemptStore;
   readonly hosted: HostedStore;
   readonly oauth: OAuthStore;
@@ -43,12 +45,13 @@ export class IdpContext {
     this.groups = new GroupStore(platform.db);
     this.mfa = new MfaStore(platform.db, platform.secrets);
     this.webauthn = new WebAuthnStore(platform.db);
+    this.devices = new DeviceStore(platform.db);
     this.hosted = new HostedStore(platform.db, platform.secrets);
     this.oauth = new OAuthStore(platform.db);
     this.attempts = new AttemptStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
-    this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));
+    this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'), this.attempts);
   }
 
   get region(): string {

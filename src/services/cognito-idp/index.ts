@@ -37,6 +37,7 @@ import { groupOperations } from './operations/groups.js';
 import { mfaOperations } from './operations/mfa.js';
 import { softwareTokenOperations } from './operations/software-token.js';
 import { webAuthnOperations } from './operations/webauthn.js';
+import { deviceOperations } from './operations/devices.js';
 import { MfaChallenges } from './mfa-challenges.js';
 import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
@@ -76,6 +77,7 @@ export function createCognitoIdpService(platform: Platform): CognitoIdpService {
     ...mfaOperations(idp, sessions),
     ...softwareTokenOperations(idp, sessions, mfa),
     ...webAuthnOperations(idp, sessions),
+    ...deviceOperations(idp, sessions),
     ...domainOperations(idp),
     ...resourceServerOperations(idp),
     ...identityProviderOperations(idp),

@@ -4,7 +4,7 @@
  * tokens for other services, and revoking (one session, or all of a user's).
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuthenticationResultType } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { decodeJwt, verifyJwtSignature } from './domain/jwt.js';
@@ -45,7 +45,13 @@ export class Sessions implements UserPoolTokenVerifier {
   /** A new sign-in: a session, its refresh token, and ID and access tokens. */
   async start(pool: UserPool, client: AppClient, user: User, now: number): Promise<AuthenticationResultType> {
     const { session, refreshToken } = await this.#open(pool, client, user, now, Math.floor(now / 1000), undefined);
-    return this.#issue(pool, client, user, session, now, refreshToken);
+    const result = await this.#issue(pool, client, user, session, now, refreshToken);
+    if (pool.config.DeviceConfiguration === undefined) return result;
+    // Device tracking: every password sign-in meets a new device until DEVICE_KEY sign-in
+    // exists; the device stays unlisted until ConfirmDevice gives it a verifier.
+    const device = { poolId: pool.id, deviceKey: `${this.ctx.region}_${randomUUID()}`, sub: user.sub, groupKey: `-${randomBytes(9).toString('base64url').slice(0, 9)}` };
+    await this.ctx.devices.insert({ ...device, salt: undefined, verifier: undefined, name: undefined, remembered: false, lastIp: undefined, createdAt: now, updatedAt: now, authenticatedAt: now });
+    return { ...result, NewDeviceMetadata: { DeviceKey: device.deviceKey, DeviceGroupKey: device.groupKey } };
   }
 
   /**

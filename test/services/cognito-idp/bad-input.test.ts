@@ -47,7 +47,7 @@ describe('malformed requests', () => {
   it('answers unknown and unimplemented operations as the edge does', async () => {
     let r = await raw(server, 'NoSuchOperation', {});
     expect(r).toMatchObject({ status: 400, json: { __type: 'UnknownOperationException' } });
-    r = await raw(server, 'ListDevices', { AccessToken: 'x' });
+    r = await raw(server, 'UpdateAuthEventFeedback', { UserPoolId: pool.poolId, Username: 'x', EventId: 'e', FeedbackToken: 't', FeedbackValue: 'Valid' });
     expect(r).toMatchObject({ status: 501, json: { __type: 'NotImplementedException' } });
     r = await raw(server, 'InitiateAuth', { ClientId: pool.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x' } });
     expect(r).toMatchObject({ status: 501, json: { __type: 'NotImplementedException' } });

@@ -86,7 +86,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
     return showForm(idp, d, a, 400, { username: username.slice(0, 128), error: 'Incorrect username or password.' });
   }
   try {
-    const user = signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
+    const user = await signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
     if (user.status === 'UNCONFIRMED') throw new ServiceError('UserNotConfirmedException', 'User is not confirmed.', 400);
     if (user.status === 'RESET_REQUIRED') throw new ServiceError('PasswordResetRequiredException', 'Password reset required for the user', 400);
     if (user.status === 'FORCE_CHANGE_PASSWORD') {

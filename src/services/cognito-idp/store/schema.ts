@@ -239,5 +239,27 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_refresh_tokens_prev ON cognito_idp_refresh_tokens (prev_token_hash);
       `,
     },
+    {
+      version: 10,
+      description: "users' tracked devices: key, group key, the device's SRP salt and verifier, name, remembered status, last IP",
+      sql: `
+      CREATE TABLE cognito_idp_devices (
+        pool_id TEXT NOT NULL,
+        device_key TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        salt TEXT,
+        verifier TEXT,
+        name TEXT,
+        remembered INTEGER NOT NULL,
+        last_ip TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        authenticated_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, device_key)
+      );
+      CREATE INDEX cognito_idp_devices_user ON cognito_idp_devices (pool_id, sub, created_at);
+      `,
+    },
   ],
 };

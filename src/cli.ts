@@ -428,6 +428,8 @@ async function backupOrRestore(command: 'backup' | 'restore', args: string[]): P
   if (positionals.length !== 1) fail(`give one backup directory\n\n${BACKUP_HELP}`);
   const dataDir = path.resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env.GATEHOUSE_DATA_DIR || './.gatehouse');
   const dir = path.resolve(positionals[0]!);
+  // On PostgreSQL the database is not in the data dir: PostgreSQL's own tools copy it consistently.
+  if (process.env.GATEHOUSE_DATABASE_URL) fail(`GATEHOUSE_DATABASE_URL is set: back up PostgreSQL with pg_dump (restore with pg_restore or psql) and the blob directory (GATEHOUSE_DATA_DIR/s3) with your file-system tools; ${command} covers the embedded SQLite store only`);
   const { backup, restore, BackupError } = await import('./backup.js');
   try {
     const started = Date.now();

@@ -39,6 +39,10 @@ export interface Config {
   outboxMaxMessages: number;
   /** Who may read /_gatehouse/metrics: `local` (as the outbox: loopback or root Basic), `open`, `off`. */
   metrics?: 'local' | 'open' | 'off';
+  /** PostgreSQL URL of the shared store (GATEHOUSE_DATABASE_URL); unset → SQLite in the data dir. */
+  databaseUrl?: string;
+  /** The master key as base64 (GATEHOUSE_MASTER_KEY), for nodes sharing one store; unset → <data dir>/master.key. */
+  masterKey?: string;
   /** An init document applied after start, before the ready line (GATEHOUSE_INIT). */
   init?: string;
   /** Where the applied document's ids, ARNs and secrets are written (default <data dir>/init-outputs.json). */
@@ -75,6 +79,7 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'outbox-max-age-hours': 'GATEHOUSE_OUTBOX_MAX_AGE_HOURS',
   'outbox-max-messages': 'GATEHOUSE_OUTBOX_MAX_MESSAGES',
   metrics: 'GATEHOUSE_METRICS',
+  'database-url': 'GATEHOUSE_DATABASE_URL',
   init: 'GATEHOUSE_INIT',
   'init-output': 'GATEHOUSE_INIT_OUTPUT',
 };
@@ -191,6 +196,23 @@ export function loadConfig(
     throw new ConfigError('GATEHOUSE_METRICS', 'must be one of local, open, off');
   }
 
+  const databaseUrl = get('GATEHOUSE_DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(databaseUrl);
+      ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    // The URL may hold a password: the message never repeats it.
+    if (!ok) throw new ConfigError('GATEHOUSE_DATABASE_URL', 'is not a postgres:// or postgresql:// URL with a host');
+  }
+  const masterKey = get('GATEHOUSE_MASTER_KEY');
+  if (masterKey !== undefined && Buffer.from(masterKey, 'base64').length !== 32) {
+    throw new ConfigError('GATEHOUSE_MASTER_KEY', 'must be 32 bytes in base64 (as in a master.key file)');
+  }
+
   const initRaw = get('GATEHOUSE_INIT');
   const init = initRaw === undefined ? undefined : path.resolve(initRaw);
   if (init !== undefined && !fs.existsSync(init)) throw new ConfigError('GATEHOUSE_INIT', `${init} does not exist`);
@@ -217,6 +239,8 @@ export function loadConfig(
     outboxMaxAgeHours,
     outboxMaxMessages,
     metrics,
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(masterKey === undefined ? {} : { masterKey }),
     ...(init === undefined ? {} : { init, initOutput: path.resolve(get('GATEHOUSE_INIT_OUTPUT') ?? path.join(dataDir, 'init-outputs.json')) }),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The SQL seam every service's repository is written against. Repositories use portable SQL
  * (`?` placeholders, `ON CONFLICT … DO …`, BIGINT/TEXT/BLOB columns) so that the PostgreSQL
- * backend can run the same statements; only the driver differs. The interface is async for
+ * backend can run the same statements; only the driver differs. TEXT values never hold NUL
+ * (PostgreSQL refuses it): keys joined from parts use another separator. The interface is async for
  * that reason, even though the embedded SQLite driver answers synchronously.
  * @module
  */
@@ -23,6 +24,11 @@ export interface Sql {
 
 export interface Database extends Sql {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Other processes write to this store too (PostgreSQL, or SQLite under several workers):
+   * in-memory caches of rows must read through instead of trusting what this process last wrote.
+   */
+  readonly shared: boolean;
   /**
    * Runs `fn` atomically: all of its statements commit together or none do. Statements
    * issued through `db` (not `tx`) while a transaction is open wait until it ends, so other

@@ -36,13 +36,16 @@ class SqliteStatements implements Sql {
 
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
+  readonly shared: boolean;
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, Statement>();
   readonly #tx = new SqliteStatements(this);
   /** Set while a transaction is open; statements from outside wait on it. */
   #gate: Promise<void> | undefined;
 
-  constructor(file: string) {
+  /** `shared`: other processes (workers) use the same file. */
+  constructor(file: string, options: { shared?: boolean } = {}) {
+    this.shared = options.shared ?? false;
     this.#db = new BetterSqlite3(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');

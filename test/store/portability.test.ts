@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mailSchema } from '../../src/mail/mailer.js';
+import { masterKeySchema } from '../../src/store/master-key.js';
 import { cognitoIdentitySchema } from '../../src/services/cognito-identity/index.js';
 import { cognitoIdpSchema } from '../../src/services/cognito-idp/store/schema.js';
 import { iamSchema } from '../../src/services/iam/index.js';
@@ -38,7 +39,7 @@ function problems(sql: string, rules: [string, RegExp][]): string[] {
 }
 
 describe('migrations', () => {
-  const schemas = [mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema];
+  const schemas = [masterKeySchema, mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema];
   it.each(schemas.flatMap((s) => s.migrations.map((m) => [`${s.component} v${m.version}`, m] as const)))('%s is portable or gives both dialects', (_name, m) => {
     if (m.sql !== undefined) expect(problems(m.sql, [...SQLITE_ONLY, ...SCHEMA_ONLY])).toEqual([]);
     else expect({ sqlite: m.sqlite !== undefined, postgres: m.postgres !== undefined }).toEqual({ sqlite: true, postgres: true });

@@ -35,7 +35,8 @@ export function createCognitoIdentityService(platform: Platform, ports: Identity
   const tokens = new OpenIdTokenIssuer(platform.db, platform.secrets, platform.config.region);
   const deps: IdentityPoolDeps = {
     db: platform.db,
-    pools: new PoolCache(platform.db),
+    // On a shared store another node may change a pool at any time: no caching there.
+    pools: new PoolCache(platform.db, platform.db.shared ? 0 : 5000),
     region: platform.config.region,
     accountId: platform.config.accountId,
     ports,

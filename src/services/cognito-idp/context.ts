@@ -51,7 +51,7 @@ export class IdpContext {
     this.attempts = new AttemptStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
-    this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'));
+    this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'), this.attempts);
   }
 
   get region(): string {

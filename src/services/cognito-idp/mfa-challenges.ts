@@ -20,7 +20,7 @@ import { totpStep } from './domain/totp.js';
 import { expiredSession, invalidParameter, invalidSession } from './errors.js';
 import type { Sessions } from './sessions.js';
 import type { SignInCall } from './sign-in.js';
-import type { AppClient } from './store/pools.js';
+import type { AppClient, UserPool } from './store/pools.js';
 import type { UserMfa } from './store/mfa.js';
 import type { User } from './store/users.js';
 
@@ -73,12 +73,14 @@ export class MfaChallenges {
    * Wrong second-factor codes per user, across Sessions (a holder of the password could
    * otherwise start sign-in after sign-in and guess on): AWS's lockout, as for passwords.
    */
-  readonly lockout = new Lockout();
+  readonly lockout: Lockout;
 
   constructor(
     private readonly idp: IdpContext,
     private readonly sessions: Sessions,
-  ) {}
+  ) {
+    this.lockout = new Lockout(idp.attempts, 'mfa-failure');
+  }
 
   #sessionMs(client: AppClient): number {
     return (client.config.AuthSessionValidity ?? 3) * 60_000;
@@ -108,6 +110,14 @@ export class MfaChallenges {
       Session: this.idp.sealer.seal<ChallengeState>('mfa', pool.id, call.client.clientId, { s: user.sub, c: 'SELECT_MFA_TYPE' }, call.now + this.#sessionMs(call.client)),
       ChallengeParameters: { MFAS_CAN_CHOOSE: JSON.stringify(on) },
     };
+  }
+
+  /** Whether `challenge` would ask this user for a second factor (without sending anything). */
+  async wouldChallenge(pool: UserPool, user: User): Promise<boolean> {
+    const factors = poolFactors(pool.config);
+    if (factors.length === 0) return false;
+    if (pool.config.MfaConfiguration === 'ON') return true;
+    return usable(factors, user, await this.idp.mfa.get(pool.id, user.sub)).length > 0;
   }
 
   /**
@@ -149,17 +159,17 @@ export class MfaChallenges {
     if (opened === 'expired') throw expiredSession();
     if (opened === 'invalid' || opened.data.c !== name) throw invalidSession();
     const user = await this.#user(call, opened.data.s, responses);
-    const wrong = (err: ServiceError): never => {
-      this.idp.sealer.failed(opened.nonce, opened.expiresAt, now, MAX_WRONG);
-      this.lockout.failed(pool.id, user.sub, now);
+    const wrong = async (err: ServiceError): Promise<never> => {
+      await this.idp.sealer.failed(opened.nonce, opened.expiresAt, now, MAX_WRONG);
+      await this.lockout.failed(pool.id, user.sub, now);
       throw err;
     };
-    if (name !== 'SELECT_MFA_TYPE') this.lockout.check(pool.id, user.sub, now);
+    if (name !== 'SELECT_MFA_TYPE') await this.lockout.check(pool.id, user.sub, now);
     if (name === 'SELECT_MFA_TYPE') {
       const answer = param(responses, 'ANSWER');
       const on = usable(poolFactors(pool.config), user, await this.idp.mfa.get(pool.id, user.sub));
       if (!on.includes(answer as MfaType)) throw invalidParameter(`Invalid MFA type ${answer.slice(0, 32)}`);
-      this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+      if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
       return this.ask(call, user, answer as MfaType);
     }
     if (name === 'SOFTWARE_TOKEN_MFA') {
@@ -167,21 +177,21 @@ export class MfaChallenges {
       const mfa = await this.idp.mfa.get(pool.id, user.sub);
       if (mfa.totpSecret === undefined) throw totpNotFound();
       const step = totpStep(mfa.totpSecret, code, now);
-      if (step === undefined) wrong(totpMismatch());
-      else if (!(await this.idp.mfa.takeTotpStep(pool.id, user.sub, step))) wrong(totpReused());
+      if (step === undefined) await wrong(totpMismatch());
+      else if (!(await this.idp.mfa.takeTotpStep(pool.id, user.sub, step))) await wrong(totpReused());
     } else {
       const purpose = name === 'EMAIL_OTP' ? 'MFA:EMAIL' : 'MFA:SMS';
       const code = param(responses, `${name}_CODE`);
       try {
         await this.idp.codes.check(user, purpose, code, now);
       } catch (err) {
-        if (err instanceof ServiceError && err.code === 'CodeMismatchException') wrong(codeMismatchMfa());
+        if (err instanceof ServiceError && err.code === 'CodeMismatchException') await wrong(codeMismatchMfa());
         throw err;
       }
       await this.idp.tokens.deleteCode(pool.id, user.sub, purpose);
     }
-    this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
-    this.lockout.succeeded(pool.id, user.sub);
+    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
+    await this.lockout.succeeded(pool.id, user.sub);
     return this.finish(call, user);
   }
 
@@ -193,7 +203,7 @@ export class MfaChallenges {
     if (opened.data.p !== pool.id || opened.data.c !== client.clientId) throw invalidSession();
     if (opened.data.st !== 'respond') throw invalidParameter('User has not verified software token mfa');
     const user = await this.#user(call, opened.data.s, responses);
-    this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     return this.finish(call, user);
   }
 

@@ -48,13 +48,14 @@ export interface SignInCall {
 export class SignIn {
   readonly #fakeKey: Buffer;
   readonly #fakeVerifier: Buffer;
-  readonly #lockout = new Lockout();
+  readonly #lockout: Lockout;
 
   constructor(
     private readonly idp: IdpContext,
     private readonly sessions: Sessions,
-    private readonly mfa: MfaChallenges,
+    readonly mfa: MfaChallenges,
   ) {
+    this.#lockout = new Lockout(idp.attempts, 'password-failure');
     this.#fakeKey = idp.platform.secrets.derive('cognito-idp:fake-srp');
     // Any group element will do: B = k·v + g^b is uniformly distributed either way.
     this.#fakeVerifier = fromBig((toBig(randomBytes(384)) % (N - 3n)) + 2n);
@@ -66,10 +67,10 @@ export class SignIn {
   }
 
   /** A wrong password for a name no user has: locked out and answered as a real user would be. */
-  #failUnknown(call: SignInCall, name: string): never {
+  async #failUnknown(call: SignInCall, name: string): Promise<never> {
     const key = this.#unknown(call.pool, name);
-    this.#lockout.check(call.pool.id, key, call.now);
-    this.#lockout.failed(call.pool.id, key, call.now);
+    await this.#lockout.check(call.pool.id, key, call.now);
+    await this.#lockout.failed(call.pool.id, key, call.now);
     throw incorrectCredentials();
   }
 
@@ -129,7 +130,7 @@ export class SignIn {
     const opened = this.idp.sealer.open<SrpState>('srp', pool.id, client.clientId, blockText, now);
     if (opened === 'expired') throw notAuthorized('Invalid session for the user, session is expired.');
     if (opened === 'invalid') throw incorrectCredentials();
-    this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw incorrectCredentials();
     const state = opened.data;
     const fake = state.s.startsWith('fake:');
     const user = fake ? undefined : await this.idp.users.bySub(pool.id, state.s);
@@ -143,28 +144,28 @@ export class SignIn {
     // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
     if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
     if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS) throw incorrectCredentials();
-    this.#lockout.check(pool.id, user.sub, now);
+    await this.#lockout.check(pool.id, user.sub, now);
     const key = sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), user.verifier);
     const want = key === undefined ? undefined : claimSignature(key, poolShortName(pool.id), user.username, Buffer.from(blockText, 'base64'), timestamp);
     const got = Buffer.from(signature, 'base64');
     if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) {
-      this.#lockout.failed(pool.id, user.sub, now);
+      await this.#lockout.failed(pool.id, user.sub, now);
       throw incorrectCredentials();
     }
-    this.#lockout.succeeded(pool.id, user.sub);
+    await this.#lockout.succeeded(pool.id, user.sub);
     return this.afterPassword(call, user);
   }
 
   /** USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH: the password against the same verifier. */
   async password(call: SignInCall, name: string, user: User | undefined, password: string): Promise<InitiateAuthResponse> {
-    return this.afterPassword(call, this.checkPassword(call, name, user, password));
+    return this.afterPassword(call, await this.checkPassword(call, name, user, password));
   }
 
   /**
    * The password check alone (timing-equal for unknown users, lockout, AWS's errors), for
    * callers that go on their own way after it: the API's sign-in, and the hosted UI's.
    */
-  checkPassword(call: SignInCall, name: string, user: User | undefined, password: string): User {
+  async checkPassword(call: SignInCall, name: string, user: User | undefined, password: string): Promise<User> {
     if (user === undefined || user.verifier === undefined || user.salt === undefined) {
       // The same work as a real check, so timing does not tell whether the user exists.
       verifierFor(poolShortName(call.pool.id), name, password, this.#fakeVerifier.subarray(0, 16));
@@ -172,12 +173,12 @@ export class SignIn {
       return this.#failUnknown(call, name);
     }
     // The password first: "User is disabled." only for a correct one (afterPassword).
-    this.#lockout.check(call.pool.id, user.sub, call.now);
+    await this.#lockout.check(call.pool.id, user.sub, call.now);
     if (!passwordMatches(call.pool, user, password)) {
-      this.#lockout.failed(call.pool.id, user.sub, call.now);
+      await this.#lockout.failed(call.pool.id, user.sub, call.now);
       throw incorrectCredentials();
     }
-    this.#lockout.succeeded(call.pool.id, user.sub);
+    await this.#lockout.succeeded(call.pool.id, user.sub);
     return user;
   }
 

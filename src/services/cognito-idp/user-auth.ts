@@ -102,7 +102,7 @@ export class UserAuth {
     if (opened.data.s !== 'fake:' && user === undefined) throw invalidSession();
     if (user !== undefined && name !== user.username && (await this.idp.resolveUser(pool, name))?.sub !== user.sub) throw invalidSession();
     if (!(await this.#available(call, user)).includes(answer as ChallengeNameType)) throw invalidParameter(`The challenge ${answer.slice(0, 32)} is not available for this user.`);
-    this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     return this.#start(call, opened.data.n, user, answer as ChallengeNameType, responses);
   }
 
@@ -165,7 +165,7 @@ export class UserAuth {
     // A passkey of someone else proves nothing about this user.
     if (stored === undefined || stored.sub !== user.sub) throw incorrectCredentials();
     const counter = await verifyAssertion(credential, opened.data.ch, stored, userVerification(pool.config));
-    this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     if (!(await this.idp.webauthn.advanceCounter(pool.id, stored.credentialId, stored.counter, counter))) throw incorrectCredentials();
     return this.mfa.finish(call, user);
   }

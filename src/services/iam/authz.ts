@@ -46,16 +46,26 @@ export class IamAuthorizer implements Authorizer {
   readonly #sessions = new WeakMap<AssumedRolePrincipal, SessionEntry>();
   readonly #rootKeys = new Map<string, Map<string, ContextValue>>();
   #generation = 0;
+  #generationStarted = Date.now();
 
+  /**
+   * `maxAgeMs`: on a shared store, other nodes change IAM without this process hearing of it,
+   * so what is cached is dropped at least this often — IAM's own eventual consistency, as AWS
+   * documents it for changes to roles and policies (seconds), not a stale grant for long.
+   */
   constructor(
     private readonly iam: IamDirectory,
     private readonly log: Logger,
+    private readonly maxAgeMs = Infinity,
   ) {
-    iam.onChange(() => {
-      // Any IAM write may change what a cached role or session is allowed: start over.
-      this.#generation++;
-      this.#roles.clear();
-    });
+    iam.onChange(() => this.#startOver());
+  }
+
+  /** Any IAM write may change what a cached role or session is allowed: start over. */
+  #startOver(): void {
+    this.#generation++;
+    this.#generationStarted = Date.now();
+    this.#roles.clear();
   }
 
   authorize(request: AuthorizationRequest): Promise<AuthorizationDecision> {
@@ -80,6 +90,7 @@ export class IamAuthorizer implements Authorizer {
   }
 
   #decideCached(request: DecideRequest): EvaluationResult | undefined {
+    if (this.maxAgeMs !== Infinity && Date.now() - this.#generationStarted >= this.maxAgeMs) this.#startOver();
     const p = request.principal;
     if (p === undefined || p.kind === 'root') {
       const principal: RequestPrincipal =

@@ -33,7 +33,8 @@ export interface Iam {
 
 export function createIam(deps: { db: Database; accountId: string; log: Logger }): Iam {
   const directory = new IamDirectory(new IamRepository(deps.db), deps.accountId);
-  const authorizer = new IamAuthorizer(directory, deps.log);
+  // Shared store: see what other nodes change within a second (IamAuthorizer's maxAgeMs).
+  const authorizer = new IamAuthorizer(directory, deps.log, deps.db.shared ? 1000 : Infinity);
   return { directory, authorizer, service: createIamService(directory, authorizer) };
 }
 

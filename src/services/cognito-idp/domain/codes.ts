@@ -32,8 +32,9 @@ export const CODE_LIFETIME_MS: Record<CodePurpose, number> = {
 /** Who a limit counts: a user by sub, or (for names no user has) the name as given. */
 export type CodeSubject = { sub: string } | { name: string };
 
+/** A newline, not NUL, between the parts: PostgreSQL's TEXT cannot hold NUL, and names hold no whitespace. */
 function subjectKey(subject: CodeSubject, purpose: CodePurpose): string {
-  return `${'sub' in subject ? `sub:${subject.sub}` : `name:${subject.name}`}\0${purpose}`;
+  return `${'sub' in subject ? `sub:${subject.sub}` : `name:${subject.name}`}\n${purpose}`;
 }
 
 export class Codes {

@@ -3,50 +3,54 @@
  * after five failures a user is locked out for 2^(n-5) seconds (n failures so far, at most
  * 15 minutes), and sign-ins meanwhile get NotAuthorizedException "Password attempts
  * exceeded" without counting. A correct password after the lockout, or 15 minutes without a
- * failure, starts over. Kept in memory: a restart forgives.
+ * failure, starts over.
+ *
+ * Failures are rows in the store's attempt table, not process memory: every node of a shared
+ * store counts the same failures, and a restart forgives nothing. The rows of one subject stay
+ * few — failures during a lockout are not counted, and only the latest run matters.
  * @module
  */
 import { notAuthorized } from '../errors.js';
+import type { AttemptStore } from '../store/attempts.js';
 
 const FREE_FAILURES = 5;
 const MAX_LOCK_MS = 15 * 60_000;
 const FORGIVE_AFTER_MS = 15 * 60_000;
-
-interface State {
-  failures: number;
-  lastFailure: number;
-  lockedUntil: number;
-}
+/** More failures than this in a run change nothing (the lock is at its longest by then). */
+const RUN_LIMIT = 64;
 
 export class Lockout {
-  readonly #users = new Map<string, State>();
+  /** `kind`: what is counted (password or second-factor failures), so the two never mix. */
+  constructor(
+    private readonly attempts: AttemptStore,
+    private readonly kind: string,
+  ) {}
 
   /** Throws "Password attempts exceeded" while the user is locked out. */
-  check(poolId: string, sub: string, now: number): void {
-    const s = this.#current(`${poolId}\0${sub}`, now);
-    if (s !== undefined && now < s.lockedUntil) throw notAuthorized('Password attempts exceeded');
+  async check(poolId: string, sub: string, now: number): Promise<void> {
+    if (now < (await this.#lockedUntil(poolId, sub, now))) throw notAuthorized('Password attempts exceeded');
   }
 
-  failed(poolId: string, sub: string, now: number): void {
-    const key = `${poolId}\0${sub}`;
-    const s = this.#current(key, now) ?? { failures: 0, lastFailure: now, lockedUntil: 0 };
-    s.failures++;
-    s.lastFailure = now;
-    if (s.failures >= FREE_FAILURES) s.lockedUntil = now + Math.min(2 ** (s.failures - FREE_FAILURES) * 1000, MAX_LOCK_MS);
-    this.#users.set(key, s);
-    if (this.#users.size > 10_000) for (const [k, v] of this.#users) if (now - v.lastFailure >= FORGIVE_AFTER_MS && now >= v.lockedUntil) this.#users.delete(k);
+  async failed(poolId: string, sub: string, now: number): Promise<void> {
+    await this.attempts.count(poolId, this.kind, sub, now);
   }
 
-  succeeded(poolId: string, sub: string): void {
-    this.#users.delete(`${poolId}\0${sub}`);
+  async succeeded(poolId: string, sub: string): Promise<void> {
+    await this.attempts.clear(poolId, this.kind, sub);
   }
 
-  #current(key: string, now: number): State | undefined {
-    const s = this.#users.get(key);
-    if (s !== undefined && now - s.lastFailure >= FORGIVE_AFTER_MS && now >= s.lockedUntil) {
-      this.#users.delete(key);
-      return undefined;
+  /** The end of the current lock (0: none), from the latest run of failures. */
+  async #lockedUntil(poolId: string, sub: string, now: number): Promise<number> {
+    const times = await this.attempts.latest(poolId, this.kind, sub, RUN_LIMIT);
+    // A run: failures each less than FORGIVE_AFTER_MS after the one before.
+    let failures = 0;
+    let previous = now;
+    for (const at of times) {
+      if (previous - at >= FORGIVE_AFTER_MS) break;
+      failures++;
+      previous = at;
     }
-    return s;
+    if (failures < FREE_FAILURES) return 0;
+    return times[0]! + Math.min(2 ** (failures - FREE_FAILURES) * 1000, MAX_LOCK_MS);
   }
 }

@@ -3,10 +3,18 @@
  * SECRET_BLOCK, the Session of NEW_PASSWORD_REQUIRED), so it keeps no state in between.
  * AES-256-GCM under a key derived for this purpose; the AAD binds a blob to its pool, app
  * client and kind, so one cannot be replayed elsewhere. Standard base64, because clients
- * decode SECRET_BLOCK as base64 and sign its bytes. Single use is enforced in memory.
+ * decode SECRET_BLOCK as base64 and sign its bytes. Single use is enforced in the store (the
+ * attempt table: a used nonce is an event that may happen once), so a blob used on one node of
+ * a shared store is used on all; this process also remembers what it saw used, to refuse a
+ * replay before any work.
  * @module
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { Sql } from '../../../store/database.js';
+import type { AttemptStore } from '../store/attempts.js';
+
+/** Attempt rows of sealed blobs belong to no pool (pool_id ''), and outlive every blob (an hour). */
+const NO_POOL = '';
 
 /** `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id. */
 export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn';
@@ -21,9 +29,11 @@ interface Envelope<T> {
 
 export class Sealer {
   readonly #used = new Map<string, number>();
-  readonly #failures = new Map<string, { count: number; expiresAt: number }>();
 
-  constructor(private readonly key: Buffer) {}
+  constructor(
+    private readonly key: Buffer,
+    private readonly attempts: AttemptStore,
+  ) {}
 
   seal<T>(kind: SealedKind, poolId: string, clientId: string, data: T, expiresAt: number): string {
     const iv = randomBytes(12);
@@ -58,18 +68,24 @@ export class Sealer {
 
   /**
    * Counts a wrong answer given with a blob (a wrong MFA code); past `limit` the blob is used
-   * up, so a session cannot be used to guess codes without end.
+   * up, so a session cannot be used to guess codes without end — on any node.
    */
-  failed(nonce: string, expiresAt: number, now: number, limit: number): void {
-    if (this.#failures.size > 10_000) for (const [n, f] of this.#failures) if (f.expiresAt < now) this.#failures.delete(n);
-    const count = (this.#failures.get(nonce)?.count ?? 0) + 1;
-    this.#failures.set(nonce, { count, expiresAt });
-    if (count >= limit) this.consume(nonce, expiresAt, now);
+  async failed(nonce: string, expiresAt: number, now: number, limit: number): Promise<void> {
+    await this.attempts.count(NO_POOL, 'sealed-failure', nonce, now);
+    if ((await this.attempts.recent(NO_POOL, 'sealed-failure', nonce, now)) >= limit) await this.consume(nonce, expiresAt, now);
   }
 
-  /** Marks a blob used (after it was accepted), until it would have expired anyway. */
-  consume(nonce: string, expiresAt: number, now: number): void {
+  /**
+   * Marks a blob used (after it was accepted, before anything is done with it); false when it
+   * already was, here or on another node: the caller refuses the request then. Atomic: of two
+   * requests racing with one blob, one gets true. Given `tx`, inside that transaction: the blob
+   * is used only if the transaction commits (a change that fails leaves the Session usable).
+   */
+  async consume(nonce: string, expiresAt: number, now: number, tx?: Sql): Promise<boolean> {
     if (this.#used.size > 10_000) for (const [n, e] of this.#used) if (e < now) this.#used.delete(n);
-    this.#used.set(nonce, expiresAt);
+    if (this.#used.has(nonce)) return false;
+    if (!(await this.attempts.once(NO_POOL, 'sealed-used', nonce, now, tx))) return false;
+    if (tx === undefined) this.#used.set(nonce, expiresAt);
+    return true;
   }
 }

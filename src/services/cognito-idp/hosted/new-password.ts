@@ -55,7 +55,8 @@ export async function answerNewPassword(idp: IdpContext, d: DomainRequest, a: Au
     if (m !== null && v !== '') updates.push({ Name: m[1]!, Value: v.slice(0, 2048) });
     if (updates.length > MAX_REQUIRED) throw invalidSession();
   }
-  await setNewPassword(idp, { pool: d.pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, user, password, updates);
-  idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+  await setNewPassword(idp, { pool: d.pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, user, password, updates, (tx) =>
+    idp.sealer.consume(opened.nonce, opened.expiresAt, now, tx),
+  );
   return user;
 }

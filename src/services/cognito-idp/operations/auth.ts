@@ -105,8 +105,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
     const updates = Object.entries(responses)
       .filter(([k]) => k.startsWith('userAttributes.'))
       .map(([k, v]) => ({ Name: k.slice('userAttributes.'.length), Value: v }));
-    await setNewPassword(idp, c, user, password, updates);
-    idp.sealer.consume(opened.nonce, opened.expiresAt, now);
+    await setNewPassword(idp, c, user, password, updates, (tx) => idp.sealer.consume(opened.nonce, opened.expiresAt, now, tx));
     return signIn.afterPassword(c, user);
   };
 

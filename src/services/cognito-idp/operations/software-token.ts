@@ -32,7 +32,7 @@ export function softwareTokenOperations(idp: IdpContext, sessions: Sessions, cha
   const next = async (user: User, setup: { data: SetupState; nonce: string; expiresAt: number }, st: SetupState['st'], now: number): Promise<string> => {
     const client = await idp.pools.getClient(setup.data.c);
     if (client === undefined) throw invalidSession();
-    idp.sealer.consume(setup.nonce, setup.expiresAt, now);
+    if (!(await idp.sealer.consume(setup.nonce, setup.expiresAt, now))) throw invalidSession();
     return challenges.sealSetup(client, { ...setup.data, s: user.sub, st }, now);
   };
 
@@ -56,14 +56,14 @@ export function softwareTokenOperations(idp: IdpContext, sessions: Sessions, cha
       if (mfa.pendingSecret === undefined) {
         throw new ServiceError('SoftwareTokenMFANotFoundException', 'Software Token MFA has not been associated with the user.', 400);
       }
-      challenges.lockout.check(user.poolId, user.sub, now);
+      await challenges.lockout.check(user.poolId, user.sub, now);
       const step = totpStep(mfa.pendingSecret, input.UserCode, now);
       if (step === undefined) {
-        challenges.lockout.failed(user.poolId, user.sub, now);
-        if (setup !== undefined) idp.sealer.failed(setup.nonce, setup.expiresAt, now, 5);
+        await challenges.lockout.failed(user.poolId, user.sub, now);
+        if (setup !== undefined) await idp.sealer.failed(setup.nonce, setup.expiresAt, now, 5);
         throw verifyMismatch();
       }
-      challenges.lockout.succeeded(user.poolId, user.sub);
+      await challenges.lockout.succeeded(user.poolId, user.sub);
       await idp.mfa.put(
         user.poolId,
         user.sub,

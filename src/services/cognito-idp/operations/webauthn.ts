@@ -25,9 +25,6 @@ function requireWebAuthn(pool: UserPool): void {
 }
 
 export function webAuthnOperations(idp: IdpContext, sessions: Sessions): OperationHandlers<Operations> {
-  /** Registrations started and not finished, by pool and user: one at a time, as a browser runs them. */
-  const pending = new Map<string, { challenge: string; rpId: string; expiresAt: number }>();
-
   return {
     async StartWebAuthnRegistration(input, ctx) {
       const now = ctx.now();
@@ -38,8 +35,8 @@ export function webAuthnOperations(idp: IdpContext, sessions: Sessions): Operati
       const rpId = relyingPartyId(pool.config, idp.platform.config.publicUrl);
       const displayName = user.attributes.get('name') ?? user.attributes.get('email') ?? user.username;
       const options = await registrationOptions(rpId, { sub: user.sub, username: user.username, displayName }, existing, userVerification(pool.config));
-      if (pending.size > 10_000) for (const [k, v] of pending) if (v.expiresAt < now) pending.delete(k);
-      pending.set(`${pool.id}\0${user.sub}`, { challenge: String(options.challenge), rpId, expiresAt: now + CHALLENGE_MS });
+      // One registration at a time per user, as a browser runs them; a new Start replaces the last.
+      await idp.tokens.putPendingRegistration(pool.id, user.sub, String(options.challenge), rpId, now + CHALLENGE_MS, now);
       return { CredentialCreationOptions: options as never };
     },
 
@@ -47,13 +44,11 @@ export function webAuthnOperations(idp: IdpContext, sessions: Sessions): Operati
       const now = ctx.now();
       const { pool, user } = await sessions.accessToken(input.AccessToken, now);
       requireWebAuthn(pool);
-      const key = `${pool.id}\0${user.sub}`;
-      const started = pending.get(key);
-      if (started === undefined || started.expiresAt < now) {
+      const started = await idp.tokens.takePendingRegistration(pool.id, user.sub, now);
+      if (started === undefined) {
         throw new ServiceError('WebAuthnChallengeNotFoundException', 'No passkey registration is waiting for this user; call StartWebAuthnRegistration first.', 400);
       }
       const verified = await verifyRegistration(input.Credential, started.challenge, started.rpId, userVerification(pool.config));
-      pending.delete(key);
       if ((await idp.webauthn.get(pool.id, verified.credentialId)) !== undefined) throw invalidParameter('This passkey is already registered.');
       await idp.webauthn.insert({
         poolId: pool.id,

@@ -7,6 +7,7 @@
  */
 import type { Database, Sql } from '../../../store/database.js';
 import type { SecretBox } from '../../../store/secrets.js';
+import { rowCache } from './row-cache.js';
 
 export interface PoolDomain {
   domain: string;
@@ -85,12 +86,15 @@ const detailsContext = (poolId: string, name: string): string => `cognito-idp:id
 export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_servers', 'cognito_idp_identity_providers', 'cognito_idp_ui_customizations', 'cognito_idp_oauth_codes', 'cognito_idp_hosted_sessions'] as const;
 
 export class HostedStore {
-  readonly #domains = new Map<string, PoolDomain | null>();
+  /** Cached as pools are (store/pools.ts): read through on a shared store. */
+  readonly #domains: Map<string, PoolDomain | null>;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
-  ) {}
+  ) {
+    this.#domains = rowCache(db);
+  }
 
   // Domains
 

@@ -1,7 +1,9 @@
 /**
  * User pools and app clients. Both are read on every sign-in, so they are cached in memory
- * and the cache is dropped on every write (this process is the only writer). Signing keys
- * are opened from their sealed form once per pool.
+ * and the cache is dropped on every write — when this process is the only writer. On a shared
+ * store (other nodes write too) they are read through, so a change made on one node holds on
+ * the next request to any other. Signing keys never change: they are opened from their sealed
+ * form once per pool.
  * @module
  */
 import { createPrivateKey } from 'node:crypto';
@@ -11,6 +13,7 @@ import type { ClientConfig } from '../domain/client-config.js';
 import { loadSigningKey, type PoolSigningKey } from '../domain/jwt.js';
 import type { PoolConfig } from '../domain/pool-config.js';
 import { HOSTED_TABLES } from './hosted.js';
+import { rowCache } from './row-cache.js';
 
 export interface UserPool {
   id: string;
@@ -55,14 +58,17 @@ const keyContext = (poolId: string): string => `cognito-idp:signing-key:${poolId
 const secretContext = (clientId: string): string => `cognito-idp:client-secret:${clientId}`;
 
 export class PoolStore {
-  readonly #pools = new Map<string, UserPool | null>();
-  readonly #clients = new Map<string, AppClient | null>();
+  readonly #pools: Map<string, UserPool | null>;
+  readonly #clients: Map<string, AppClient | null>;
   readonly #keys = new Map<string, PoolSigningKey>();
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
-  ) {}
+  ) {
+    this.#pools = rowCache(db);
+    this.#clients = rowCache(db);
+  }
 
   async createPool(pool: UserPool, signingKeyPem: string, kid: string): Promise<void> {
     await this.db.run(

@@ -62,6 +62,8 @@ interface RefreshRow {
   scopes: string | null;
 }
 
+const PENDING_REGISTRATION = 'WebAuthn:registration';
+
 export class TokenStore {
   constructor(private readonly db: Database) {}
 
@@ -79,6 +81,32 @@ export class TokenStore {
        pending_value = excluded.pending_value, sent_attribute = excluded.sent_attribute, sent_value = excluded.sent_value`,
       [poolId, sub, purpose, code.hash, code.expiresAt, now, code.pendingValue ?? null, code.sentTo.attribute, code.sentTo.value],
     );
+  }
+
+  /**
+   * A passkey registration started and not finished (StartWebAuthnRegistration's challenge), in
+   * the codes table under its own purpose: one per user, in the store so Complete may reach
+   * another node than Start.
+   */
+  async putPendingRegistration(poolId: string, sub: string, challenge: string, rpId: string, expiresAt: number, now: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO cognito_idp_codes (pool_id, sub, purpose, code_hash, expires_at, attempts, created_at, pending_value) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+       ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, created_at = excluded.created_at, pending_value = excluded.pending_value`,
+      [poolId, sub, PENDING_REGISTRATION, challenge, expiresAt, now, rpId],
+    );
+  }
+
+  /** Takes the pending registration (single use): undefined when none is waiting or it expired. */
+  async takePendingRegistration(poolId: string, sub: string, now: number): Promise<{ challenge: string; rpId: string } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.get<{ code_hash: string; pending_value: string | null; expires_at: number }>(
+        'SELECT code_hash, pending_value, expires_at FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?',
+        [poolId, sub, PENDING_REGISTRATION],
+      );
+      if (r === undefined) return undefined;
+      await tx.run('DELETE FROM cognito_idp_codes WHERE pool_id = ? AND sub = ? AND purpose = ?', [poolId, sub, PENDING_REGISTRATION]);
+      return Number(r.expires_at) < now || r.pending_value === null ? undefined : { challenge: r.code_hash, rpId: r.pending_value };
+    });
   }
 
   async getCode(poolId: string, sub: string, purpose: CodePurpose): Promise<StoredCode | undefined> {

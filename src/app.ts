@@ -33,6 +33,7 @@ import { CompositeCredentialResolver, loadRootCredentials } from './credentials.
 import { Edge, type EdgeServices } from './server/edge.js';
 import { healthRoute } from './server/health.js';
 import { localHostNames, mayReadOutbox, outboxRoute } from './server/internal.js';
+import { consoleRoute } from './server/console.js';
 import { Metrics, metricsRoute } from './server/metrics.js';
 import type { RawRoute } from './protocols/http.js';
 import { VERSION } from './version.js';
@@ -146,6 +147,7 @@ export class Gatehouse {
     const routes: RawRoute[] = [
       healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3'], smtpUrl: this.config.smtpUrl }),
       outboxRoute(mailer, rootKey, localHosts),
+      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix }),
       metricsRoute(this.metrics, this.config.metrics ?? 'local', (r) => mayReadOutbox(r, rootKey, localHosts)),
     ];
     query.set('iam', this.iam.service);
@@ -267,4 +269,11 @@ function privateFile(file: string): string {
   fs.closeSync(fs.openSync(file, 'a', 0o600));
   if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
   return file;
+}
+
+/** Where the console back end reaches this server: the bound address, loopback when bound to all. */
+function selfHost(host: string): string {
+  if (host === '0.0.0.0' || host === '' ) return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

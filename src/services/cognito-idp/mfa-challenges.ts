@@ -20,7 +20,7 @@ import { totpStep } from './domain/totp.js';
 import { expiredSession, invalidParameter, invalidSession } from './errors.js';
 import type { Sessions } from './sessions.js';
 import type { SignInCall } from './sign-in.js';
-import type { AppClient } from './store/pools.js';
+import type { AppClient, UserPool } from './store/pools.js';
 import type { UserMfa } from './store/mfa.js';
 import type { User } from './store/users.js';
 
@@ -110,6 +110,14 @@ export class MfaChallenges {
       Session: this.idp.sealer.seal<ChallengeState>('mfa', pool.id, call.client.clientId, { s: user.sub, c: 'SELECT_MFA_TYPE' }, call.now + this.#sessionMs(call.client)),
       ChallengeParameters: { MFAS_CAN_CHOOSE: JSON.stringify(on) },
     };
+  }
+
+  /** Whether `challenge` would ask this user for a second factor (without sending anything). */
+  async wouldChallenge(pool: UserPool, user: User): Promise<boolean> {
+    const factors = poolFactors(pool.config);
+    if (factors.length === 0) return false;
+    if (pool.config.MfaConfiguration === 'ON') return true;
+    return usable(factors, user, await this.idp.mfa.get(pool.id, user.sub)).length > 0;
   }
 
   /**
@@ -203,7 +211,7 @@ export class MfaChallenges {
   async finish(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub, mfa: true }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now) };
+    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, call.deviceKey) };
   }
 
   sealSetup(client: AppClient, state: SetupState, now: number): string {

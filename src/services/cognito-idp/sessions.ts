@@ -43,12 +43,13 @@ export class Sessions implements UserPoolTokenVerifier {
   constructor(private readonly ctx: IdpContext) {}
 
   /** A new sign-in: a session, its refresh token, and ID and access tokens. */
-  async start(pool: UserPool, client: AppClient, user: User, now: number): Promise<AuthenticationResultType> {
+  async start(pool: UserPool, client: AppClient, user: User, now: number, deviceKey?: string): Promise<AuthenticationResultType> {
     const { session, refreshToken } = await this.#open(pool, client, user, now, Math.floor(now / 1000), undefined);
     const result = await this.#issue(pool, client, user, session, now, refreshToken);
     if (pool.config.DeviceConfiguration === undefined) return result;
-    // Device tracking: every password sign-in meets a new device until DEVICE_KEY sign-in
-    // exists; the device stays unlisted until ConfirmDevice gives it a verifier.
+    // Device tracking: a sign-in from the user's own confirmed device (DEVICE_KEY) is
+    // recorded on it; any other meets a new device, unlisted until ConfirmDevice.
+    if (deviceKey !== undefined && (await this.ctx.devices.touch(pool.id, user.sub, deviceKey, now))) return result;
     const device = { poolId: pool.id, deviceKey: `${this.ctx.region}_${randomUUID()}`, sub: user.sub, groupKey: `-${randomBytes(9).toString('base64url').slice(0, 9)}` };
     await this.ctx.devices.insert({ ...device, salt: undefined, verifier: undefined, name: undefined, remembered: false, lastIp: undefined, createdAt: now, updatedAt: now, authenticatedAt: now });
     return { ...result, NewDeviceMetadata: { DeviceKey: device.deviceKey, DeviceGroupKey: device.groupKey } };

@@ -41,6 +41,8 @@ export interface SignInCall {
   client: AppClient;
   now: number;
   hidden: boolean;
+  /** The DEVICE_KEY the client sent, if any: a known device of the user gets no new one. */
+  deviceKey?: string;
 }
 
 export class SignIn {
@@ -51,7 +53,7 @@ export class SignIn {
   constructor(
     private readonly idp: IdpContext,
     private readonly sessions: Sessions,
-    private readonly mfa: MfaChallenges,
+    readonly mfa: MfaChallenges,
   ) {
     this.#lockout = new Lockout(idp.attempts, 'password-failure');
     this.#fakeKey = idp.platform.secrets.derive('cognito-idp:fake-srp');
@@ -205,6 +207,6 @@ export class SignIn {
     const challenge = await this.mfa.challenge(call, user);
     if (challenge !== undefined) return challenge;
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now) };
+    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, call.deviceKey) };
   }
 }

@@ -79,6 +79,15 @@ describe('amazon-cognito-identity-js with device tracking', () => {
     await cb((c) => user.setDeviceStatusNotRemembered(c));
     expect(attr(((await cb<string>((c) => user.getDevice(c))) as unknown as { Device: DeviceType }).Device, 'dev:device_remembered_status')).toBe('not_remembered');
 
+    // Signing in again from the remembered device: no new device, its date moves.
+    const again = new CognitoUser({ Username: 'dora', Pool: new CognitoUserPool({ UserPoolId: onPrompt.poolId, ClientId: onPrompt.clientId, endpoint: server.url }) });
+    server.gatehouse.clock.advance(5_000);
+    await new Promise((resolve, reject) => again.authenticateUser(new AuthenticationDetails({ Username: 'dora', Password: PASSWORD }), { onSuccess: resolve, onFailure: reject }));
+    const after = (await cb<{ Devices: DeviceType[] }>((c) => user.listDevices(10, null, c))).Devices;
+    expect(after.map((d) => d.DeviceKey)).toEqual([deviceKey]);
+    // identity-js passes the JSON as it came: dates are epoch seconds.
+    expect(Number(after[0]!.DeviceLastAuthenticatedDate)).toBeGreaterThan(Number(listed.Devices[0]!.DeviceLastAuthenticatedDate));
+
     await cb((c) => user.forgetDevice(c));
     expect((await cb<{ Devices: DeviceType[] }>((c) => user.listDevices(10, null, c))).Devices).toEqual([]);
   });
@@ -135,5 +144,10 @@ describe('ConfirmDevice and the device operations through SDK v3', () => {
     expect(await errorOf(c.send(new UpdateDeviceStatusCommand({ AccessToken: eve.AccessToken!, DeviceKey: bobKey, DeviceRememberedStatus: 'not_remembered' })))).toMatchObject(gone);
     expect(await errorOf(idp(server).send(new AdminGetDeviceCommand({ UserPoolId: always.poolId, Username: 'eve', DeviceKey: bobKey })))).toMatchObject(gone);
     expect(attr((await c.send(new GetDeviceCommand({ AccessToken: bob.AccessToken!, DeviceKey: bobKey }))).Device, 'dev:device_remembered_status')).toBe('remembered');
+    // Signing in with Bob's DEVICE_KEY gives Eve a new device of her own, not Bob's.
+    const eveAgain = await anonymous(server).send(new InitiateAuthCommand({ ClientId: always.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'eve', PASSWORD, DEVICE_KEY: bobKey } }));
+    expect(eveAgain.AuthenticationResult!.NewDeviceMetadata!.DeviceKey).not.toBe(bobKey);
+    const bobAgain = await anonymous(server).send(new InitiateAuthCommand({ ClientId: always.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bob', PASSWORD, DEVICE_KEY: bobKey } }));
+    expect(bobAgain.AuthenticationResult!.NewDeviceMetadata).toBeUndefined();
   });
 });

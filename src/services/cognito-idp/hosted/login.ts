@@ -71,7 +71,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
   if (form.get('step') === 'new-password') {
     try {
       const user = await answerNewPassword(idp, d, a, form, now);
-      return await signedIn(idp, sessions, d, a, user, now);
+      return await signedIn(idp, signIn, sessions, d, a, user, now);
     } catch (err) {
       if (!(err instanceof ServiceError) || err.status >= 500) throw err;
       // The same sealed session stays answerable until it expires, so a typo can be corrected.
@@ -93,7 +93,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
       const { session, required } = startNewPassword(idp, d, a, user, now);
       return await showNewPassword(idp, d, a, 200, session, required);
     }
-    return await signedIn(idp, sessions, d, a, user, now);
+    return await signedIn(idp, signIn, sessions, d, a, user, now);
   } catch (err) {
     if (err instanceof ServiceError && err.status < 500) return showForm(idp, d, a, 400, { username, error: err.message });
     throw err;
@@ -101,9 +101,10 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
 }
 
 /** The password (or the new one) was right: MFA if the pool demands it, else the hosted session and the redirect to the client. */
-async function signedIn(idp: IdpContext, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number): Promise<void> {
+async function signedIn(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number): Promise<void> {
   const pool = d.pool;
-  if (pool.config.MfaConfiguration === 'ON') throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA on the hosted UI yet.', 400);
+  // Never skip a second factor the API would ask for: refused until the pages have the MFA steps.
+  if (await signIn.mfa.wouldChallenge(pool, user)) throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA on the hosted UI yet.', 400);
   const sessionId = randomBytes(32).toString('base64url');
   const authTime = Math.floor(now / 1000);
   await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);

@@ -38,7 +38,11 @@ function requireFlow(client: AppClient, flow: AuthFlow): void {
 }
 
 export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges, userAuth: UserAuth): OperationHandlers<Operations> {
-  const call = (pool: UserPool, client: AppClient, ctx: RequestContext): SignInCall => ({ pool, client, now: ctx.now(), hidden: idp.hidesUsers(client) });
+  // DEVICE_KEY rides on every step of a sign-in from a device identity-js remembers.
+  const call = (pool: UserPool, client: AppClient, ctx: RequestContext, params: Record<string, string> = {}): SignInCall => ({
+    pool, client, now: ctx.now(), hidden: idp.hidesUsers(client),
+    ...(typeof params.DEVICE_KEY === 'string' && params.DEVICE_KEY.length <= 55 ? { deviceKey: params.DEVICE_KEY } : {}),
+  });
 
   /** The flows InitiateAuth and AdminInitiateAuth share. */
   const initiate = async (c: SignInCall, flow: string, params: Params, admin: boolean): Promise<InitiateAuthResponse> => {
@@ -133,12 +137,12 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
   return {
     async InitiateAuth(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
-      return initiate(call(pool, client, ctx), input.AuthFlow, input.AuthParameters ?? {}, false);
+      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, false);
     },
 
     async RespondToAuthChallenge(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
-      return respond(call(pool, client, ctx), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
+      return respond(call(pool, client, ctx, input.ChallengeResponses), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
     },
 
     /** The newer refresh call (Amplify v6 uses it): the client secret itself instead of SECRET_HASH. */
@@ -158,12 +162,12 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
 
     async AdminInitiateAuth(input, ctx) {
       const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
-      return initiate(call(pool, client, ctx), input.AuthFlow, input.AuthParameters ?? {}, true);
+      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, true);
     },
 
     async AdminRespondToAuthChallenge(input, ctx) {
       const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
-      return respond(call(pool, client, ctx), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
+      return respond(call(pool, client, ctx, input.ChallengeResponses), input.ChallengeName, input.Session, input.ChallengeResponses ?? {});
     },
   };
 }

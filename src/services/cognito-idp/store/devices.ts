@@ -88,6 +88,12 @@ export class DeviceStore {
     return r.changes === 1;
   }
 
+  /** A sign-in from this confirmed device of this user: its last-authenticated date moves. */
+  async touch(poolId: string, sub: string, deviceKey: string, now: number): Promise<boolean> {
+    const r = await this.db.run('UPDATE cognito_idp_devices SET authenticated_at = ? WHERE pool_id = ? AND sub = ? AND device_key = ? AND verifier IS NOT NULL', [now, poolId, sub, deviceKey]);
+    return r.changes === 1;
+  }
+
   async delete(poolId: string, sub: string, deviceKey: string): Promise<boolean> {
     return (await this.db.run('DELETE FROM cognito_idp_devices WHERE pool_id = ? AND sub = ? AND device_key = ?', [poolId, sub, deviceKey])).changes === 1;
   }

@@ -1,0 +1,53 @@
+/** Small shared pieces: a labelled field, an announced error, a copy button, the router. */
+import { h, type ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+
+let seq = 0;
+export function Field(p: { label: string; value: string; onInput: (v: string) => void; type?: string; required?: boolean; autocomplete?: string }) {
+  const [id] = useState(() => `f${++seq}`);
+  return h('div', { class: 'field' }, h('label', { for: id }, p.label), h('input', { id, type: p.type ?? 'text', value: p.value, required: p.required, autocomplete: p.autocomplete ?? 'off', onInput: (e: Event) => p.onInput((e.target as HTMLInputElement).value) }));
+}
+
+export function Check(p: { label: string; checked: boolean; onChange: (v: boolean) => void }) {
+  const [id] = useState(() => `c${++seq}`);
+  return h('div', { class: 'check' }, h('input', { id, type: 'checkbox', checked: p.checked, onChange: (e: Event) => p.onChange((e.target as HTMLInputElement).checked) }), h('label', { for: id }, p.label));
+}
+
+export function ErrorNote(p: { error: string | undefined }) {
+  return h('p', { role: 'alert', class: p.error === undefined ? 'alert empty' : 'alert' }, p.error ?? '');
+}
+
+export function Copy(p: { label: string; value: string }) {
+  const [done, setDone] = useState(false);
+  return h('button', { type: 'button', class: 'copy', 'aria-label': `Copy ${p.label}`, onClick: () => void navigator.clipboard?.writeText(p.value).then(() => setDone(true), () => setDone(false)) }, done ? 'Copied' : 'Copy');
+}
+
+export function Value(p: { label: string; value: string }) {
+  return h('div', { class: 'value' }, h('dt', null, p.label), h('dd', null, h('code', null, p.value), ' ', h(Copy, p)));
+}
+
+export function Page(p: { title: string; children?: ComponentChildren }) {
+  useEffect(() => {
+    document.title = `${p.title} · Gatehouse console`;
+  }, [p.title]);
+  return h('section', { class: 'page' }, h('h1', null, p.title), p.children);
+}
+
+/** The app's routes live in the hash so any path under the base serves the same page. */
+export function useRoute(): string {
+  const [route, setRoute] = useState(location.hash.slice(1) || '/');
+  useEffect(() => {
+    const on = () => setRoute(location.hash.slice(1) || '/');
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}
+
+export function go(route: string): void {
+  location.hash = route;
+}
+
+export function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

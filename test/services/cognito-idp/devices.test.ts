@@ -6,7 +6,9 @@
  * second ConfirmDevice, a forgotten device.
  */
 import {
+  AdminDeleteUserCommand,
   AdminForgetDeviceCommand,
+  DeleteUserPoolCommand,
   AdminGetDeviceCommand,
   AdminListDevicesCommand,
   AdminUpdateDeviceStatusCommand,
@@ -16,6 +18,8 @@ import {
   UpdateDeviceStatusCommand,
   type DeviceType,
 } from '@aws-sdk/client-cognito-identity-provider';
+import Database from 'better-sqlite3';
+import path from 'node:path';
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from 'amazon-cognito-identity-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../support/gatehouse.js';
@@ -126,6 +130,27 @@ describe('ConfirmDevice and the device operations through SDK v3', () => {
     expect(await errorOf(admin.send(new AdminGetDeviceCommand({ UserPoolId: always.poolId, Username: 'ada', DeviceKey: DeviceKey! })))).toMatchObject(gone);
     expect(await errorOf(c.send(new GetDeviceCommand({ AccessToken: r.AccessToken!, DeviceKey: DeviceKey! })))).toMatchObject(gone);
     expect(await errorOf(admin.send(new AdminForgetDeviceCommand({ UserPoolId: always.poolId, Username: 'ada', DeviceKey: DeviceKey! })))).toMatchObject(gone);
+  });
+
+  it('deletes a user\'s devices with the user, and a pool\'s with the pool', async () => {
+    const rows = (poolId: string): number => {
+      const db = new Database(path.join(server.dataDir, 'gatehouse.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM cognito_idp_devices WHERE pool_id = ?').get(poolId) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const pool = await createPool(server, { DeviceConfiguration: { ChallengeRequiredOnNewDevice: false, DeviceOnlyRememberedOnUserPrompt: false } });
+    for (const name of ['leaver', 'stayer']) {
+      await confirmedUser(server, pool, name);
+      await signIn(pool, name);
+    }
+    expect(rows(pool.poolId)).toBe(2);
+    await idp(server).send(new AdminDeleteUserCommand({ UserPoolId: pool.poolId, Username: 'leaver' }));
+    expect(rows(pool.poolId)).toBe(1);
+    await idp(server).send(new DeleteUserPoolCommand({ UserPoolId: pool.poolId }));
+    expect(rows(pool.poolId)).toBe(0);
   });
 
   it("answers another user's device key as one that does not exist", async () => {

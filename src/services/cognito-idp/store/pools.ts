@@ -104,7 +104,7 @@ export class PoolStore {
   /** Deletes a pool and everything in it, atomically. */
   async deletePool(id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      for (const table of [...HOSTED_TABLES, 'cognito_idp_group_members', 'cognito_idp_groups', 'cognito_idp_refresh_tokens', 'cognito_idp_codes', 'cognito_idp_attempts', 'cognito_idp_user_mfa', 'cognito_idp_webauthn_credentials', 'cognito_idp_users', 'cognito_idp_clients']) {
+      for (const table of [...HOSTED_TABLES, 'cognito_idp_group_members', 'cognito_idp_groups', 'cognito_idp_refresh_tokens', 'cognito_idp_codes', 'cognito_idp_attempts', 'cognito_idp_user_mfa', 'cognito_idp_webauthn_credentials', 'cognito_idp_devices', 'cognito_idp_users', 'cognito_idp_clients']) {
         await tx.run(`DELETE FROM ${table} WHERE pool_id = ?`, [id]);
       }
       await tx.run('DELETE FROM cognito_idp_user_pools WHERE id = ?', [id]);

@@ -51,3 +51,13 @@ export function go(route: string): void {
 export function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Runs a console action: the last error cleared first, a failure shown (announced by ErrorNote). */
+export async function attempt(setError: (e: string | undefined) => void, work: () => Promise<void>): Promise<void> {
+  setError(undefined);
+  try {
+    await work();
+  } catch (err) {
+    setError(message(err));
+  }
+}

@@ -2,7 +2,7 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
-import { Check, ErrorNote, Field, Page, Value, message } from './kit.js';
+import { Check, ErrorNote, Field, Page, Value, attempt, message } from './kit.js';
 import { Groups, Users } from './users.js';
 
 interface Pool {
@@ -47,16 +47,13 @@ function AppClients(p: { poolId: string }) {
   useEffect(() => void load(), [p.poolId]);
   const create = async (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       const flows = ['ALLOW_REFRESH_TOKEN_AUTH', ...(srp ? ['ALLOW_USER_SRP_AUTH'] : [])];
       const out = await call<{ UserPoolClient: ClientSummary }>('cognito-idp', 'CreateUserPoolClient', { UserPoolId: p.poolId, ClientName: name, GenerateSecret: secret, ExplicitAuthFlows: flows });
       setCreated(out.UserPoolClient);
       setAdding(false);
       await load();
-    } catch (err) {
-      setError(message(err));
-    }
+    });
   };
   return h(
     'section',

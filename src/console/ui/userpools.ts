@@ -2,7 +2,7 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
-import { ErrorNote, Field, Page, go, message } from './kit.js';
+import { ErrorNote, Field, Page, attempt, go, message } from './kit.js';
 
 interface PoolSummary {
   Id: string;
@@ -43,13 +43,10 @@ export function CreateUserPool() {
   const [review, setReview] = useState(false);
   const [error, setError] = useState<string>();
   const create = async () => {
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       const out = await call<{ UserPool: { Id: string } }>('cognito-idp', 'CreateUserPool', { PoolName: name, ...POOL_DEFAULTS });
       go(`/user-pools/${out.UserPool.Id}`);
-    } catch (e) {
-      setError(message(e));
-    }
+    });
   };
   const pw = POOL_DEFAULTS.Policies.PasswordPolicy;
   return h(

@@ -2,7 +2,7 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
-import { ErrorNote, Field, message } from './kit.js';
+import { ErrorNote, Field, attempt, message } from './kit.js';
 
 interface User {
   Username: string;
@@ -21,13 +21,10 @@ export function Users(p: { poolId: string }) {
     call<{ Users?: User[] }>('cognito-idp', 'ListUsers', { UserPoolId: p.poolId, Limit: 60, ...(filter === '' ? {} : { Filter: `username ^= "${filter.replace(/["\\]/g, '')}"` }) }).then((o) => setUsers(o.Users ?? []), (e) => setError(message(e)));
   useEffect(() => void load(), [p.poolId, filter]);
   const act = async (operation: string, input: Record<string, unknown>) => {
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       await call('cognito-idp', operation, { UserPoolId: p.poolId, ...input });
       await load();
-    } catch (e) {
-      setError(message(e));
-    }
+    });
   };
   return h(
     'section',
@@ -80,14 +77,11 @@ export function Groups(p: { poolId: string }) {
   useEffect(() => void load(), [p.poolId]);
   const create = async (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       await call('cognito-idp', 'CreateGroup', { UserPoolId: p.poolId, GroupName: name });
       setName('');
       await load();
-    } catch (err) {
-      setError(message(err));
-    }
+    });
   };
   return h(
     'section',

@@ -6,7 +6,11 @@
  * and the cost of the unavoidable crypto measured on this machine for comparison.
  *
  *   npm run build && npx tsx bench/cognito-idp-login.ts [--seconds 5] [--users 200] [--levels 1,4,16,64]
- *     [--skip-refresh] [--cpu-prof DIR]
+ *     [--skip-refresh] [--cpu-prof DIR] [--workers N]
+ *
+ * With --workers N the server runs `serve --workers N` (N processes on one port); CPU and RSS
+ * are summed over the primary and its workers, and the per-core floor is multiplied by the
+ * cores N processes can use.
  */
 import {
   AdminCreateUserCommand,
@@ -17,6 +21,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createDiffieHellman, generateKeyPairSync, getDiffieHellman, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
 import { respond, start } from './support/srp-client.js';
@@ -28,6 +33,7 @@ const { values } = parseArgs({
     levels: { type: 'string', default: '1,4,16,64' },
     'skip-refresh': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -35,6 +41,7 @@ const USERS = Number(values.users);
 const LEVELS = values.levels.split(',').map(Number);
 const PASSWORD = 'Bench-Passw0rd!';
 
+// Connections are what the cluster spreads over workers: several per level.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 function call<T>(url: URL, op: string, body: unknown): Promise<T> {
@@ -142,7 +149,7 @@ function cryptoFloor(): { modexpMs: number; signMs: number } {
 
 async function main(): Promise<void> {
   const profile = values['cpu-prof'];
-  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'info' }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
+  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'info', GATEHOUSE_WORKERS: values.workers }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
   try {
     const url = new URL(server.url);
     const admin = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
@@ -166,6 +173,8 @@ async function main(): Promise<void> {
       `crypto on this machine: 3072-bit modexp (256-bit exponent) ${floor.modexpMs.toFixed(2)} ms, RS256 sign ${floor.signMs.toFixed(2)} ms` +
         ` -> SRP login floor ${srpFloor.toFixed(2)} ms (${(1000 / srpFloor).toFixed(0)}/s per core), refresh floor ${(2 * floor.signMs).toFixed(2)} ms (${(1000 / (2 * floor.signMs)).toFixed(0)}/s per core)`,
     );
+    const cores = Math.min(Number(values.workers), os.availableParallelism());
+    console.log(`${values.workers} worker(s) on ${os.availableParallelism()} cores: ceiling ${((cores * 1000) / srpFloor).toFixed(0)} SRP logins/s (floor x ${cores} cores, load generator not counted)`);
 
     const refreshTokens: string[] = [];
     const srp: Result[] = [];

@@ -16,7 +16,7 @@ export interface BenchServer {
   url: string;
   pid: number;
   dataDir: string;
-  /** User + system CPU milliseconds the server process has used so far. */
+  /** User + system CPU milliseconds the server process (and its workers) have used so far. */
   cpuMs(): number;
   /** Resident memory now, MiB. */
   rssMiB(): number;
@@ -61,18 +61,36 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
   child.stdout!.resume();
   child.stderr!.pipe(process.stderr);
   const pid = child.pid!;
-  const stat = (): number[] => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
-  const status = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  // With GATEHOUSE_WORKERS the server is a primary and its workers: count them all.
+  const tree = (): number[] => {
+    let children: number[] = [];
+    try {
+      children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      // No children file (kernel without CONFIG_PROC_CHILDREN): the primary alone.
+    }
+    return [pid, ...children];
+  };
+  const sum = (read: (p: number) => number): number =>
+    tree().reduce((total, p) => {
+      try {
+        return total + read(p);
+      } catch {
+        return total; // exited between the listing and the read
+      }
+    }, 0);
+  const cpuOf = (p: number): number => {
+    const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+    return ((s[11]! + s[12]!) * 1000) / CLK_TCK;
+  };
+  const statusOf = (p: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return {
     url,
     pid,
     dataDir,
-    cpuMs: () => {
-      const s = stat();
-      return ((s[11]! + s[12]!) * 1000) / CLK_TCK;
-    },
-    rssMiB: () => status('VmRSS'),
-    peakRssMiB: () => status('VmHWM'),
+    cpuMs: () => sum(cpuOf),
+    rssMiB: () => sum((p) => statusOf(p, 'VmRSS')),
+    peakRssMiB: () => sum((p) => statusOf(p, 'VmHWM')),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => {

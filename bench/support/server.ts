@@ -12,6 +12,26 @@ export const ROOT = { accessKeyId: 'AKIAGATEHOUSEBENCH01', secretAccessKey: 'gat
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLK_TCK = 100;
 
+/** User + system CPU milliseconds of a process and its children (Linux /proc). */
+export function treeCpuMs(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // No children file (kernel without CONFIG_PROC_CHILDREN): the process alone.
+  }
+  let total = 0;
+  for (const p of [pid, ...children]) {
+    try {
+      const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+      total += ((s[11]! + s[12]!) * 1000) / CLK_TCK;
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
+}
+
 export interface BenchServer {
   url: string;
   pid: number;
@@ -79,16 +99,12 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
         return total; // exited between the listing and the read
       }
     }, 0);
-  const cpuOf = (p: number): number => {
-    const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
-    return ((s[11]! + s[12]!) * 1000) / CLK_TCK;
-  };
   const statusOf = (p: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return {
     url,
     pid,
     dataDir,
-    cpuMs: () => sum(cpuOf),
+    cpuMs: () => treeCpuMs(pid),
     rssMiB: () => sum((p) => statusOf(p, 'VmRSS')),
     peakRssMiB: () => sum((p) => statusOf(p, 'VmHWM')),
     stop: () =>

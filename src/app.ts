@@ -147,7 +147,7 @@ export class Gatehouse {
     const routes: RawRoute[] = [
       healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3'], smtpUrl: this.config.smtpUrl }),
       outboxRoute(mailer, rootKey, localHosts),
-      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix }),
+      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix, websiteHostSuffix: this.config.websiteHostSuffix }),
       metricsRoute(this.metrics, this.config.metrics ?? 'local', (r) => mayReadOutbox(r, rootKey, localHosts)),
     ];
     query.set('iam', this.iam.service);

@@ -18,18 +18,54 @@ async function post(name: string, body: unknown): Promise<Record<string, unknown
   return out;
 }
 
+/** What the server tells a signed-in page about itself. */
+export const config = { websiteHostSuffix: 's3-website.localhost' };
+
 export async function currentSession(): Promise<string | undefined> {
   const res = await fetch(BASE + 'session', { credentials: 'same-origin' });
   if (!res.ok) return undefined;
-  const out = (await res.json()) as { arn: string; csrf: string };
+  const out = (await res.json()) as { arn: string; csrf: string; websiteHostSuffix: string };
   csrf = out.csrf;
+  config.websiteHostSuffix = out.websiteHostSuffix;
   return out.arn;
 }
 
 export async function signIn(accessKeyId: string, secretAccessKey: string): Promise<string> {
   const out = await post('session', { accessKeyId, secretAccessKey });
   csrf = String(out.csrf);
+  config.websiteHostSuffix = String(out.websiteHostSuffix);
   return String(out.arn);
+}
+
+function objectQuery(bucket: string, key: string): string {
+  return `bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`;
+}
+
+export function downloadUrl(bucket: string, key: string): string {
+  return `${BASE}object?${objectQuery(bucket, key)}`;
+}
+
+/** One file to one key (PutObject through the back end), reporting the fraction sent. */
+export function upload(bucket: string, key: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${BASE}upload?${objectQuery(bucket, key)}`);
+    xhr.setRequestHeader('x-csrf-token', csrf);
+    if (file.type !== '') xhr.setRequestHeader('content-type', file.type);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      if (xhr.status === 200) return resolve();
+      let out: Record<string, unknown> = {};
+      try {
+        out = JSON.parse(xhr.responseText) as Record<string, unknown>;
+      } catch {
+        // Not JSON: the status says enough.
+      }
+      reject(new ApiError(String(out.code ?? xhr.status), `${key}: ${String(out.message ?? `HTTP ${xhr.status}`)}`));
+    };
+    xhr.onerror = () => reject(new ApiError('NetworkError', `${key}: the upload failed.`));
+    xhr.send(file);
+  });
 }
 
 export async function signOut(): Promise<void> {
@@ -40,4 +76,20 @@ export async function signOut(): Promise<void> {
 /** One public API call, e.g. call('cognito-idp', 'ListUserPools', { MaxResults: 60 }). */
 export function call<T = Record<string, unknown>>(service: string, operation: string, input: Record<string, unknown> = {}): Promise<T> {
   return post('call', { service, operation, input }) as Promise<T>;
+}
+
+export interface OutboxMessage {
+  id: number;
+  createdAt: string;
+  channel: 'email' | 'sms';
+  to: string;
+  subject?: string;
+  text: string;
+  purpose: string;
+}
+
+/** The outbox, newest first (only the root key may read it). */
+export async function outbox(to: string): Promise<OutboxMessage[]> {
+  const out = await post('outbox', to.trim() === '' ? {} : { to: to.trim() });
+  return (out.messages as OutboxMessage[] | undefined) ?? [];
 }

@@ -88,9 +88,17 @@ export class ConsoleBackend {
    * credentials it asks for. The request names itself forwarded so that the outbox does not take
    * it for a trusted client on this host: its own check (the root key) decides, as for anyone.
    */
-  async outbox(credentials: ConsoleCredentials, to: string | undefined): Promise<{ status: number; body: unknown }> {
-    const q = new URLSearchParams({ limit: '100', ...(to === undefined ? {} : { to }) });
-    const res = await fetch(`${this.endpoint()}/_gatehouse/outbox?${q.toString()}`, {
+  outbox(credentials: ConsoleCredentials, to: string | undefined): Promise<{ status: number; body: unknown }> {
+    return this.internal(credentials, 'outbox', new URLSearchParams({ limit: '100', ...(to === undefined ? {} : { to }) }));
+  }
+
+  /** The recent denied requests (`/_gatehouse/decisions`), authorized as the outbox is. */
+  decisions(credentials: ConsoleCredentials): Promise<{ status: number; body: unknown }> {
+    return this.internal(credentials, 'decisions', new URLSearchParams({ limit: '100' }));
+  }
+
+  private async internal(credentials: ConsoleCredentials, name: string, q: URLSearchParams): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${this.endpoint()}/_gatehouse/${name}?${q.toString()}`, {
       headers: { authorization: `Basic ${Buffer.from(`${credentials.accessKeyId}:${credentials.secretAccessKey}`).toString('base64')}`, forwarded: 'for=gatehouse-console' },
       signal: AbortSignal.timeout(10_000),
     });

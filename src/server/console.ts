@@ -125,6 +125,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     }
     if (name === 'call') return call(r, session);
     if (name === 'outbox') return outbox(r, session);
+    if (name === 'decisions') return decisions(r, session);
     return json(r, 404, { message: 'Not found.' });
   }
 
@@ -208,6 +209,16 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
       return json(r, out.status, out.body);
     } catch {
       return json(r, 502, { code: 'InternalError', message: 'The outbox did not answer.' });
+    }
+  }
+
+  async function decisions(r: EdgeRequest, session: ConsoleSession): Promise<void> {
+    try {
+      const out = await backend.decisions(session.credentials);
+      if (out.status === 401) return json(r, 403, { code: 'AccessDenied', message: 'Access decisions name principals and resources: only the root access key may read them.' });
+      return json(r, out.status, out.body);
+    } catch {
+      return json(r, 502, { code: 'InternalError', message: 'Access decisions did not answer.' });
     }
   }
 

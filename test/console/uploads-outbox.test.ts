@@ -3,11 +3,13 @@
  * body as one object with the session's key (checked with the v3 S3 client), needs the CSRF
  * token and this origin like every state change, and refuses a bad bucket or key before reading;
  * a download is the object's bytes as an attachment; the outbox answers a root session, and a
- * session of other credentials (an assumed role) gets AccessDenied: the outbox's own check decides.
+ * session of other credentials (an assumed role) gets AccessDenied: the outbox's own check decides;
+ * "Access decisions" lists a denied request with the reason, to root sessions only.
  */
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
 
@@ -97,5 +99,33 @@ describe('the outbox', () => {
     const denied = await fetch(server.url + API + 'outbox', { method: 'POST', headers: { cookie: other.cookie, 'x-csrf-token': other.csrf, 'content-type': 'application/json' }, body: '{}' });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { code: string }).code).toBe('AccessDenied');
+
+    // The role has no policy: its S3 call is denied, and "Access decisions" says why (root only).
+    const asOperator = new S3Client({ endpoint: server.url, region: REGION, credentials: { accessKeyId: assumed.AccessKeyId!, secretAccessKey: assumed.SecretAccessKey!, sessionToken: assumed.SessionToken! }, forcePathStyle: true });
+    await s3.send(new PutObjectCommand({ Bucket: 'console-files', Key: 'secret.txt', Body: 'x' }));
+    await expect(asOperator.send(new GetObjectCommand({ Bucket: 'console-files', Key: 'secret.txt' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    const post = (s: { cookie: string; csrf: string }) => fetch(server.url + API + 'decisions', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, body: '{}' });
+    const list = await post(s);
+    expect(list.status).toBe(200);
+    const { decisions } = (await list.json()) as { decisions: Record<string, string>[] };
+    expect(decisions[0]).toMatchObject({
+      principal: 'arn:aws:sts::000000000000:assumed-role/console-operator/op',
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::console-files/secret.txt',
+      decision: 'ImplicitDeny',
+      decidedBy: '(implicit deny: no identity-based policy allows it)',
+      policyType: 'identity-based',
+    });
+    expect(Date.parse(decisions[0]!.time!)).toBeGreaterThan(Date.now() - 60_000);
+    const refused = await post(other);
+    expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([403, 'AccessDenied']);
+    // A page whose name points at this host (DNS rebinding) is not a local client.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      http.get(`${server.url}/_gatehouse/decisions`, { headers: { host: 'attacker.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(rebound).toBe(401);
   });
 });

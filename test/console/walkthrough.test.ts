@@ -8,13 +8,15 @@
  * "CORS configuration", "Upload" of the walkthrough's index.html and script folder, "Make public".
  * What was created is checked with the SDK v3 clients; then the walkthrough's own page, served
  * at that endpoint, registers (code read from the console's "Outbox"), verifies, logs in and lists
- * the bucket. Each page is screenshotted and scanned by axe (no serious violations).
+ * the bucket; a guest's denied call shows in "Access decisions"; the seed user gets a group and
+ * "Reset password". Each page is screenshotted and scanned by axe (no serious violations).
  */
 import { AxeBuilder } from '@axe-core/playwright';
-import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminListGroupsForUserCommand, CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetBucketCorsCommand, GetObjectAclCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -238,9 +240,32 @@ describe('the console in Chromium', () => {
     await app.screenshot({ path: path.join(ARTIFACTS, 'seed-app.png'), fullPage: true });
     await app.context().close();
 
+    // A guest (the Unauth role) may not list the bucket: "Access decisions" says why, linked to the role.
+    const guest = await fromCognitoIdentityPool({ identityPoolId, clientConfig: { endpoint: server.url, region: REGION } })();
+    await expect(new S3Client({ endpoint: server.url, region: REGION, credentials: guest, forcePathStyle: true }).send(new ListObjectsV2Command({ Bucket: BUCKET }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await page.getByRole('link', { name: 'Access decisions' }).click();
+    const row = page.getByRole('row').filter({ hasText: 's3:ListBucket' }).first();
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.textContent()).toContain('(implicit deny: no identity-based policy allows it)');
+    expect(await row.getByRole('link', { name: /Cognito_MSNIdentityPoolUnauth_Role/ }).getAttribute('href')).toBe('#/iam/roles/Cognito_MSNIdentityPoolUnauth_Role');
+    expect(await row.getByRole('link', { name: `arn:aws:s3:::${BUCKET}` }).getAttribute('href')).toBe(`#/s3/buckets/${BUCKET}/permissions`);
+    await noSeriousViolations(page, 'access-decisions');
+
+    // The seed app's user in the console: a group, membership, "Reset password".
     await page.getByRole('link', { name: 'Manage User Pools' }).click();
     await page.getByRole('link', { name: 'MSNUserPool' }).click();
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByLabel('Group name').fill('admins');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('listitem').filter({ hasText: 'admins' }).waitFor();
     await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Groups of msnuser' }).click();
+    await page.getByRole('button', { name: 'Add to group' }).click();
+    await page.getByRole('button', { name: 'Remove msnuser from admins' }).waitFor();
+    await page.getByRole('button', { name: 'Reset password of msnuser' }).click();
+    await page.getByRole('row').filter({ hasText: 'msnuser' }).getByRole('cell', { name: 'RESET_REQUIRED' }).waitFor();
+    const groups = await new CognitoIdentityProviderClient({ endpoint: server.url, region: REGION, credentials: server.credentials }).send(new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: 'msnuser' }));
+    expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['admins']);
     await page.getByLabel('Username', { exact: true }).fill('alice');
     await page.getByLabel('Email').fill('alice@example.com');
     await page.getByRole('button', { name: 'Create user' }).click();

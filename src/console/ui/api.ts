@@ -93,3 +93,18 @@ export async function outbox(to: string): Promise<OutboxMessage[]> {
   const out = await post('outbox', to.trim() === '' ? {} : { to: to.trim() });
   return (out.messages as OutboxMessage[] | undefined) ?? [];
 }
+
+export interface Denial {
+  time: string;
+  principal: string;
+  action: string;
+  resource: string;
+  decision: string;
+  decidedBy: string;
+  policyType: string;
+}
+
+/** The recent denied requests, newest first (only the root key may read them). */
+export async function decisions(): Promise<Denial[]> {
+  return ((await post('decisions', {})).decisions as Denial[] | undefined) ?? [];
+}

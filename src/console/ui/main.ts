@@ -3,6 +3,7 @@ import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut } from './api.js';
 import { useRoute } from './kit.js';
+import { Decisions } from './decisions.js';
 import { AttachPolicies, RolePage, Roles } from './iam.js';
 import { CreateIdentityPool, IdentityPoolPage, IdentityPoolRoles, IdentityPools } from './identitypools.js';
 import { Outbox } from './outbox.js';
@@ -24,6 +25,7 @@ function Content(p: { route: string }) {
   if (parts[0] === 's3' && parts[2] !== undefined) return h(Bucket, { key: parts[2], name: parts[2], tab: parts[3] ?? 'objects' });
   if (parts[0] === 's3') return h(Buckets, null);
   if (parts[0] === 'outbox') return h(Outbox, null);
+  if (parts[0] === 'access-decisions') return h(Decisions, null);
   if (parts[0] === 'user-pools' && parts[1] === 'create') return h(CreateUserPool, null);
   if (parts[0] === 'user-pools' && parts[1] !== undefined) return h(UserPool, { id: parts[1], tab: parts[2] ?? 'general' });
   return h(UserPools, null);
@@ -52,6 +54,7 @@ function App() {
         h('a', { href: '#/iam/roles' }, 'Roles'),
         h('a', { href: '#/s3' }, 'Buckets'),
         h('a', { href: '#/outbox' }, 'Outbox'),
+        h('a', { href: '#/access-decisions' }, 'Access decisions'),
       ),
       h('span', { class: 'who' }, arn),
       h('button', { type: 'button', onClick: () => void signOut().then(() => setArn(null)) }, 'Sign out'),

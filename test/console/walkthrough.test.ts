@@ -274,6 +274,19 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Enable alice' }).waitFor();
     await noSeriousViolations(page, 'users');
 
+    // "Edit identity pool" → role mappings: "Choose role from token", "Role resolution" DENY.
+    await page.getByRole('link', { name: 'Manage Identity Pools' }).click();
+    await page.getByRole('link', { name: 'MSNIdentityPool' }).click();
+    await page.getByRole('link', { name: 'Edit identity pool' }).click();
+    await page.getByLabel('Authenticated role selection').selectOption({ label: 'Choose role from token' });
+    await page.getByLabel('Role resolution').selectOption({ label: 'DENY' });
+    await page.getByRole('button', { name: 'Save role mappings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Role mappings saved.' }).waitFor();
+    await noSeriousViolations(page, 'role-mappings');
+    const mapped = await identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId }));
+    expect(mapped.RoleMappings).toEqual({ [`cognito-idp.${REGION}.amazonaws.com/${poolId}:${clientId}`]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } });
+    expect(mapped.Roles).toEqual(roles);
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     // Chromium logs every non-2xx answer: the wrong sign-in (401) and S3's 404s for a bucket's

@@ -176,8 +176,18 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     } catch {
       return json(r, 413, { code: 'EntityTooLarge', message: `The console uploads files of up to ${MAX_OBJECT} bytes in one request; use the CLI or an SDK for larger ones.` });
     }
+    // A part of a multipart upload the page started (CreateMultipartUpload through `call`).
+    const q = new URLSearchParams(r.query);
+    const uploadId = q.get('uploadId');
+    const partNumber = Number(q.get('partNumber'));
+    if (uploadId !== null && (uploadId === '' || uploadId.length > 1024 || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)) {
+      return json(r, 400, { code: 'InvalidArgument', message: 'A part names its uploadId and a partNumber from 1 to 10,000.' });
+    }
     try {
-      const out = await backend.call(session.credentials, 's3', 'PutObject', { Bucket: target.bucket, Key: target.key, Body: data, ContentType: contentType });
+      const out =
+        uploadId === null
+          ? await backend.call(session.credentials, 's3', 'PutObject', { Bucket: target.bucket, Key: target.key, Body: data, ContentType: contentType })
+          : await backend.call(session.credentials, 's3', 'UploadPart', { Bucket: target.bucket, Key: target.key, UploadId: uploadId, PartNumber: partNumber, Body: data });
       return json(r, 200, { ETag: out.ETag });
     } catch (err) {
       const e = err instanceof ConsoleCallError ? err : new ConsoleCallError(500, 'InternalError', 'The call failed.');

@@ -82,6 +82,36 @@ describe('Upload and download', () => {
   });
 });
 
+describe('multipart uploads (what the page does above 16 MiB)', () => {
+  it('CreateMultipartUpload through call, parts through the upload route, CompleteMultipartUpload', async () => {
+    const s = await signIn();
+    const headers = { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' };
+    const api = async (operation: string, input: Record<string, unknown>) => {
+      const r = await fetch(server.url + API + 'call', { method: 'POST', headers, body: JSON.stringify({ service: 's3', operation, input }) });
+      expect([operation, r.status]).toEqual([operation, 200]);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    const { UploadId } = (await api('CreateMultipartUpload', { Bucket: 'console-files', Key: 'big.bin', ContentType: 'video/mp4' })) as { UploadId: string };
+    const first = Buffer.alloc(5 * 1024 * 1024, 7);
+    const second = Buffer.from('the end');
+    const parts = [];
+    for (const [n, body] of [[1, first], [2, second]] as const) {
+      const r = await fetch(`${server.url}${API}upload?bucket=console-files&key=big.bin&uploadId=${encodeURIComponent(UploadId)}&partNumber=${n}`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body });
+      expect(r.status).toBe(200);
+      parts.push({ PartNumber: n, ETag: ((await r.json()) as { ETag: string }).ETag });
+    }
+    const bad = await fetch(`${server.url}${API}upload?bucket=console-files&key=big.bin&uploadId=${encodeURIComponent(UploadId)}&partNumber=10001`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body: 'x' });
+    expect(bad.status).toBe(400);
+    const unknown = await fetch(`${server.url}${API}upload?bucket=console-files&key=big.bin&uploadId=nope&partNumber=1`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body: 'x' });
+    expect([unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([404, 'NoSuchUpload']);
+    await api('CompleteMultipartUpload', { Bucket: 'console-files', Key: 'big.bin', UploadId, MultipartUpload: { Parts: parts } });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'console-files', Key: 'big.bin' }));
+    expect(got.ContentType).toBe('video/mp4');
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([first, second]))).toBe(true);
+    expect(got.ETag).toMatch(/-2"$/);
+  });
+});
+
 describe('the outbox', () => {
   it('answers a root session with the messages, and refuses a session of other credentials', async () => {
     const s = await signIn();

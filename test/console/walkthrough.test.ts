@@ -15,7 +15,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { AdminListGroupsForUserCommand, CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { GetBucketCorsCommand, GetObjectAclCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketCorsCommand, GetObjectAclCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -286,6 +286,18 @@ describe('the console in Chromium', () => {
     const mapped = await identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId }));
     expect(mapped.RoleMappings).toEqual({ [`cognito-idp.${REGION}.amazonaws.com/${poolId}:${clientId}`]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } });
     expect(mapped.Roles).toEqual(roles);
+
+    // A file above 16 MiB goes up as a multipart upload (parts of 8 MiB) from the same "Upload".
+    const big = path.join(site, 'video.bin');
+    fs.writeFileSync(big, Buffer.alloc(17 * 1024 * 1024, 1));
+    await page.getByRole('link', { name: 'Buckets' }).click();
+    await page.getByRole('link', { name: BUCKET }).click();
+    await page.getByLabel('Add files').setInputFiles(big);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Uploaded 1 file.' }).waitFor({ timeout: 60_000 });
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'video.bin' }));
+    expect([head.ContentLength, head.ETag?.endsWith('-3"')]).toEqual([17 * 1024 * 1024, true]);
+    fs.rmSync(site, { recursive: true, force: true });
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();

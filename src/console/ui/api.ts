@@ -45,16 +45,41 @@ export function downloadUrl(bucket: string, key: string): string {
   return `${BASE}object?${objectQuery(bucket, key)}`;
 }
 
-/** One file to one key (PutObject through the back end), reporting the fraction sent. */
-export function upload(bucket: string, key: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
+/** Files above this go up in parts of PART_SIZE (S3's minimum part is 5 MiB). */
+export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+export const PART_SIZE = 8 * 1024 * 1024;
+
+/** One file to one key, reporting the fraction sent: PutObject, or a multipart upload when large. */
+export async function upload(bucket: string, key: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
+  if (file.size <= MULTIPART_THRESHOLD) {
+    await send(`${BASE}upload?${objectQuery(bucket, key)}`, key, file, file.type, (f) => onProgress(f));
+    return;
+  }
+  const { UploadId } = await call<{ UploadId: string }>('s3', 'CreateMultipartUpload', { Bucket: bucket, Key: key, ...(file.type === '' ? {} : { ContentType: file.type }) });
+  try {
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    for (let start = 0, n = 1; start < file.size; start += PART_SIZE, n++) {
+      const blob = file.slice(start, Math.min(start + PART_SIZE, file.size));
+      const etag = await send(`${BASE}upload?${objectQuery(bucket, key)}&uploadId=${encodeURIComponent(UploadId)}&partNumber=${n}`, key, blob, '', (f) => onProgress((start + f * blob.size) / file.size));
+      parts.push({ ETag: etag, PartNumber: n });
+    }
+    await call('s3', 'CompleteMultipartUpload', { Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } });
+  } catch (err) {
+    await call('s3', 'AbortMultipartUpload', { Bucket: bucket, Key: key, UploadId }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** One request to the upload route; resolves to the ETag S3 gave. */
+function send(url: string, key: string, body: Blob, type: string, onProgress: (fraction: number) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `${BASE}upload?${objectQuery(bucket, key)}`);
+    xhr.open('POST', url);
     xhr.setRequestHeader('x-csrf-token', csrf);
-    if (file.type !== '') xhr.setRequestHeader('content-type', file.type);
+    if (type !== '') xhr.setRequestHeader('content-type', type);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
-      if (xhr.status === 200) return resolve();
+      if (xhr.status === 200) return resolve(String((JSON.parse(xhr.responseText) as { ETag?: string }).ETag ?? ''));
       let out: Record<string, unknown> = {};
       try {
         out = JSON.parse(xhr.responseText) as Record<string, unknown>;
@@ -64,7 +89,7 @@ export function upload(bucket: string, key: string, file: File, onProgress: (fra
       reject(new ApiError(String(out.code ?? xhr.status), `${key}: ${String(out.message ?? `HTTP ${xhr.status}`)}`));
     };
     xhr.onerror = () => reject(new ApiError('NetworkError', `${key}: the upload failed.`));
-    xhr.send(file);
+    xhr.send(body);
   });
 }
 

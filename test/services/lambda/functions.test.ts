@@ -111,6 +111,15 @@ describe('functions', () => {
     expect(JSON.parse(text(missing.Payload)).errorType).toBe('Runtime.ImportModuleError');
   });
 
+  it('queues Event invocations (202) and only authorizes DryRun ones (204)', async () => {
+    const dry = await lambda.send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }));
+    expect(dry.StatusCode).toBe(204);
+    const queued = await lambda.send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event', Payload: Buffer.from('{"async":true}') }));
+    expect(queued.StatusCode).toBe(202);
+    for (let i = 0; i < 100 && !server.logs().some((l) => l.event === 'lambda.invoke' && String(l.output).includes('"async":true')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(server.logs().some((l) => l.event === 'lambda.invoke' && String(l.output).includes('got {"async":true}'))).toBe(true);
+  });
+
   it('updates the code: the next invocation runs the new package', async () => {
     await lambda.send(new CreateFunctionCommand({ FunctionName: 'versioned', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.js': `exports.handler = async () => 1;` }) } }));
     expect(text((await lambda.send(new InvokeCommand({ FunctionName: 'versioned' }))).Payload)).toBe('1');

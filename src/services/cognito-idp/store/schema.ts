@@ -261,5 +261,10 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_devices_user ON cognito_idp_devices (pool_id, sub, created_at);
       `,
     },
+    {
+      version: 11,
+      description: 'the device a sign-in session was issued to: its refresh token works only with that device key',
+      sql: 'ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN device_key TEXT;',
+    },
   ],
 };

@@ -187,6 +187,8 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'script/' }).waitFor();
     await page.getByLabel('Select all objects').check();
     await page.getByRole('button', { name: 'script/' }).click();
+    // The folder's listing arrives after the click: select all only once it shows.
+    await page.getByLabel(`Select ${[...prepared.scripts.keys()][0]!.slice('script/'.length)}`).waitFor();
     await page.getByLabel('Select all objects').check();
     await page.getByRole('button', { name: 'Actions' }).click();
     await page.getByRole('menuitem', { name: 'Make public' }).click();

@@ -49,7 +49,9 @@ import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
 import { UserAuth } from './user-auth.js';
 import { cognitoIdpSchema } from './store/schema.js';
+import type { TriggerInvoker } from './triggers.js';
 
+export { TRIGGER_TIMEOUT_MS, type TriggerInvoker, type TriggerOutcome } from './triggers.js';
 export { TokenVerificationError, type Claims, type TokenCheck, type UserPoolTokenVerifier } from './sessions.js';
 
 export interface CognitoIdpService {
@@ -59,8 +61,8 @@ export interface CognitoIdpService {
   tokens: UserPoolTokenVerifier;
 }
 
-export function createCognitoIdpService(platform: Platform): CognitoIdpService {
-  const idp = new IdpContext(platform);
+export function createCognitoIdpService(platform: Platform, ports: { triggers?: TriggerInvoker } = {}): CognitoIdpService {
+  const idp = new IdpContext(platform, ports.triggers);
   const sessions = new Sessions(idp);
   const mfa = new MfaChallenges(idp, sessions);
   const signIn = new SignIn(idp, sessions, mfa);

@@ -23,6 +23,8 @@ import type { Sessions } from './sessions.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import { foldUsername, type User } from './store/users.js';
 import { caseSensitive } from './domain/pool-config.js';
+import { migrateUser } from './migration.js';
+import { eventAttributes } from './triggers.js';
 
 /** What SECRET_BLOCK carries (sealed): who, and the SRP numbers the second call needs. */
 interface SrpState {
@@ -158,7 +160,9 @@ export class SignIn {
 
   /** USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH: the password against the same verifier. */
   async password(call: SignInCall, name: string, user: User | undefined, password: string): Promise<InitiateAuthResponse> {
-    return this.afterPassword(call, await this.checkPassword(call, name, user, password));
+    // A name the pool does not know may be one the UserMigration trigger brings over.
+    const known = user ?? (await migrateUser(this.idp, call.pool, call.client, name, password, call.now));
+    return this.afterPassword(call, await this.checkPassword(call, name, known, password));
   }
 
   /**
@@ -185,6 +189,7 @@ export class SignIn {
   /** The password was right: account state decides between an error, a challenge and tokens. */
   async afterPassword(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
+    await this.idp.triggers.call(pool, 'PreAuthentication', 'PreAuthentication_Authentication', user.username, { clientId: client.clientId }, { userAttributes: eventAttributes(user), validationData: null }, {});
     if (!user.enabled) throw userDisabled();
     if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
     if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
@@ -207,6 +212,8 @@ export class SignIn {
     const challenge = await this.mfa.challenge(call, user);
     if (challenge !== undefined) return challenge;
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, call.deviceKey) };
+    const result = await this.sessions.start(pool, client, user, now, call.deviceKey);
+    await this.idp.triggers.call(pool, 'PostAuthentication', 'PostAuthentication_Authentication', user.username, { clientId: client.clientId }, { userAttributes: eventAttributes(user), newDeviceUsed: result.NewDeviceMetadata !== undefined }, {});
+    return { ChallengeParameters: {}, AuthenticationResult: result };
   }
 }

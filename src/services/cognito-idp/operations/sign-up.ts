@@ -19,6 +19,7 @@ import type { AppClient, UserPool } from '../store/pools.js';
 import { foldUsername, type User } from '../store/users.js';
 import type { CodePurpose } from '../store/tokens.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
+import { migrateUser } from '../migration.js';
 import { applyPreSignUp, customMessage, postConfirmation, preSignUp } from '../trigger-events.js';
 
 const NOT_FOUND = 'Username/client id combination not found.';
@@ -162,9 +163,10 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
     async ForgotPassword(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
       const hidden = idp.hidesUsers(client);
-      const user = await idp.resolveUser(pool, input.Username);
-      idp.checkSecret(client, input.SecretHash, [input.Username, user?.username], 'other');
+      const found = await idp.resolveUser(pool, input.Username);
+      idp.checkSecret(client, input.SecretHash, [input.Username, found?.username], 'other');
       const now = ctx.now();
+      const user = found ?? (await migrateUser(idp, pool, client, input.Username, undefined, now, input.ClientMetadata));
       if (user === undefined) {
         if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
         throw userNotFound(NOT_FOUND);

@@ -48,6 +48,7 @@ import { discoveryRoutes } from './routes.js';
 import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
 import { UserAuth } from './user-auth.js';
+import { CustomAuth } from './custom-auth.js';
 import { cognitoIdpSchema } from './store/schema.js';
 import type { TriggerInvoker } from './triggers.js';
 
@@ -67,11 +68,12 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
   const mfa = new MfaChallenges(idp, sessions);
   const signIn = new SignIn(idp, sessions, mfa);
   const userAuth = new UserAuth(idp, signIn, mfa);
+  const customAuth = new CustomAuth(idp, sessions, signIn);
   const operations: OperationHandlers<Operations> = {
     ...userPoolOperations(idp),
     ...clientOperations(idp),
     ...signUpOperations(idp),
-    ...authOperations(idp, sessions, signIn, mfa, userAuth),
+    ...authOperations(idp, sessions, signIn, mfa, userAuth, customAuth),
     ...selfOperations(idp, sessions),
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),

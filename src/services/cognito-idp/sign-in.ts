@@ -116,7 +116,12 @@ export class SignIn {
   }
 
   /** USER_SRP_AUTH, second step: checks PASSWORD_CLAIM_SIGNATURE, then finishes the sign-in. */
-  async passwordVerifier(call: SignInCall, responses: Readonly<Record<string, string>>): Promise<InitiateAuthResponse> {
+  async passwordVerifier(
+    call: SignInCall,
+    responses: Readonly<Record<string, string>>,
+    /** What follows a correct password: the usual sign-in, or the next step of a custom flow. */
+    then: (user: User) => Promise<InitiateAuthResponse> = (user) => this.afterPassword(call, user),
+  ): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     const get = (k: string): string => {
       const v = Object.hasOwn(responses, k) ? responses[k] : undefined;
@@ -155,7 +160,7 @@ export class SignIn {
       throw incorrectCredentials();
     }
     await this.#lockout.succeeded(pool.id, user.sub);
-    return this.afterPassword(call, user);
+    return then(user);
   }
 
   /** USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH: the password against the same verifier. */

@@ -17,7 +17,7 @@ import type { AttemptStore } from '../store/attempts.js';
 const NO_POOL = '';
 
 /** `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id. */
-export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn';
+export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'custom-auth';
 
 interface Envelope<T> {
   /** Expiry, epoch ms. */

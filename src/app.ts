@@ -156,7 +156,8 @@ export class Gatehouse {
     ];
     query.set('iam', this.iam.service);
     query.set('sts', this.sts.service);
-    this.cognitoIdp = createCognitoIdpService(this.platform);
+    // Triggers run on Lambda, built further down; the port reads it at call time.
+    this.cognitoIdp = createCognitoIdpService(this.platform, { triggers: { invoke: (arn, event, ms) => this.lambda.invokeForTrigger(arn, event, ms) } });
     json.set('AWSCognitoIdentityProviderService', this.cognitoIdp.service);
     routes.push(...this.cognitoIdp.routes);
     const cognitoIdentity = createCognitoIdentityService(this.platform, {

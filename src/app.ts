@@ -36,6 +36,7 @@ import { CompositeCredentialResolver, loadRootCredentials } from './credentials.
 import { Edge, type EdgeServices } from './server/edge.js';
 import { healthRoute } from './server/health.js';
 import { localHostNames, mayReadOutbox, outboxRoute } from './server/internal.js';
+import { decisionsRoute } from './server/decisions.js';
 import { consoleRoute } from './server/console.js';
 import { Metrics, metricsRoute } from './server/metrics.js';
 import type { RawRoute } from './protocols/http.js';
@@ -152,7 +153,8 @@ export class Gatehouse {
     const routes: RawRoute[] = [
       healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3', 'lambda'], smtpUrl: this.config.smtpUrl }),
       outboxRoute(mailer, rootKey, localHosts),
-      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix }),
+      decisionsRoute(this.iam.authorizer.denials, rootKey, localHosts),
+      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix, websiteHostSuffix: this.config.websiteHostSuffix }),
       metricsRoute(this.metrics, this.config.metrics ?? 'local', (r) => mayReadOutbox(r, rootKey, localHosts)),
     ];
     query.set('iam', this.iam.service);

@@ -13,8 +13,9 @@ import type { User } from './store/users.js';
 import { ServiceError } from '../../errors.js';
 import { eventAttributes, flag, text, type TriggerCaller } from './triggers.js';
 
-const attributeMap = (list: readonly AttributeType[] | undefined): Record<string, string> | undefined =>
-  list === undefined ? undefined : Object.fromEntries(list.map((a) => [a.Name, a.Value ?? '']));
+/** ValidationData as the event has it; clients send null for none (the seed app does). */
+const attributeMap = (list: readonly AttributeType[] | null | undefined): Record<string, string> | undefined =>
+  Array.isArray(list) ? Object.fromEntries(list.map((a) => [a.Name, a.Value ?? ''])) : undefined;
 
 export interface PreSignUpAnswer {
   autoConfirmUser: boolean;
@@ -28,7 +29,7 @@ export async function preSignUp(
   pool: UserPool,
   source: 'PreSignUp_SignUp' | 'PreSignUp_AdminCreateUser' | 'PreSignUp_ExternalProvider',
   who: { username: string; attributes: ReadonlyMap<string, string> },
-  caller: TriggerCaller & { validationData?: readonly AttributeType[] | undefined },
+  caller: TriggerCaller & { validationData?: readonly AttributeType[] | null | undefined },
 ): Promise<PreSignUpAnswer> {
   const attrs = eventAttributes({ attributes: who.attributes }, false);
   delete attrs.sub;

@@ -47,7 +47,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
   });
 
   /** The flows InitiateAuth and AdminInitiateAuth share. */
-  const initiate = async (c: SignInCall, flow: string, params: Params, admin: boolean): Promise<InitiateAuthResponse> => {
+  const initiate = async (c: SignInCall, flow: string, params: Params, admin: boolean, session?: string): Promise<InitiateAuthResponse> => {
     const { pool, client, now } = c;
     switch (flow) {
       case 'USER_SRP_AUTH': {
@@ -83,7 +83,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       }
       case 'USER_AUTH':
         requireFlow(client, 'USER_AUTH');
-        return userAuth.initiate(c, params);
+        return userAuth.initiate(c, params, session);
       case 'CUSTOM_AUTH':
         requireFlow(client, 'CUSTOM_AUTH');
         return customAuth.initiate(c, params);
@@ -147,7 +147,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
   return {
     async InitiateAuth(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
-      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, false);
+      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, false, input.Session);
     },
 
     async RespondToAuthChallenge(input, ctx) {
@@ -172,7 +172,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
 
     async AdminInitiateAuth(input, ctx) {
       const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
-      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, true);
+      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, true, input.Session);
     },
 
     async AdminRespondToAuthChallenge(input, ctx) {

@@ -24,6 +24,7 @@ import { createS3, s3Schema } from './services/s3/index.js';
 import { createSts, type Sts } from './services/sts/index.js';
 import { createLambda, lambdaSchema, type Lambda } from './services/lambda/index.js';
 import { s3Packages, stsExecutionRoles } from './services/lambda/adapters.js';
+import { externalTriggerInvoker } from './services/lambda/external.js';
 import type { ApiService } from './services/types.js';
 import type { Database, Schema } from './store/database.js';
 import { checkMasterKey, masterKeySchema } from './store/master-key.js';
@@ -159,7 +160,9 @@ export class Gatehouse {
     ];
     query.set('iam', this.iam.service);
     query.set('sts', this.sts.service);
-    this.cognitoIdp = createCognitoIdpService(this.platform);
+    // Triggers run on Lambda, built further down; the port reads it at call time.
+    const external = this.config.lambdaEndpoint === undefined ? undefined : externalTriggerInvoker(this.config.lambdaEndpoint, this.config.region, this.platform.root);
+    this.cognitoIdp = createCognitoIdpService(this.platform, { triggers: { invoke: (arn, event, ms) => (external ?? this.lambda.invokeForTrigger)(arn, event, ms) } });
     json.set('AWSCognitoIdentityProviderService', this.cognitoIdp.service);
     routes.push(...this.cognitoIdp.routes);
     const cognitoIdentity = createCognitoIdentityService(this.platform, {

@@ -21,6 +21,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Where text messages are POSTed as JSON `{to, message}`; unset → the outbox. */
   smsWebhookUrl: string | undefined;
+  /** Triggers are invoked through the Lambda Invoke API at this URL (AWS SAM local, another emulator) instead of the built-in runner. */
+  lambdaEndpoint?: string | undefined;
   mailFrom: string;
   rootAccessKeyId: string | undefined;
   rootSecretAccessKey: string | undefined;
@@ -132,6 +134,9 @@ export function loadConfig(
   const smsWebhookUrl = get('GATEHOUSE_SMS_WEBHOOK_URL');
   if (smsWebhookUrl !== undefined && !hasScheme(smsWebhookUrl, ['http:', 'https:'])) throw new ConfigError('GATEHOUSE_SMS_WEBHOOK_URL', `"${smsWebhookUrl}" is not an http:// or https:// URL`);
 
+  const lambdaEndpoint = get('GATEHOUSE_LAMBDA_ENDPOINT');
+  if (lambdaEndpoint !== undefined && !hasScheme(lambdaEndpoint, ['http:', 'https:'])) throw new ConfigError('GATEHOUSE_LAMBDA_ENDPOINT', `"${lambdaEndpoint}" is not an http:// or https:// URL`);
+
   const mailFrom = get('GATEHOUSE_MAIL_FROM') ?? 'no-reply@verificationemail.com';
   if (!/^[^@\s]+@[^@\s]+$/.test(mailFrom) && !/<[^@\s]+@[^@\s]+>$/.test(mailFrom)) {
     throw new ConfigError('GATEHOUSE_MAIL_FROM', `"${mailFrom}" is not an email address`);
@@ -210,6 +215,7 @@ export function loadConfig(
     accountId,
     smtpUrl,
     smsWebhookUrl,
+    ...(lambdaEndpoint === undefined ? {} : { lambdaEndpoint }),
     mailFrom,
     rootAccessKeyId,
     rootSecretAccessKey,

@@ -22,6 +22,7 @@ import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { AttemptStore } from './store/attempts.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
+import { Triggers, type TriggerInvoker } from './triggers.js';
 
 export class IdpContext {
   readonly pools: PoolStore;
@@ -37,8 +38,10 @@ export class IdpContext {
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
+  readonly triggers: Triggers;
 
-  constructor(readonly platform: Platform) {
+  constructor(readonly platform: Platform, invoker?: TriggerInvoker) {
+    this.triggers = new Triggers(invoker, platform.config.region);
     this.pools = new PoolStore(platform.db, platform.secrets);
     this.users = new UserStore(platform.db, platform.secrets);
     this.tokens = new TokenStore(platform.db);

@@ -49,8 +49,11 @@ import { discoveryRoutes } from './routes.js';
 import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
 import { UserAuth } from './user-auth.js';
+import { CustomAuth } from './custom-auth.js';
 import { cognitoIdpSchema } from './store/schema.js';
+import type { TriggerInvoker } from './triggers.js';
 
+export { TRIGGER_TIMEOUT_MS, type TriggerInvoker, type TriggerOutcome } from './triggers.js';
 export { TokenVerificationError, type Claims, type TokenCheck, type UserPoolTokenVerifier } from './sessions.js';
 
 export interface CognitoIdpService {
@@ -60,18 +63,19 @@ export interface CognitoIdpService {
   tokens: UserPoolTokenVerifier;
 }
 
-export function createCognitoIdpService(platform: Platform): CognitoIdpService {
-  const idp = new IdpContext(platform);
+export function createCognitoIdpService(platform: Platform, ports: { triggers?: TriggerInvoker } = {}): CognitoIdpService {
+  const idp = new IdpContext(platform, ports.triggers);
   const sessions = new Sessions(idp);
   const devices = new DeviceAuth(idp, sessions);
   const mfa = new MfaChallenges(idp, devices);
   const signIn = new SignIn(idp, devices, mfa);
   const userAuth = new UserAuth(idp, signIn, mfa);
+  const customAuth = new CustomAuth(idp, sessions, signIn);
   const operations: OperationHandlers<Operations> = {
     ...userPoolOperations(idp),
     ...clientOperations(idp),
     ...signUpOperations(idp),
-    ...authOperations(idp, sessions, signIn, mfa, userAuth, devices),
+    ...authOperations(idp, sessions, signIn, mfa, userAuth, devices, customAuth),
     ...selfOperations(idp, sessions),
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),

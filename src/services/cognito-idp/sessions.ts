@@ -8,7 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuthenticationResultType, NewDeviceMetadataType } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { decodeJwt, verifyJwtSignature } from './domain/jwt.js';
-import { hashRefreshToken, issueTokens, newRefreshToken } from './domain/tokens.js';
+import { ACCESS_SCOPE, hashRefreshToken, issueTokens, newRefreshToken } from './domain/tokens.js';
+import { preTokenGeneration } from './trigger-events.js';
 import { notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { User } from './store/users.js';
@@ -111,12 +112,16 @@ export class Sessions implements UserPoolTokenVerifier {
     now: number,
     refreshToken?: string,
     oauth?: { scopes: readonly string[]; nonce?: string | undefined },
+    refreshed?: 'TokenGeneration_RefreshTokens',
   ): Promise<AuthenticationResultType> {
     const key = await this.ctx.pools.signingKey(pool.id);
     if (key === undefined) throw new Error(`user pool ${pool.id} has no signing key`);
     const groups = await this.ctx.groups.forUser(pool.id, user.sub);
+    const source = refreshed ?? (oauth !== undefined ? 'TokenGeneration_HostedAuth' : 'TokenGeneration_Authentication');
+    const scopes = oauth === undefined ? [ACCESS_SCOPE] : oauth.scopes;
+    const overrides = await preTokenGeneration(this.ctx, pool, source, user, groups, client.clientId, scopes);
     return issueTokens({
-      issuer: this.ctx.issuer(pool.id), key, pool, client, user, groups, session, now,
+      issuer: this.ctx.issuer(pool.id), key, pool, client, user, groups, session, now, overrides,
       ...(refreshToken === undefined ? {} : { refreshToken }),
       ...(oauth === undefined ? {} : { oauth }),
     });
@@ -158,14 +163,14 @@ export class Sessions implements UserPoolTokenVerifier {
     }
     // A hosted-UI session keeps its scopes (no nonce on refresh, as OIDC says).
     const grant = s.scopes === undefined ? undefined : { scopes: s.scopes.split(' ') };
-    if (rotate === undefined) return this.#issue(pool, client, user, s, now, undefined, grant);
+    if (rotate === undefined) return this.#issue(pool, client, user, s, now, undefined, grant, 'TokenGeneration_RefreshTokens');
     // Rotation: a new token for the same session. A retry with the old one inside the grace
     // period rotates again; the original old token keeps its deadline, never a longer one.
     const next = newRefreshToken();
     const prevHash = s.matchedPrevious === true ? s.prevTokenHash! : s.tokenHash;
     const prevValidUntil = s.matchedPrevious === true ? s.prevValidUntil! : now + rotate.graceMs;
     await this.ctx.tokens.rotate(s.originJti, hashRefreshToken(next), prevHash, prevValidUntil);
-    return this.#issue(pool, client, user, s, now, next, grant);
+    return this.#issue(pool, client, user, s, now, next, grant, 'TokenGeneration_RefreshTokens');
   }
 
   /**

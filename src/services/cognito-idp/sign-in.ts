@@ -23,6 +23,8 @@ import type { MfaChallenges } from './mfa-challenges.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import { foldUsername, type User } from './store/users.js';
 import { caseSensitive } from './domain/pool-config.js';
+import { migrateUser } from './migration.js';
+import { eventAttributes } from './triggers.js';
 
 /** What SECRET_BLOCK carries (sealed): who, and the SRP numbers the second call needs. */
 interface SrpState {
@@ -114,7 +116,12 @@ export class SignIn {
   }
 
   /** USER_SRP_AUTH, second step: checks PASSWORD_CLAIM_SIGNATURE, then finishes the sign-in. */
-  async passwordVerifier(call: SignInCall, responses: Readonly<Record<string, string>>): Promise<InitiateAuthResponse> {
+  async passwordVerifier(
+    call: SignInCall,
+    responses: Readonly<Record<string, string>>,
+    /** What follows a correct password: the usual sign-in, or the next step of a custom flow. */
+    then: (user: User) => Promise<InitiateAuthResponse> = (user) => this.afterPassword(call, user),
+  ): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     const get = (k: string): string => {
       const v = Object.hasOwn(responses, k) ? responses[k] : undefined;
@@ -160,12 +167,14 @@ export class SignIn {
     await this.devices.named(call, user);
     if (!(await consume())) throw incorrectCredentials();
     await this.#lockout.succeeded(pool.id, user.sub);
-    return this.afterPassword(call, user);
+    return then(user);
   }
 
   /** USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH: the password against the same verifier. */
   async password(call: SignInCall, name: string, user: User | undefined, password: string): Promise<InitiateAuthResponse> {
-    return this.afterPassword(call, await this.checkPassword(call, name, user, password));
+    // A name the pool does not know may be one the UserMigration trigger brings over.
+    const known = user ?? (await migrateUser(this.idp, call.pool, call.client, name, password, call.now));
+    return this.afterPassword(call, await this.checkPassword(call, name, known, password));
   }
 
   /**
@@ -192,6 +201,7 @@ export class SignIn {
   /** The password was right: account state decides between an error, a challenge and tokens. */
   async afterPassword(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
+    await this.idp.triggers.call(pool, 'PreAuthentication', 'PreAuthentication_Authentication', user.username, { clientId: client.clientId }, { userAttributes: eventAttributes(user), validationData: null }, {});
     if (!user.enabled) throw userDisabled();
     if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
     if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
@@ -216,6 +226,10 @@ export class SignIn {
     if (this.devices.skipsMfa(pool, device)) return this.devices.challenge(call, user, device);
     const challenge = await this.mfa.challenge(call, user);
     if (challenge !== undefined) return challenge;
-    return this.devices.finish(call, user, false);
+    const result = await this.devices.finish(call, user, false);
+    if (result.AuthenticationResult !== undefined) {
+      await this.idp.triggers.call(pool, 'PostAuthentication', 'PostAuthentication_Authentication', user.username, { clientId: client.clientId }, { userAttributes: eventAttributes(user), newDeviceUsed: result.AuthenticationResult.NewDeviceMetadata !== undefined }, {});
+    }
+    return result;
   }
 }

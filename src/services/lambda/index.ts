@@ -22,6 +22,7 @@ import { invoke, SYNC_PAYLOAD_BYTES } from './invoke.js';
 import { addStatement, removeStatement } from './policy.js';
 import { Runner } from './runner.js';
 import { LambdaStore } from './store.js';
+import { invokeForTrigger, type TriggerOutcome } from './triggers.js';
 import { randomUUID } from 'node:crypto';
 
 export { lambdaSchema } from './store.js';
@@ -47,6 +48,8 @@ export interface LambdaDeps {
 export interface Lambda {
   service: RestApiService;
   context: LambdaContext;
+  /** Runs a function for a user pool trigger (cognito-idp's TriggerInvoker). */
+  invokeForTrigger(functionArn: string, event: unknown, timeoutMs: number): Promise<TriggerOutcome>;
   close(): void;
 }
 
@@ -136,6 +139,7 @@ export function createLambda(deps: LambdaDeps): Lambda {
   return {
     service,
     context: lc,
+    invokeForTrigger: (arn, event, timeoutMs) => invokeForTrigger(lc, arn, event, timeoutMs),
     close() {
       lc.runner.close();
       fs.rmSync(workDir, { recursive: true, force: true });

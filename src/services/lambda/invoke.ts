@@ -58,7 +58,7 @@ function logStreamName(now: number): string {
   return `${d}/[$LATEST]${randomBytes(16).toString('hex')}`;
 }
 
-export async function functionSpec(lc: LambdaContext, c: StoredConfig): Promise<FunctionSpec> {
+export async function functionSpec(lc: LambdaContext, c: StoredConfig, timeoutMs?: number): Promise<FunctionSpec> {
   const dir = await codeDir(lc, c);
   const tmpDir = path.join(lc.workDir, 'tmp', c.FunctionName);
   fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
@@ -66,7 +66,7 @@ export async function functionSpec(lc: LambdaContext, c: StoredConfig): Promise<
     key: `${c.FunctionName}\n${c.RevisionId}`,
     name: c.FunctionName,
     memoryMb: c.MemorySize,
-    timeoutMs: c.Timeout * 1000,
+    timeoutMs: timeoutMs ?? c.Timeout * 1000,
     codeDir: dir,
     tmpDir,
     environment: async () => {
@@ -107,8 +107,8 @@ export async function functionSpec(lc: LambdaContext, c: StoredConfig): Promise<
 }
 
 /** Runs the function once (used by Invoke and by the triggers). */
-export async function runFunction(lc: LambdaContext, c: StoredConfig, event: unknown, requestId: string, clientContext?: unknown): Promise<InvokeOutcome> {
-  const spec = await functionSpec(lc, c);
+export async function runFunction(lc: LambdaContext, c: StoredConfig, event: unknown, requestId: string, clientContext?: unknown, timeoutMs?: number): Promise<InvokeOutcome> {
+  const spec = await functionSpec(lc, c, timeoutMs);
   const outcome = await lc.runner.invoke(spec, { requestId, invokedFunctionArn: c.FunctionArn, event, clientContext });
   lc.log.info(
     {

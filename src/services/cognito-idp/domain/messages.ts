@@ -22,6 +22,13 @@ import { DEFAULT_EMAIL_MFA_MESSAGE, DEFAULT_EMAIL_MFA_SUBJECT, DEFAULT_SMS_AUTHE
 
 export type Medium = 'EMAIL' | 'SMS';
 
+/** What a CustomMessage trigger answered (its `{####}` is replaced by the code). */
+export interface CustomText {
+  emailMessage?: string | undefined;
+  emailSubject?: string | undefined;
+  smsMessage?: string | undefined;
+}
+
 /** `alice@example.com` → `a***@e***.com`, as Cognito shows it. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
@@ -82,14 +89,16 @@ export class Messages {
   ) {}
 
   /** Sends a verification or reset code with the pool's verification template. */
-  async sendCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string, purpose: string): Promise<CodeDeliveryDetailsType> {
+  async sendCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string, purpose: string, custom?: CustomText): Promise<CodeDeliveryDetailsType> {
     const t = config.VerificationMessageTemplate ?? {};
+    // A CustomMessage trigger's text is used only when it carries the code, as Cognito requires.
+    const own = (s: string | undefined): string | undefined => (s !== undefined && s.includes('{####}') ? s : undefined);
     if (dest.medium === 'EMAIL') {
-      const text = (t.EmailMessage ?? config.EmailVerificationMessage ?? DEFAULT_EMAIL_MESSAGE).replaceAll('{####}', code);
-      const subject = t.EmailSubject ?? config.EmailVerificationSubject ?? DEFAULT_EMAIL_SUBJECT;
+      const text = (own(custom?.emailMessage) ?? t.EmailMessage ?? config.EmailVerificationMessage ?? DEFAULT_EMAIL_MESSAGE).replaceAll('{####}', code);
+      const subject = (own(custom?.emailMessage) === undefined ? undefined : custom?.emailSubject) ?? t.EmailSubject ?? config.EmailVerificationSubject ?? DEFAULT_EMAIL_SUBJECT;
       await this.#deliver({ channel: 'email', to: dest.to, subject, text, purpose });
     } else {
-      const text = (t.SmsMessage ?? config.SmsVerificationMessage ?? DEFAULT_SMS_MESSAGE).replaceAll('{####}', code);
+      const text = (own(custom?.smsMessage) ?? t.SmsMessage ?? config.SmsVerificationMessage ?? DEFAULT_SMS_MESSAGE).replaceAll('{####}', code);
       await this.#deliver({ channel: 'sms', to: dest.to, text, purpose });
     }
     return deliveryDetails(dest.medium, dest.to);
@@ -107,13 +116,15 @@ export class Messages {
   }
 
   /** AdminCreateUser's invitation with the username and temporary password. */
-  async sendInvitation(config: PoolConfig, dest: { medium: Medium; to: string }, username: string, password: string): Promise<void> {
+  async sendInvitation(config: PoolConfig, dest: { medium: Medium; to: string }, username: string, password: string, custom?: CustomText): Promise<void> {
     const t = config.AdminCreateUserConfig?.InviteMessageTemplate ?? {};
     const fill = (s: string): string => s.replaceAll('{username}', username).replaceAll('{####}', password);
+    const own = (s: string | undefined): string | undefined => (s !== undefined && s.includes('{####}') ? s : undefined);
     if (dest.medium === 'EMAIL') {
-      await this.#deliver({ channel: 'email', to: dest.to, subject: t.EmailSubject ?? DEFAULT_INVITE_SUBJECT, text: fill(t.EmailMessage ?? DEFAULT_INVITE_EMAIL), purpose: 'AdminCreateUser' });
+      const subject = (own(custom?.emailMessage) === undefined ? undefined : custom?.emailSubject) ?? t.EmailSubject ?? DEFAULT_INVITE_SUBJECT;
+      await this.#deliver({ channel: 'email', to: dest.to, subject, text: fill(own(custom?.emailMessage) ?? t.EmailMessage ?? DEFAULT_INVITE_EMAIL), purpose: 'AdminCreateUser' });
     } else {
-      await this.#deliver({ channel: 'sms', to: dest.to, text: fill(t.SMSMessage ?? DEFAULT_INVITE_SMS), purpose: 'AdminCreateUser' });
+      await this.#deliver({ channel: 'sms', to: dest.to, text: fill(own(custom?.smsMessage) ?? t.SMSMessage ?? DEFAULT_INVITE_SMS), purpose: 'AdminCreateUser' });
     }
   }
 

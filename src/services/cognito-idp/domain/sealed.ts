@@ -18,9 +18,9 @@ const NO_POOL = '';
 
 /**
  * `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id;
- * `device`: DEVICE_SRP_AUTH's Session; `device-srp`: DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK; `sign-up`: ConfirmSignUp's Session, to sign in with at once.
+ * `device`: DEVICE_SRP_AUTH's Session; `device-srp`: DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK; `sign-up`: ConfirmSignUp's Session, to sign in with at once; `custom-auth`: CUSTOM_AUTH's Session.
  */
-export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'device' | 'device-srp' | 'sign-up';
+export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'device' | 'device-srp' | 'sign-up' | 'custom-auth';
 
 interface Envelope<T> {
   /** Expiry, epoch ms. */

@@ -74,11 +74,39 @@ export interface IssueInput {
   refreshToken?: string;
   /** Tokens for the OAuth 2.0 endpoints: the granted scopes, and the authorization request's nonce. */
   oauth?: { scopes: readonly string[]; nonce?: string | undefined };
+  /** What a PreTokenGeneration trigger changed. */
+  overrides?: TokenOverrides | undefined;
+}
+
+export interface ClaimChanges {
+  add?: Record<string, unknown>;
+  suppress?: readonly string[];
+}
+
+export interface TokenOverrides {
+  id?: ClaimChanges;
+  access?: ClaimChanges & { scopesToAdd?: readonly string[]; scopesToSuppress?: readonly string[] };
+  groups?: { groups?: readonly string[] | undefined; roles?: readonly string[] | undefined; preferredRole?: string | undefined };
+}
+
+/** Claims a trigger may not add, change or suppress (AWS's list; and every cognito: claim but groups and roles). */
+const PROTECTED = new Set(['acr', 'amr', 'aud', 'at_hash', 'auth_time', 'azp', 'c_hash', 'exp', 'iat', 'identities', 'iss', 'jti', 'nbf', 'nonce', 'origin_jti', 'sub', 'token_use', 'event_id', 'client_id', 'username', 'scope', 'version']);
+const mayChange = (claim: string): boolean => !PROTECTED.has(claim) && !claim.startsWith('cognito:');
+
+function applyChanges(claims: Record<string, unknown>, c: ClaimChanges | undefined): void {
+  for (const name of c?.suppress ?? []) if (mayChange(name)) delete claims[name];
+  for (const [name, value] of Object.entries(c?.add ?? {})) if (mayChange(name)) claims[name] = value;
 }
 
 /** OIDC's at_hash: the left half of the access token's SHA-256, base64url. */
 export function atHash(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
+}
+
+function scopeClaim(granted: readonly string[], a: TokenOverrides['access']): string {
+  const out = granted.filter((s) => !(a?.scopesToSuppress ?? []).includes(s));
+  for (const s of a?.scopesToAdd ?? []) if (!out.includes(s)) out.push(s);
+  return out.join(' ');
 }
 
 export function issueTokens(input: IssueInput): AuthenticationResultType {
@@ -88,6 +116,10 @@ export function issueTokens(input: IssueInput): AuthenticationResultType {
   const eventId = randomUUID();
   const revocable = client.config.EnableTokenRevocation !== false;
   const g = groupClaims(input.groups);
+  const go = input.overrides?.groups;
+  if (go?.groups !== undefined) g.groups = [...go.groups];
+  if (go?.roles !== undefined) g.roles = [...go.roles];
+  if (go?.preferredRole !== undefined) g.preferredRole = go.preferredRole;
 
   const idClaims: Record<string, unknown> = { sub: user.sub };
   if (g.groups.length > 0) idClaims['cognito:groups'] = g.groups;
@@ -98,6 +130,7 @@ export function issueTokens(input: IssueInput): AuthenticationResultType {
   if (revocable) idClaims.origin_jti = session.originJti;
   if (g.roles.length > 0) idClaims['cognito:roles'] = g.roles;
   Object.assign(idClaims, { aud: client.clientId, event_id: eventId, token_use: 'id', auth_time: session.authTime, exp: iat + life.id, iat, jti: randomUUID() });
+  applyChanges(idClaims, input.overrides?.id);
 
   const accessClaims: Record<string, unknown> = { sub: user.sub };
   // Cognito names the device of a device-tracked sign-in in its access tokens.
@@ -109,7 +142,7 @@ export function issueTokens(input: IssueInput): AuthenticationResultType {
   Object.assign(accessClaims, {
     event_id: eventId,
     token_use: 'access',
-    scope: input.oauth === undefined ? ACCESS_SCOPE : input.oauth.scopes.join(' '),
+    scope: scopeClaim(input.oauth === undefined ? [ACCESS_SCOPE] : input.oauth.scopes, input.overrides?.access),
     auth_time: session.authTime,
     exp: iat + life.access,
     iat,
@@ -117,6 +150,7 @@ export function issueTokens(input: IssueInput): AuthenticationResultType {
     jti: randomUUID(),
     username: user.username,
   });
+  applyChanges(accessClaims, input.overrides?.access);
   const accessToken = signJwt(key, accessClaims);
   if (input.oauth !== undefined) {
     idClaims.at_hash = atHash(accessToken);

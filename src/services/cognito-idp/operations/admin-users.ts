@@ -18,6 +18,7 @@ import type { Sessions } from '../sessions.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
 import { afterToken, nextToken, pageSize, userMfaView, userView } from '../views.js';
+import { applyPreSignUp, customMessage, preSignUp } from '../trigger-events.js';
 import { applyAttributeWrites, changedVerifiable, codesDue, holdUnverifiedChanges, sendCodesDue } from './attribute-updates.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
@@ -39,10 +40,12 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
     return idp.users.save(user, caseSensitive(pool.config));
   };
 
-  const invite = async (pool: UserPool, user: User, password: string, mediums: readonly Medium[]): Promise<void> => {
-    for (const medium of mediums) {
-      const to = user.attributes.get(medium === 'EMAIL' ? 'email' : 'phone_number');
-      if (to) await idp.messages.sendInvitation(pool.config, { medium, to }, user.username, password);
+  const invite = async (pool: UserPool, user: User, password: string, mediums: readonly Medium[], clientMetadata: Record<string, string> | undefined): Promise<void> => {
+    const wanted = mediums.filter((m) => user.attributes.get(m === 'EMAIL' ? 'email' : 'phone_number'));
+    const custom = wanted.length === 0 ? undefined : await customMessage(idp, pool, 'CustomMessage_AdminCreateUser', user, { clientMetadata });
+    for (const medium of wanted) {
+      const to = user.attributes.get(medium === 'EMAIL' ? 'email' : 'phone_number')!;
+      await idp.messages.sendInvitation(pool.config, { medium, to }, user.username, password, custom);
     }
   };
 
@@ -63,7 +66,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
         Object.assign(user, passwordVerifier(pool, user.username, password));
         user.passwordExpiresAt = temporaryExpiry(pool.config, now);
         await save(pool, user, now);
-        await invite(pool, user, password, mediums);
+        await invite(pool, user, password, mediums, input.ClientMetadata);
         return { User: userView(user) };
       }
 
@@ -83,8 +86,11 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
         createdAt: now,
         updatedAt: now,
       };
+      // PreSignUp may refuse; only its verification flags apply to an invited user (they keep FORCE_CHANGE_PASSWORD).
+      const pre = await preSignUp(idp, pool, 'PreSignUp_AdminCreateUser', identity, { clientMetadata: input.ClientMetadata, validationData: input.ValidationData });
+      applyPreSignUp(user, { ...pre, autoConfirmUser: false });
       await insertNewUser(idp, pool, user, 'User account already exists');
-      if (input.MessageAction !== 'SUPPRESS') await invite(pool, user, password, mediums);
+      if (input.MessageAction !== 'SUPPRESS') await invite(pool, user, password, mediums, input.ClientMetadata);
       ctx.log.info({ event: 'cognito-idp.admin-create-user', userPoolId: pool.id, sub: user.sub }, 'user created by an administrator');
       return { User: userView(user) };
     },

@@ -17,6 +17,7 @@ import type { DeviceAuth } from '../device-auth.js';
 import type { MfaChallenges } from '../mfa-challenges.js';
 import { setNewPassword } from '../new-password.js';
 import type { UserAuth } from '../user-auth.js';
+import type { CustomAuth } from '../custom-auth.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn, SignInCall } from '../sign-in.js';
 import type { AppClient, UserPool } from '../store/pools.js';
@@ -38,7 +39,7 @@ function requireFlow(client: AppClient, flow: AuthFlow): void {
   if (!allowsFlow(client.config, flow)) throw invalidParameter(`${flow} flow not enabled for this client`);
 }
 
-export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges, userAuth: UserAuth, devices: DeviceAuth): OperationHandlers<Operations> {
+export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges, userAuth: UserAuth, devices: DeviceAuth, customAuth: CustomAuth): OperationHandlers<Operations> {
   // DEVICE_KEY rides on every step of a sign-in from a device identity-js remembers.
   const call = (pool: UserPool, client: AppClient, ctx: RequestContext, params: Record<string, string> = {}): SignInCall => ({
     pool, client, now: ctx.now(), hidden: idp.hidesUsers(client),
@@ -84,7 +85,8 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         requireFlow(client, 'USER_AUTH');
         return userAuth.initiate(c, params, session);
       case 'CUSTOM_AUTH':
-        throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${flow} flow yet; see the README's compatibility table.`, 501);
+        requireFlow(client, 'CUSTOM_AUTH');
+        return customAuth.initiate(c, params);
       default:
         throw invalidParameter('Initiate Auth method not supported.');
     }
@@ -113,7 +115,10 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
   const respond = async (c: SignInCall, name: ChallengeNameType, session: string | undefined, responses: Params) => {
     switch (name) {
       case 'PASSWORD_VERIFIER':
+        if (customAuth.isCustomSession(c, session)) return customAuth.passwordVerifier(c, session!, responses);
         return signIn.passwordVerifier(c, responses);
+      case 'CUSTOM_CHALLENGE':
+        return customAuth.respond(c, session, responses);
       case 'NEW_PASSWORD_REQUIRED':
         return newPassword(c, session, responses);
       case 'SELECT_CHALLENGE':

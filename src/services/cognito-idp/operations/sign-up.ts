@@ -20,6 +20,8 @@ import type { AppClient, UserPool } from '../store/pools.js';
 import { foldUsername, type User } from '../store/users.js';
 import type { CodePurpose } from '../store/tokens.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
+import { migrateUser } from '../migration.js';
+import { applyPreSignUp, customMessage, postConfirmation, preSignUp } from '../trigger-events.js';
 
 const NOT_FOUND = 'Username/client id combination not found.';
 
@@ -80,8 +82,11 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       if (missing.length > 0) throw requiredAttributesError(missing);
       checkPasswordPolicy(pool.config, input.Password);
       const now = ctx.now();
+      const caller = { clientId: client.clientId, clientMetadata: input.ClientMetadata };
+      // Before anything is written: a refusal leaves no user behind.
+      const pre = await preSignUp(idp, pool, 'PreSignUp_SignUp', identity, { ...caller, validationData: input.ValidationData });
       // Sign-ups under many names must not flood one mailbox.
-      const to = signUpDestination(pool.config, { attributes: identity.attributes })?.to;
+      const to = pre.autoConfirmUser ? undefined : signUpDestination(pool.config, { attributes: identity.attributes })?.to;
       if (to !== undefined) await idp.codes.mayIssue(pool.id, { sub: identity.sub }, 'SignUp', to, now);
       const user: User = {
         poolId: pool.id,
@@ -96,12 +101,15 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         createdAt: now,
         updatedAt: now,
       };
+      applyPreSignUp(user, pre);
       await insertNewUser(idp, pool, user, 'User already exists');
       ctx.log.info({ event: 'cognito-idp.sign-up', userPoolId: pool.id, sub: user.sub }, 'user signed up');
+      if (pre.autoConfirmUser) return { UserConfirmed: true, UserSub: user.sub };
       const dest = signUpDestination(pool.config, user);
       if (dest === undefined) return { UserConfirmed: false, UserSub: user.sub };
+      const custom = await customMessage(idp, pool, 'CustomMessage_SignUp', user, caller);
       const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now, sentTo(dest));
-      const details = await idp.messages.sendCode(pool.config, dest, code, 'SignUp');
+      const details = await idp.messages.sendCode(pool.config, dest, code, 'SignUp', custom);
       return { UserConfirmed: false, UserSub: user.sub, CodeDeliveryDetails: details };
     },
 
@@ -136,6 +144,8 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         await idp.tokens.deleteCode(pool.id, user.sub, 'SignUp', tx);
       });
       ctx.log.info({ event: 'cognito-idp.confirm-sign-up', userPoolId: pool.id, sub: user.sub }, 'user confirmed');
+      // After the confirmation is stored, as at AWS: a failing trigger is reported, the user stays confirmed.
+      await postConfirmation(idp, pool, 'PostConfirmation_ConfirmSignUp', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata });
       // For a client that signs in with USER_AUTH: a Session with which InitiateAuth signs the
       // user in at once, the code just checked standing as the first factor (single use).
       if (!allowsFlow(client.config, 'USER_AUTH')) return {};
@@ -154,16 +164,18 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       if (user.status !== 'UNCONFIRMED') throw invalidParameter('User is already confirmed.');
       if (dest === undefined) throw invalidParameter('Auto verification not turned on.');
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'SignUp', dest.to, now);
+      const custom = await customMessage(idp, pool, 'CustomMessage_ResendCode', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata });
       const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now, sentTo(dest));
-      return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ResendConfirmationCode') };
+      return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ResendConfirmationCode', custom) };
     },
 
     async ForgotPassword(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
       const hidden = idp.hidesUsers(client);
-      const user = await idp.resolveUser(pool, input.Username);
-      idp.checkSecret(client, input.SecretHash, [input.Username, user?.username], 'other');
+      const found = await idp.resolveUser(pool, input.Username);
+      idp.checkSecret(client, input.SecretHash, [input.Username, found?.username], 'other');
       const now = ctx.now();
+      const user = found ?? (await migrateUser(idp, pool, client, input.Username, undefined, now, input.ClientMetadata));
       if (user === undefined) {
         if (hidden) return simulated(pool, input.Username, 'ForgotPassword', now);
         throw userNotFound(NOT_FOUND);
@@ -183,8 +195,9 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
       }
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'ForgotPassword', dest.to, now);
+      const custom = await customMessage(idp, pool, 'CustomMessage_ForgotPassword', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata });
       const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now, sentTo(dest));
-      return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ForgotPassword') };
+      return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ForgotPassword', custom) };
     },
 
     async ConfirmForgotPassword(input, ctx) {
@@ -206,6 +219,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         await idp.tokens.revokeUserSessions(pool.id, user.sub, now, tx);
       });
       ctx.log.info({ event: 'cognito-idp.password-reset', userPoolId: pool.id, sub: user.sub }, 'password reset with a code');
+      await postConfirmation(idp, pool, 'PostConfirmation_ConfirmForgotPassword', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata });
       return {};
     },
   };

@@ -15,7 +15,7 @@ import type { SignIn } from '../sign-in.js';
 import type { User } from '../store/users.js';
 import { hostedRequest, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
 import { brandingFor } from './branding.js';
-import type { Branding } from './pages.js';
+import type { Branding, ProviderChoice } from './pages.js';
 import { startNewPassword, answerNewPassword } from './new-password.js';
 import { errorPage, loginPage, newPasswordPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
@@ -30,14 +30,30 @@ export function sameToken(a: string | undefined, b: string | undefined): boolean
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-type Render = (f: { action: string; csrf: string; branding: Branding }) => string;
+type Render = (f: { action: string; csrf: string; branding: Branding; providers: ProviderChoice[]; password: boolean }) => string;
+
+/** Whether the client lets users sign in with a password here (COGNITO among SupportedIdentityProviders; all clients made before them do). */
+export function allowsPassword(client: AuthorizeRequest['client']): boolean {
+  const list = client.config.SupportedIdentityProviders;
+  return list === undefined || list.length === 0 || list.includes('COGNITO');
+}
+
+/** The "Continue with <ProviderName>" choices: the client's external providers, each an authorize request naming it. */
+function federationChoices(d: DomainRequest, a: AuthorizeRequest): { providers: ProviderChoice[]; password: boolean } {
+  const providers = (a.client.config.SupportedIdentityProviders ?? []).filter((n) => n !== 'COGNITO').map((name) => {
+    const q = new URLSearchParams(a.query);
+    q.set('identity_provider', name);
+    return { name, href: `${d.base}/oauth2/authorize?${q.toString()}` };
+  });
+  return { providers, password: allowsPassword(a.client) };
+}
 
 async function show(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, render: Render): Promise<void> {
   const csrf = randomBytes(24).toString('base64url');
   const u = await brandingFor(idp, d.pool.id, a.client.clientId);
   const id = encodeURIComponent(a.client.clientId);
   const branding = { ...(u?.css === undefined ? {} : { css: `${d.base}/ui/css?client_id=${id}` }), ...(u?.image === undefined ? {} : { logo: `${d.base}/ui/logo?client_id=${id}` }) };
-  const html = render({ action: `${d.base}/login?${a.query}`, csrf, branding });
+  const html = render({ action: `${d.base}/login?${a.query}`, csrf, branding, ...federationChoices(d, a) });
   d.r.res.writeHead(status, { ...pageHeaders(a.redirectUri), 'set-cookie': setCookie(d, CSRF_COOKIE, csrf, 3600), 'content-length': Buffer.byteLength(html) });
   d.r.res.end(html);
 }
@@ -62,6 +78,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
     if (err instanceof BodyTooLarge || err instanceof BodyTimeout) return errorPage(d, 400, 'invalid_request', 'The form is too large.');
     throw err;
   }
+  if (!allowsPassword(a.client)) return errorPage(d, 400, 'invalid_request', 'Login option is not available. Please try another one');
   const form = new URLSearchParams(body.toString('utf8'));
   if (!sameToken(form.get('_csrf') ?? undefined, cookies(d).get(CSRF_COOKIE))) {
     return errorPage(d, 403, 'invalid_request', 'The form has expired or did not come from this page. Go back and sign in again.');

@@ -37,7 +37,8 @@ export function pageHeaders(redirectUri?: string): Record<string, string> {
 
 const STYLE = `body{font-family:system-ui,sans-serif;background:#fafafa;margin:0}main{max-width:22rem;margin:3rem auto;background:#fff;padding:2rem;border:1px solid #ddd;border-radius:6px}
 label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password],input[type=email]{width:100%;box-sizing:border-box;padding:.5rem}
-button{margin-top:1.2rem;width:100%;padding:.6rem;background:#337ab7;color:#fff;border:0;border-radius:4px}.error{color:#a94442;background:#f2dede;padding:.5rem;border-radius:4px}`;
+button{margin-top:1.2rem;width:100%;padding:.6rem;background:#337ab7;color:#fff;border:0;border-radius:4px}.error{color:#a94442;background:#f2dede;padding:.5rem;border-radius:4px}
+.idpButton-customizable{display:block;text-align:center;padding:.6rem;border:1px solid #337ab7;border-radius:4px;color:#337ab7;text-decoration:none}`;
 
 /** The one inline style block, allowed by its hash (no 'unsafe-inline'). */
 const STYLE_HASH = `sha256-${createHash('sha256').update(STYLE).digest('base64')}`;
@@ -60,9 +61,18 @@ export function errorPage(d: DomainRequest, status: number, error: string, messa
   d.r.res.end(html);
 }
 
+/** An external identity provider the page offers: its name and the authorize request that names it. */
+export interface ProviderChoice {
+  name: string;
+  href: string;
+}
+
 export interface LoginForm {
   action: string;
   csrf: string;
+  providers?: ProviderChoice[];
+  /** False when the client has no COGNITO sign-in: only the providers are offered. */
+  password?: boolean;
   username?: string;
   error?: string;
   branding?: Branding;
@@ -70,9 +80,11 @@ export interface LoginForm {
 
 export function loginPage(f: LoginForm): string {
   const error = f.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(f.error)}</p>`;
+  const providers = (f.providers ?? []).map((p) => `<p><a class="idpButton-customizable" href="${escapeHtml(p.href)}">Continue with ${escapeHtml(p.name)}</a></p>`).join('\n');
+  if (f.password === false) return page('Signin', `<h1>Sign in with your corporate ID</h1>${error}\n${providers}`, f.branding);
   return page(
     'Signin',
-    `<h1>Sign in with your username and password</h1>${error}
+    `${providers === '' ? '' : `<h2>Sign in with your corporate ID</h2>\n${providers}\n<hr>`}<h1>Sign in with your username and password</h1>${error}
 <form method="post" action="${escapeHtml(f.action)}">
 <input type="hidden" name="_csrf" value="${escapeHtml(f.csrf)}">
 <label for="signInFormUsername">Username</label>

@@ -261,5 +261,20 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_devices_user ON cognito_idp_devices (pool_id, sub, created_at);
       `,
     },
+    {
+      version: 11,
+      description: "federated identities linked to users (AdminLinkProviderForUser): provider, the provider's user id, the user's sub",
+      sql: `
+      CREATE TABLE cognito_idp_provider_links (
+        pool_id TEXT NOT NULL,
+        provider_name TEXT NOT NULL,
+        provider_user_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, provider_name, provider_user_id)
+      );
+      CREATE INDEX cognito_idp_provider_links_user ON cognito_idp_provider_links (pool_id, sub);
+      `,
+    },
   ],
 };

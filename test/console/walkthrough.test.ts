@@ -8,11 +8,14 @@
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityClient, DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
+import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../scripts/build-console.mjs';
+import { cognitoIdentityTrustPolicy } from '../../src/demo/provision.js';
 import { launchChromium } from '../support/browser.js';
 import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
 
@@ -81,6 +84,55 @@ describe('the console in Chromium', () => {
     expect(client?.ClientSecret).toBeUndefined();
     expect(client?.ExplicitAuthFlows).toContain('ALLOW_USER_SRP_AUTH');
 
+    // 2.1 Identity pool: "Manage Identity Pools" → name, "Authentication providers" → "Cognito".
+    await page.getByRole('link', { name: 'Manage Identity Pools' }).click();
+    await page.getByRole('link', { name: 'Create new identity pool' }).click();
+    await page.getByLabel('Identity pool name').fill('MSNIdentityPool');
+    await page.getByLabel('Enable access to unauthenticated identities').check();
+    await page.getByRole('button', { name: 'Authentication providers' }).click();
+    await page.getByRole('tab', { name: 'Cognito' }).click();
+    await page.getByLabel('User Pool ID').fill(poolId);
+    await page.getByLabel('App client id').fill(clientId);
+    await noSeriousViolations(page, 'create-identity-pool');
+    await page.getByRole('button', { name: 'Create Pool' }).click();
+    await page.getByRole('heading', { name: 'Your Cognito identities require access to your resources' }).waitFor();
+    expect(await page.getByText('Cognito_MSNIdentityPoolAuth_Role', { exact: true }).count()).toBe(1);
+    expect(await page.getByText('Cognito_MSNIdentityPoolUnauth_Role', { exact: true }).count()).toBe(1);
+    await noSeriousViolations(page, 'identity-pool-roles');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('link', { name: 'Edit identity pool' }).click();
+    await page.getByRole('heading', { name: 'Edit identity pool' }).waitFor();
+    const identityPoolId = (await page.locator('dt:has-text("Identity pool ID") + dd code').textContent()) ?? '';
+    expect(identityPoolId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
+    await noSeriousViolations(page, 'edit-identity-pool');
+
+    // 2.2 IAM → Roles → the authenticated role → "Attach policies" → "AmazonS3FullAccess".
+    await page.getByRole('link', { name: 'Roles' }).click();
+    await page.getByLabel('Search roles').fill('Cognito_MSN');
+    await page.getByRole('link', { name: 'Cognito_MSNIdentityPoolAuth_Role' }).click();
+    await page.getByRole('link', { name: 'Attach policies' }).click();
+    await page.getByLabel('Search').fill('AmazonS3FullAccess');
+    await page.getByLabel('AmazonS3FullAccess', { exact: true }).check();
+    await noSeriousViolations(page, 'attach-policies');
+    await page.getByRole('button', { name: 'Attach policy' }).click();
+    await page.getByRole('button', { name: 'Detach AmazonS3FullAccess' }).waitFor();
+    expect(await page.getByLabel('Trust policy').textContent()).toContain(identityPoolId);
+    await noSeriousViolations(page, 'role');
+
+    const identity = new CognitoIdentityClient({ endpoint: server.url, region: REGION, credentials: server.credentials });
+    const described = await identity.send(new DescribeIdentityPoolCommand({ IdentityPoolId: identityPoolId }));
+    expect(described.AllowUnauthenticatedIdentities).toBe(true);
+    expect(described.CognitoIdentityProviders).toEqual([{ ProviderName: `cognito-idp.${REGION}.amazonaws.com/${poolId}`, ClientId: clientId, ServerSideTokenCheck: false }]);
+    const roles = (await identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId }))).Roles;
+    expect(roles).toEqual({ authenticated: 'arn:aws:iam::000000000000:role/Cognito_MSNIdentityPoolAuth_Role', unauthenticated: 'arn:aws:iam::000000000000:role/Cognito_MSNIdentityPoolUnauth_Role' });
+    const iam = new IAMClient({ endpoint: server.url, region: REGION, credentials: server.credentials });
+    const trust = JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: 'Cognito_MSNIdentityPoolUnauth_Role' }))).Role!.AssumeRolePolicyDocument!)) as unknown;
+    expect(trust).toEqual(JSON.parse(cognitoIdentityTrustPolicy(identityPoolId, 'unauthenticated')));
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'Cognito_MSNIdentityPoolAuth_Role' }));
+    expect(attached.AttachedPolicies).toEqual([{ PolicyName: 'AmazonS3FullAccess', PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' }]);
+
+    await page.getByRole('link', { name: 'Manage User Pools' }).click();
+    await page.getByRole('link', { name: 'MSNUserPool' }).click();
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByLabel('Username', { exact: true }).fill('alice');
     await page.getByLabel('Email').fill('alice@example.com');
@@ -93,5 +145,5 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });

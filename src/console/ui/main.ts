@@ -3,12 +3,21 @@ import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut } from './api.js';
 import { useRoute } from './kit.js';
+import { AttachPolicies, RolePage, Roles } from './iam.js';
+import { CreateIdentityPool, IdentityPoolPage, IdentityPoolRoles, IdentityPools } from './identitypools.js';
 import { UserPool } from './pool.js';
 import { SignIn } from './signin.js';
 import { CreateUserPool, UserPools } from './userpools.js';
 
 function Content(p: { route: string }) {
-  const parts = p.route.split('/').filter((s) => s !== '');
+  const parts = p.route.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  if (parts[0] === 'identity-pools' && parts[1] === 'create') return h(CreateIdentityPool, null);
+  if (parts[0] === 'identity-pools' && parts[1] !== undefined && parts[2] === 'roles') return h(IdentityPoolRoles, { id: parts[1] });
+  if (parts[0] === 'identity-pools' && parts[1] !== undefined) return h(IdentityPoolPage, { id: parts[1], edit: parts[2] === 'edit' });
+  if (parts[0] === 'identity-pools') return h(IdentityPools, null);
+  if (parts[0] === 'iam' && parts[2] !== undefined && parts[3] === 'attach') return h(AttachPolicies, { role: parts[2] });
+  if (parts[0] === 'iam' && parts[2] !== undefined) return h(RolePage, { key: parts[2], name: parts[2] });
+  if (parts[0] === 'iam') return h(Roles, null);
   if (parts[0] === 'user-pools' && parts[1] === 'create') return h(CreateUserPool, null);
   if (parts[0] === 'user-pools' && parts[1] !== undefined) return h(UserPool, { id: parts[1], tab: parts[2] ?? 'general' });
   return h(UserPools, null);
@@ -29,7 +38,13 @@ function App() {
       'header',
       null,
       h('a', { class: 'brand', href: '#/' }, 'Gatehouse'),
-      h('nav', { 'aria-label': 'Services' }, h('a', { href: '#/user-pools' }, 'Manage User Pools')),
+      h(
+        'nav',
+        { 'aria-label': 'Services' },
+        h('a', { href: '#/user-pools' }, 'Manage User Pools'),
+        h('a', { href: '#/identity-pools' }, 'Manage Identity Pools'),
+        h('a', { href: '#/iam/roles' }, 'Roles'),
+      ),
       h('span', { class: 'who' }, arn),
       h('button', { type: 'button', onClick: () => void signOut().then(() => setArn(null)) }, 'Sign out'),
     ),

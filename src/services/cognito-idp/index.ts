@@ -39,6 +39,7 @@ import { mfaOperations } from './operations/mfa.js';
 import { softwareTokenOperations } from './operations/software-token.js';
 import { webAuthnOperations } from './operations/webauthn.js';
 import { deviceOperations } from './operations/devices.js';
+import { DeviceAuth } from './device-auth.js';
 import { MfaChallenges } from './mfa-challenges.js';
 import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
@@ -63,14 +64,15 @@ export interface CognitoIdpService {
 export function createCognitoIdpService(platform: Platform): CognitoIdpService {
   const idp = new IdpContext(platform);
   const sessions = new Sessions(idp);
-  const mfa = new MfaChallenges(idp, sessions);
-  const signIn = new SignIn(idp, sessions, mfa);
+  const devices = new DeviceAuth(idp, sessions);
+  const mfa = new MfaChallenges(idp, devices);
+  const signIn = new SignIn(idp, devices, mfa);
   const userAuth = new UserAuth(idp, signIn, mfa);
   const operations: OperationHandlers<Operations> = {
     ...userPoolOperations(idp),
     ...clientOperations(idp),
     ...signUpOperations(idp),
-    ...authOperations(idp, sessions, signIn, mfa, userAuth),
+    ...authOperations(idp, sessions, signIn, mfa, userAuth, devices),
     ...selfOperations(idp, sessions),
     ...userAttributeOperations(idp, sessions),
     ...adminUserOperations(idp, sessions),

@@ -18,7 +18,7 @@ import { poolFactors, type MfaType } from './domain/mfa-config.js';
 import { Lockout } from './domain/lockout.js';
 import { totpStep } from './domain/totp.js';
 import { expiredSession, invalidParameter, invalidSession } from './errors.js';
-import type { Sessions } from './sessions.js';
+import type { DeviceAuth } from './device-auth.js';
 import type { SignInCall } from './sign-in.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { UserMfa } from './store/mfa.js';
@@ -77,7 +77,7 @@ export class MfaChallenges {
 
   constructor(
     private readonly idp: IdpContext,
-    private readonly sessions: Sessions,
+    private readonly devices: DeviceAuth,
   ) {
     this.lockout = new Lockout(idp.attempts, 'mfa-failure');
   }
@@ -207,11 +207,9 @@ export class MfaChallenges {
     return this.finish(call, user);
   }
 
-  /** Tokens for a sign-in whose last factor was just proved. */
+  /** A sign-in whose last factor was just proved: tokens, or device SRP for a remembered device. */
   async finish(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
-    const { pool, client, now } = call;
-    this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub, mfa: true }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, call.deviceKey) };
+    return this.devices.finish(call, user, true);
   }
 
   sealSetup(client: AppClient, state: SetupState, now: number): string {

@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AuthenticationResultType } from './api.generated.js';
+import type { AuthenticationResultType, NewDeviceMetadataType } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { decodeJwt, verifyJwtSignature } from './domain/jwt.js';
 import { hashRefreshToken, issueTokens, newRefreshToken } from './domain/tokens.js';
@@ -42,17 +42,29 @@ export class Sessions implements UserPoolTokenVerifier {
 
   constructor(private readonly ctx: IdpContext) {}
 
-  /** A new sign-in: a session, its refresh token, and ID and access tokens. */
+  /**
+   * A new sign-in: a session, its refresh token, and ID and access tokens. On a pool that
+   * tracks devices the session belongs to a device: `deviceKey` (a confirmed device of the
+   * user, checked by the caller) is recorded as used; without one the user meets a new device,
+   * unlisted until ConfirmDevice. Either way the refresh token is bound to that device.
+   */
   async start(pool: UserPool, client: AppClient, user: User, now: number, deviceKey?: string): Promise<AuthenticationResultType> {
-    const { session, refreshToken } = await this.#open(pool, client, user, now, Math.floor(now / 1000), undefined);
+    let device: NewDeviceMetadataType | undefined;
+    let key: string | undefined;
+    if (pool.config.DeviceConfiguration !== undefined) {
+      if (deviceKey !== undefined && (await this.ctx.devices.touch(pool.id, user.sub, deviceKey, now))) key = deviceKey;
+      else {
+        device = { DeviceKey: `${this.ctx.region}_${randomUUID()}`, DeviceGroupKey: `-${randomBytes(9).toString('base64url').slice(0, 9)}` };
+        key = device.DeviceKey;
+        await this.ctx.devices.insert({
+          poolId: pool.id, deviceKey: key!, sub: user.sub, groupKey: device.DeviceGroupKey!, salt: undefined, verifier: undefined, name: undefined,
+          remembered: false, lastIp: undefined, createdAt: now, updatedAt: now, authenticatedAt: now,
+        });
+      }
+    }
+    const { session, refreshToken } = await this.#open(pool, client, user, now, Math.floor(now / 1000), undefined, key);
     const result = await this.#issue(pool, client, user, session, now, refreshToken);
-    if (pool.config.DeviceConfiguration === undefined) return result;
-    // Device tracking: a sign-in from the user's own confirmed device (DEVICE_KEY) is
-    // recorded on it; any other meets a new device, unlisted until ConfirmDevice.
-    if (deviceKey !== undefined && (await this.ctx.devices.touch(pool.id, user.sub, deviceKey, now))) return result;
-    const device = { poolId: pool.id, deviceKey: `${this.ctx.region}_${randomUUID()}`, sub: user.sub, groupKey: `-${randomBytes(9).toString('base64url').slice(0, 9)}` };
-    await this.ctx.devices.insert({ ...device, salt: undefined, verifier: undefined, name: undefined, remembered: false, lastIp: undefined, createdAt: now, updatedAt: now, authenticatedAt: now });
-    return { ...result, NewDeviceMetadata: { DeviceKey: device.deviceKey, DeviceGroupKey: device.groupKey } };
+    return device === undefined ? result : { ...result, NewDeviceMetadata: device };
   }
 
   /**
@@ -65,9 +77,17 @@ export class Sessions implements UserPoolTokenVerifier {
   }
 
   /** A new session and its refresh token, stored (with the granted scopes of a hosted sign-in). */
-  async #open(pool: UserPool, client: AppClient, user: User, now: number, authTime: number, scopes: string | undefined): Promise<{ session: { originJti: string; authTime: number }; refreshToken: string }> {
+  async #open(
+    pool: UserPool,
+    client: AppClient,
+    user: User,
+    now: number,
+    authTime: number,
+    scopes: string | undefined,
+    deviceKey?: string,
+  ): Promise<{ session: { originJti: string; authTime: number; deviceKey?: string }; refreshToken: string }> {
     const refreshToken = newRefreshToken();
-    const session = { originJti: randomUUID(), authTime };
+    const session = { originJti: randomUUID(), authTime, ...(deviceKey === undefined ? {} : { deviceKey }) };
     await this.ctx.tokens.insertRefresh({
       tokenHash: hashRefreshToken(refreshToken),
       ...session,
@@ -87,7 +107,7 @@ export class Sessions implements UserPoolTokenVerifier {
     pool: UserPool,
     client: AppClient,
     user: User,
-    session: { originJti: string; authTime: number },
+    session: { originJti: string; authTime: number; deviceKey?: string | undefined },
     now: number,
     refreshToken?: string,
     oauth?: { scopes: readonly string[]; nonce?: string | undefined },
@@ -105,7 +125,9 @@ export class Sessions implements UserPoolTokenVerifier {
   /**
    * REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken: new ID and access tokens in the same
    * session. `authenticateClient` checks the client's secret (SECRET_HASH over the user's
-   * name, or the secret itself) once the token's user is known.
+   * name, or the secret itself) once the token's user is known. A session of a tracked device
+   * refreshes only with that device's key, while the device is still the user's confirmed
+   * device (so ForgetDevice ends what was signed in from it), as Cognito does.
    */
   async refresh(
     pool: UserPool,
@@ -114,6 +136,7 @@ export class Sessions implements UserPoolTokenVerifier {
     now: number,
     authenticateClient: (user: User) => void,
     rotate?: { graceMs: number },
+    deviceKey?: string,
   ): Promise<AuthenticationResultType> {
     const s = await this.ctx.tokens.refreshByHash(hashRefreshToken(refreshToken));
     if (s === undefined || s.clientId !== client.clientId || s.poolId !== pool.id) throw notAuthorized('Invalid Refresh Token');
@@ -129,6 +152,10 @@ export class Sessions implements UserPoolTokenVerifier {
     if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
     if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
     if (user.status !== 'CONFIRMED') throw notAuthorized('Refresh Token has been revoked');
+    if (s.deviceKey !== undefined) {
+      const d = deviceKey === s.deviceKey ? await this.ctx.devices.get(pool.id, user.sub, s.deviceKey) : undefined;
+      if (d === undefined || d.verifier === undefined) throw notAuthorized('Invalid Refresh Token');
+    }
     // A hosted-UI session keeps its scopes (no nonce on refresh, as OIDC says).
     const grant = s.scopes === undefined ? undefined : { scopes: s.scopes.split(' ') };
     if (rotate === undefined) return this.#issue(pool, client, user, s, now, undefined, grant);

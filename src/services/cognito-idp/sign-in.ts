@@ -18,8 +18,8 @@ import { Lockout } from './domain/lockout.js';
 import { bigHex, claimSignature, fromBig, N, parseTimestamp, serverChallenge, sessionKey, toBig, verifierFor, padBytes } from './domain/srp.js';
 import { incorrectCredentials, invalidParameter, notAuthorized, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
 import { passwordMatches } from './operations/new-users.js';
+import type { DeviceAuth } from './device-auth.js';
 import type { MfaChallenges } from './mfa-challenges.js';
-import type { Sessions } from './sessions.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import { foldUsername, type User } from './store/users.js';
 import { caseSensitive } from './domain/pool-config.js';
@@ -52,7 +52,7 @@ export class SignIn {
 
   constructor(
     private readonly idp: IdpContext,
-    private readonly sessions: Sessions,
+    private readonly devices: DeviceAuth,
     readonly mfa: MfaChallenges,
   ) {
     this.#lockout = new Lockout(idp.attempts, 'password-failure');
@@ -130,12 +130,13 @@ export class SignIn {
     const opened = this.idp.sealer.open<SrpState>('srp', pool.id, client.clientId, blockText, now);
     if (opened === 'expired') throw notAuthorized('Invalid session for the user, session is expired.');
     if (opened === 'invalid') throw incorrectCredentials();
-    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw incorrectCredentials();
+    const consume = (): Promise<boolean> => this.idp.sealer.consume(opened.nonce, opened.expiresAt, now);
     const state = opened.data;
     const fake = state.s.startsWith('fake:');
     const user = fake ? undefined : await this.idp.users.bySub(pool.id, state.s);
     this.idp.checkSecret(client, responses.SECRET_HASH, [username, user?.username], 'auth');
     if (user === undefined || user.verifier === undefined) {
+      if (!(await consume())) throw incorrectCredentials();
       // The same work as checking a real proof, so timing does not tell whether the user exists.
       sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), this.#fakeVerifier);
       if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS || !fake) throw incorrectCredentials();
@@ -149,9 +150,15 @@ export class SignIn {
     const want = key === undefined ? undefined : claimSignature(key, poolShortName(pool.id), user.username, Buffer.from(blockText, 'base64'), timestamp);
     const got = Buffer.from(signature, 'base64');
     if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) {
+      // A wrong proof uses the block up too: one guess per challenge.
+      await consume();
       await this.#lockout.failed(pool.id, user.sub, now);
       throw incorrectCredentials();
     }
+    // Before the block is used: on "Device does not exist." identity-js and Amplify drop the
+    // key and send this same answer again, which must then still work.
+    await this.devices.named(call, user);
+    if (!(await consume())) throw incorrectCredentials();
     await this.#lockout.succeeded(pool.id, user.sub);
     return this.afterPassword(call, user);
   }
@@ -204,9 +211,11 @@ export class SignIn {
         },
       };
     }
+    // A remembered device stands in for MFA where the pool says so (ChallengeRequiredOnNewDevice).
+    const device = await this.devices.named(call, user);
+    if (this.devices.skipsMfa(pool, device)) return this.devices.challenge(call, user, device);
     const challenge = await this.mfa.challenge(call, user);
     if (challenge !== undefined) return challenge;
-    this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, call.deviceKey) };
+    return this.devices.finish(call, user, false);
   }
 }

@@ -16,8 +16,11 @@ import type { AttemptStore } from '../store/attempts.js';
 /** Attempt rows of sealed blobs belong to no pool (pool_id ''), and outlive every blob (an hour). */
 const NO_POOL = '';
 
-/** `idp`: the state sent to an external identity provider; `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id. */
-export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'idp';
+/**
+ * `idp`: the state sent to an external identity provider; `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id;
+ * `device`: DEVICE_SRP_AUTH's Session; `device-srp`: DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK.
+ */
+export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'device' | 'device-srp' | 'idp';
 
 interface Envelope<T> {
   /** Expiry, epoch ms. */

@@ -68,7 +68,7 @@ export interface IssueInput {
   user: User;
   groups: readonly Group[];
   /** The session the tokens belong to (new sign-in or the refreshed one). */
-  session: Pick<RefreshSession, 'originJti' | 'authTime'>;
+  session: Pick<RefreshSession, 'originJti' | 'authTime' | 'deviceKey'>;
   now: number;
   /** Set for a new sign-in: the refresh token to hand out with the others. */
   refreshToken?: string;
@@ -100,6 +100,8 @@ export function issueTokens(input: IssueInput): AuthenticationResultType {
   Object.assign(idClaims, { aud: client.clientId, event_id: eventId, token_use: 'id', auth_time: session.authTime, exp: iat + life.id, iat, jti: randomUUID() });
 
   const accessClaims: Record<string, unknown> = { sub: user.sub };
+  // Cognito names the device of a device-tracked sign-in in its access tokens.
+  if (session.deviceKey !== undefined) accessClaims.device_key = session.deviceKey;
   if (g.groups.length > 0) accessClaims['cognito:groups'] = g.groups;
   accessClaims.iss = issuer;
   accessClaims.client_id = client.clientId;

@@ -1,7 +1,7 @@
 /**
  * InitiateAuth and RespondToAuthChallenge (USER_SRP_AUTH → PASSWORD_VERIFIER,
  * USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED, the MFA challenges of
- * mfa-challenges.ts, and USER_AUTH's choices of user-auth.ts), their admin twins
+ * mfa-challenges.ts, USER_AUTH's choices of user-auth.ts, and device SRP of device-auth.ts), their admin twins
  * AdminInitiateAuth / AdminRespondToAuthChallenge (ADMIN_USER_PASSWORD_AUTH), and
  * GetTokensFromRefreshToken.
  * @module
@@ -13,6 +13,7 @@ import type { IdpContext } from '../context.js';
 import { allowsFlow, clientSecretMatches, type AuthFlow } from '../domain/client-config.js';
 import { parseA } from '../domain/srp.js';
 import { expiredSession, invalidParameter, invalidSession, notAuthorized } from '../errors.js';
+import type { DeviceAuth } from '../device-auth.js';
 import type { MfaChallenges } from '../mfa-challenges.js';
 import { setNewPassword } from '../new-password.js';
 import type { UserAuth } from '../user-auth.js';
@@ -37,7 +38,7 @@ function requireFlow(client: AppClient, flow: AuthFlow): void {
   if (!allowsFlow(client.config, flow)) throw invalidParameter(`${flow} flow not enabled for this client`);
 }
 
-export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges, userAuth: UserAuth): OperationHandlers<Operations> {
+export function authOperations(idp: IdpContext, sessions: Sessions, signIn: SignIn, mfa: MfaChallenges, userAuth: UserAuth, devices: DeviceAuth): OperationHandlers<Operations> {
   // DEVICE_KEY rides on every step of a sign-in from a device identity-js remembers.
   const call = (pool: UserPool, client: AppClient, ctx: RequestContext, params: Record<string, string> = {}): SignInCall => ({
     pool, client, now: ctx.now(), hidden: idp.hidesUsers(client),
@@ -76,7 +77,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         const username = Object.hasOwn(params, 'USERNAME') ? params.USERNAME : undefined;
         // Clients with a secret hash a username: AWS takes the canonical one (the sub in
         // email-as-username pools) or the one the client sends.
-        const result = await sessions.refresh(pool, client, token, now, (user) => idp.checkSecret(client, params.SECRET_HASH, [user.username, user.sub, username], 'auth'));
+        const result = await sessions.refresh(pool, client, token, now, (user) => idp.checkSecret(client, params.SECRET_HASH, [user.username, user.sub, username], 'auth'), undefined, c.deviceKey);
         return { ChallengeParameters: {}, AuthenticationResult: result };
       }
       case 'USER_AUTH':
@@ -129,6 +130,10 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         return mfa.respond(c, name, session, responses);
       case 'MFA_SETUP':
         return mfa.respondSetup(c, session, responses);
+      case 'DEVICE_SRP_AUTH':
+        return devices.srpAuth(c, session, responses);
+      case 'DEVICE_PASSWORD_VERIFIER':
+        return devices.passwordVerifier(c, responses);
       default:
         throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${name} challenge yet; see the README's compatibility table.`, 501);
     }
@@ -156,7 +161,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
         if (!clientSecretMatches(client.secret, input.ClientSecret)) throw notAuthorized(`Unable to verify secret for client ${client.clientId}`);
       };
       const rotation = rotates(client) ? { graceMs: (client.config.RefreshTokenRotation?.RetryGracePeriodSeconds ?? 0) * 1000 } : undefined;
-      const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), authenticate, rotation);
+      const result = await sessions.refresh(pool, client, input.RefreshToken, ctx.now(), authenticate, rotation, input.DeviceKey);
       return { AuthenticationResult: result };
     },
 

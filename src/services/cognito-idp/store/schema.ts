@@ -263,6 +263,11 @@ export const cognitoIdpSchema: Schema = {
     },
     {
       version: 11,
+      description: 'the device a sign-in session was issued to: its refresh token works only with that device key',
+      sql: 'ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN device_key TEXT;',
+    },
+    {
+      version: 12,
       description: "federated identities linked to users (AdminLinkProviderForUser): provider, the provider's user id, the user's sub",
       sql: `
       CREATE TABLE cognito_idp_provider_links (

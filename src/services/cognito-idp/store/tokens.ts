@@ -45,6 +45,8 @@ export interface RefreshSession {
   matchedPrevious?: boolean;
   /** The OAuth scopes a hosted-UI sign-in granted (space-separated); undefined for API sign-ins. */
   scopes?: string | undefined;
+  /** The device the session was signed in from (pools that track devices): refreshes must name it. */
+  deviceKey?: string | undefined;
 }
 
 interface RefreshRow {
@@ -60,6 +62,7 @@ interface RefreshRow {
   prev_token_hash?: string | null;
   prev_valid_until?: number | null;
   scopes: string | null;
+  device_key?: string | null;
 }
 
 const PENDING_REGISTRATION = 'WebAuthn:registration';
@@ -143,9 +146,9 @@ export class TokenStore {
 
   async insertRefresh(s: RefreshSession): Promise<void> {
     await this.db.run(
-      `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at, scopes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-      [s.tokenHash, s.originJti, s.poolId, s.clientId, s.sub, s.authTime, s.createdAt, s.expiresAt, s.scopes ?? null],
+      `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at, scopes, device_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+      [s.tokenHash, s.originJti, s.poolId, s.clientId, s.sub, s.authTime, s.createdAt, s.expiresAt, s.scopes ?? null, s.deviceKey ?? null],
     );
   }
 
@@ -195,5 +198,6 @@ function toSession(r: RefreshRow): RefreshSession {
     prevTokenHash: r.prev_token_hash ?? undefined,
     prevValidUntil: r.prev_valid_until === null || r.prev_valid_until === undefined ? undefined : Number(r.prev_valid_until),
     ...(r.scopes === null || r.scopes === undefined ? {} : { scopes: r.scopes }),
+    ...(r.device_key === null || r.device_key === undefined ? {} : { deviceKey: r.device_key }),
   };
 }

@@ -11,6 +11,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY models ./models
+COPY runtime ./runtime
 COPY web ./web
 COPY schemas ./schemas
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
@@ -29,6 +30,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts ./scripts
 COPY --from=build /app/models ./models
+COPY --from=build /app/runtime ./runtime
 COPY --from=build /app/web ./web
 COPY --from=build /app/schemas ./schemas
 USER gatehouse

@@ -15,6 +15,7 @@ SERVICES = {
     'iam': '2010-05-08',
     'sts': '2011-06-15',
     's3': '2006-03-01',
+    'lambda': '2015-03-31',
 }
 DROP = {'documentation', 'documentationUrl', 'examples', 'deprecatedMessage', 'deprecatedSince'}
 

@@ -22,6 +22,8 @@ import { cognitoIdpSchema } from './services/cognito-idp/store/schema.js';
 import { createIam, iamSchema, type Iam } from './services/iam/index.js';
 import { createS3, s3Schema } from './services/s3/index.js';
 import { createSts, type Sts } from './services/sts/index.js';
+import { createLambda, lambdaSchema, type Lambda } from './services/lambda/index.js';
+import { s3Packages, stsExecutionRoles } from './services/lambda/adapters.js';
 import type { ApiService } from './services/types.js';
 import type { Database, Schema } from './store/database.js';
 import { checkMasterKey, masterKeySchema } from './store/master-key.js';
@@ -33,6 +35,7 @@ import { CompositeCredentialResolver, loadRootCredentials } from './credentials.
 import { Edge, type EdgeServices } from './server/edge.js';
 import { healthRoute } from './server/health.js';
 import { localHostNames, mayReadOutbox, outboxRoute } from './server/internal.js';
+import { decisionsRoute } from './server/decisions.js';
 import { consoleRoute } from './server/console.js';
 import { Metrics, metricsRoute } from './server/metrics.js';
 import type { RawRoute } from './protocols/http.js';
@@ -49,7 +52,7 @@ export interface GatehouseOptions {
 const SOCKET_IDLE_MS = 120_000;
 
 /** Every component's schema, migrated at start-up in this order. */
-const SCHEMAS: readonly Schema[] = [masterKeySchema, mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema];
+const SCHEMAS: readonly Schema[] = [masterKeySchema, mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema, lambdaSchema];
 
 export class Gatehouse {
   readonly config: Config;
@@ -70,6 +73,8 @@ export class Gatehouse {
   readonly #server: http.Server;
   readonly #edge: Edge;
   readonly #s3: { close(): Promise<void> };
+  /** Lambda: its functions' child processes are stopped on close. */
+  readonly lambda: Lambda;
   readonly #tls: { closeWaiting(): void };
 
   private constructor(options: GatehouseOptions) {
@@ -145,9 +150,10 @@ export class Gatehouse {
     const rootKey = this.platform.root;
     const localHosts = localHostNames([new URL(this.config.publicUrl).hostname, this.config.host]);
     const routes: RawRoute[] = [
-      healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3'], smtpUrl: this.config.smtpUrl }),
+      healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3', 'lambda'], smtpUrl: this.config.smtpUrl }),
       outboxRoute(mailer, rootKey, localHosts),
-      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix }),
+      decisionsRoute(this.iam.authorizer.denials, rootKey, localHosts),
+      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix, websiteHostSuffix: this.config.websiteHostSuffix }),
       metricsRoute(this.metrics, this.config.metrics ?? 'local', (r) => mayReadOutbox(r, rootKey, localHosts)),
     ];
     query.set('iam', this.iam.service);
@@ -165,8 +171,18 @@ export class Gatehouse {
     routes.push(...cognitoIdentity.routes);
     const { s3, website } = createS3(this.platform);
     this.#s3 = s3;
+    this.lambda = createLambda({
+      db,
+      log: this.log,
+      authorizer: this.platform.authorizer,
+      region: this.config.region,
+      accountId: this.config.accountId,
+      endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`,
+      objects: s3Packages(s3, this.platform.authorizer),
+      roles: stsExecutionRoles(this.sts.sts, this.config.region, () => this.clock.now()),
+    });
 
-    const services: EdgeServices = { json, query, routes, s3, website };
+    const services: EdgeServices = { json, query, routes, rest: new Map([['lambda', this.lambda.service]]), s3, website };
     this.#edge = new Edge(
       this.config,
       { config: this.config, clock: this.clock, credentials, authorizer: this.platform.authorizer, observe: this.metrics.observe },
@@ -244,6 +260,7 @@ export class Gatehouse {
       server.closeIdleConnections();
     });
     this.platform.mailer.close();
+    this.lambda.close();
     await this.#s3.close();
     await this.#db.close();
     // Log lines are written in batches: wait for the last ones before the process may exit.

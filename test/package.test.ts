@@ -143,7 +143,7 @@ describe('npm start and the packed package', () => {
     expect(r.status, r.stderr).toBe(0);
     const [packed] = JSON.parse(r.stdout) as [{ filename: string; files: { path: string }[] }];
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['dist/cli.js', 'dist/app.js', 'dist/.source-hash', 'models/cognito-idp.json', 'models/s3.json', 'scripts/start.mjs', 'package.json', 'README.md']) {
+    for (const needed of ['dist/cli.js', 'dist/app.js', 'dist/.source-hash', 'models/cognito-idp.json', 'models/s3.json', 'models/lambda.json', 'runtime/lambda-bootstrap.mjs', 'scripts/start.mjs', 'package.json', 'README.md']) {
       expect(files).toContain(needed);
     }
     expect(files.some((f) => f.startsWith('web/'))).toBe(true);

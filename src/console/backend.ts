@@ -61,6 +61,50 @@ export class ConsoleBackend {
     }
   }
 
+  /**
+   * An object's bytes for a download (GetObject, as the signed-in principal), read before the
+   * client closes; refused above `limit` bytes so one download cannot fill memory.
+   */
+  async getObject(credentials: ConsoleCredentials, bucket: string, key: string, limit: number): Promise<{ body: Uint8Array; contentType: string }> {
+    const client = new s3.S3Client({ endpoint: this.endpoint(), region: this.region, credentials, forcePathStyle: true, maxAttempts: 1 });
+    try {
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key }));
+      if ((out.ContentLength ?? 0) > limit) {
+        out.Body?.transformToWebStream().cancel().catch(() => undefined);
+        throw new ConsoleCallError(413, 'EntityTooLarge', `The console downloads objects of up to ${limit} bytes; use the CLI or an SDK for larger ones.`);
+      }
+      return { body: (await out.Body?.transformToByteArray()) ?? new Uint8Array(), contentType: out.ContentType ?? 'application/octet-stream' };
+    } catch (err) {
+      if (err instanceof ConsoleCallError) throw err;
+      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      throw new ConsoleCallError(e.$metadata?.httpStatusCode ?? 500, e.name ?? 'Error', e.message ?? 'The call failed.');
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /**
+   * The mail outbox through Gatehouse's own outbox API, with the session's key as the HTTP Basic
+   * credentials it asks for. The request names itself forwarded so that the outbox does not take
+   * it for a trusted client on this host: its own check (the root key) decides, as for anyone.
+   */
+  outbox(credentials: ConsoleCredentials, to: string | undefined): Promise<{ status: number; body: unknown }> {
+    return this.internal(credentials, 'outbox', new URLSearchParams({ limit: '100', ...(to === undefined ? {} : { to }) }));
+  }
+
+  /** The recent denied requests (`/_gatehouse/decisions`), authorized as the outbox is. */
+  decisions(credentials: ConsoleCredentials): Promise<{ status: number; body: unknown }> {
+    return this.internal(credentials, 'decisions', new URLSearchParams({ limit: '100' }));
+  }
+
+  private async internal(credentials: ConsoleCredentials, name: string, q: URLSearchParams): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${this.endpoint()}/_gatehouse/${name}?${q.toString()}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${credentials.accessKeyId}:${credentials.secretAccessKey}`).toString('base64')}`, forwarded: 'for=gatehouse-console' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: res.status, body: (await res.json().catch(() => ({}))) as unknown };
+  }
+
   /** Who these credentials are (STS GetCallerIdentity), or undefined when Gatehouse refuses them. */
   async whoAmI(credentials: ConsoleCredentials): Promise<string | undefined> {
     try {

@@ -66,7 +66,7 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
-export type ServiceModelName = 'cognito-idp' | 'cognito-identity' | 'iam' | 'sts' | 's3';
+export type ServiceModelName = 'cognito-idp' | 'cognito-identity' | 'iam' | 'sts' | 's3' | 'lambda';
 
 const cache = new Map<ServiceModelName, ServiceModel>();
 

@@ -60,7 +60,7 @@ export async function runApiRequest(
   send(edge.res, encoded.status, encoded.headers, encoded.body);
 }
 
-function toServiceError(err: unknown, service: ApiService, edge: EdgeRequest): ServiceError {
+export function toServiceError(err: unknown, service: ApiService, edge: EdgeRequest): ServiceError {
   if (err instanceof ServiceError) return err;
   edge.log.error({ err, requestId: edge.requestId, operation: edge.operation }, 'unhandled error');
   return new ServiceError(service.internalErrorCode, 'An internal error occurred.', 500, { fault: 'server' });
@@ -84,18 +84,7 @@ async function dispatch(
   let principal: Principal | undefined;
   if (!isUnsigned(op)) principal = await authenticate(deps, edge, service, protocol, body);
 
-  const ctx: RequestContext = {
-    requestId: edge.requestId,
-    now: () => deps.clock.now(),
-    region: deps.config.region,
-    accountId: deps.config.accountId,
-    principal,
-    sourceIp: edge.sourceIp,
-    userAgent: String(edge.req.headers['user-agent'] ?? ''),
-    headers: edge.req.headers,
-    secure: edge.secure,
-    log: edge.log,
-  };
+  const ctx = requestContext(deps, edge, principal);
 
   let input: unknown;
   if (protocol === 'json') {
@@ -129,6 +118,22 @@ async function dispatch(
   return result;
 }
 
+/** What a handler is told about its request. */
+export function requestContext(deps: ApiDeps, edge: EdgeRequest, principal: Principal | undefined): RequestContext {
+  return {
+    requestId: edge.requestId,
+    now: () => deps.clock.now(),
+    region: deps.config.region,
+    accountId: deps.config.accountId,
+    principal,
+    sourceIp: edge.sourceIp,
+    userAgent: String(edge.req.headers['user-agent'] ?? ''),
+    headers: edge.req.headers,
+    secure: edge.secure,
+    log: edge.log,
+  };
+}
+
 /** Without a service-specific mapping, the action is `<signing name>:<Operation>` on `*`. */
 async function authorizeDefault(
   deps: ApiDeps,
@@ -145,7 +150,7 @@ async function authorizeDefault(
   if (d.decision !== 'Allow') throw authError(protocol, 'denied', accessDeniedMessage(request, d));
 }
 
-async function authenticate(
+export async function authenticate(
   deps: ApiDeps,
   edge: EdgeRequest,
   service: ApiService,

@@ -19,6 +19,9 @@ const COOKIE = 'gatehouse_console';
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'console');
 const WRONG_CREDENTIALS_DELAY_MS = 1000;
 const MAX_BODY = 1 << 20;
+/** One upload or download through the console is held in memory: bounded (the CLI has no bound). */
+export const MAX_OBJECT = 64 * 1024 * 1024;
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 
 export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -70,9 +73,12 @@ function sameOriginJson(r: EdgeRequest): boolean {
   const h = r.req.headers;
   if (!String(h['content-type'] ?? '').startsWith('application/json')) return false;
   const origin = h.origin;
-  if (origin === undefined) return true;
+  return origin === undefined || sameOrigin(origin, r);
+}
+
+function sameOrigin(origin: string, r: EdgeRequest): boolean {
   try {
-    return new URL(origin).host.toLowerCase() === String(h.host ?? '').toLowerCase();
+    return new URL(origin).host.toLowerCase() === String(r.req.headers.host ?? '').toLowerCase();
   } catch {
     return false;
   }
@@ -91,6 +97,8 @@ export interface ConsoleRouteOptions {
   endpoint: () => string;
   region: string;
   s3HostSuffix: string;
+  /** Where the console says a bucket's website is (`<bucket>.<suffix>` on this port). */
+  websiteHostSuffix: string;
   sessions?: ConsoleSessions;
 }
 
@@ -102,8 +110,10 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     const session = sessions.get(cookieOf(r));
     if (name === 'session' && r.method === 'GET') {
       if (session === undefined) return json(r, 401, { message: 'Not signed in.' });
-      return json(r, 200, { arn: session.arn, csrf: session.csrf });
+      return json(r, 200, { arn: session.arn, csrf: session.csrf, websiteHostSuffix: o.websiteHostSuffix });
     }
+    if (name === 'object' && r.method === 'GET') return download(r, session);
+    if (name === 'upload' && r.method === 'POST') return upload(r, session);
     if (r.method !== 'POST' || !sameOriginJson(r)) return json(r, 403, { code: 'Forbidden', message: 'State changes need a same-origin JSON POST.' });
     if (name === 'session') return signIn(r);
     if (session === undefined) return json(r, 401, { code: 'NotSignedIn', message: 'Not signed in.' });
@@ -114,6 +124,8 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
       return json(r, 200, {}, { 'set-cookie': setCookie(r, '', 0) });
     }
     if (name === 'call') return call(r, session);
+    if (name === 'outbox') return outbox(r, session);
+    if (name === 'decisions') return decisions(r, session);
     return json(r, 404, { message: 'Not found.' });
   }
 
@@ -131,7 +143,93 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
       return json(r, 401, { code: 'InvalidCredentials', message: 'The access key ID or secret access key is not correct.' });
     }
     const s = sessions.open(arn, credentials);
-    return json(r, 200, { arn, csrf: s.csrf }, { 'set-cookie': setCookie(r, s.id, Math.floor(sessions.limits.absoluteMs / 1000)) });
+    return json(r, 200, { arn, csrf: s.csrf, websiteHostSuffix: o.websiteHostSuffix }, { 'set-cookie': setCookie(r, s.id, Math.floor(sessions.limits.absoluteMs / 1000)) });
+  }
+
+  /** `?bucket=&key=` of one object, both required and bounded as S3 bounds them. */
+  function objectOf(r: EdgeRequest): { bucket: string; key: string } | undefined {
+    const q = new URLSearchParams(r.query);
+    const bucket = q.get('bucket') ?? '';
+    const key = q.get('key') ?? '';
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || key === '' || Buffer.byteLength(key) > 1024) return undefined;
+    return { bucket, key };
+  }
+
+  /**
+   * "Upload": the file's bytes as the body (its type as Content-Type), sent on as one PutObject.
+   * Not JSON, so the CSRF token and the origin check carry it: a cross-site form can send
+   * neither the header nor (without a preflight this route never grants) this origin.
+   */
+  async function upload(r: EdgeRequest, session: ConsoleSession | undefined): Promise<void> {
+    const origin = r.req.headers.origin;
+    if (origin !== undefined && !sameOrigin(origin, r)) return json(r, 403, { code: 'Forbidden', message: 'State changes need a same-origin request.' });
+    if (session === undefined) return json(r, 401, { code: 'NotSignedIn', message: 'Not signed in.' });
+    const token = r.req.headers['x-csrf-token'];
+    if (!sessions.checkCsrf(session, typeof token === 'string' ? token : undefined)) return json(r, 403, { code: 'Forbidden', message: 'Missing or wrong CSRF token.' });
+    const target = objectOf(r);
+    if (target === undefined) return json(r, 400, { code: 'InvalidArgument', message: 'An upload names a valid bucket and a key of 1 to 1,024 bytes.' });
+    const type = String(r.req.headers['content-type'] ?? '');
+    const contentType = type !== '' && type.length <= 200 ? type : 'application/octet-stream';
+    let data: Buffer;
+    try {
+      data = await readBody(r.req, MAX_OBJECT, UPLOAD_TIMEOUT_MS);
+    } catch {
+      return json(r, 413, { code: 'EntityTooLarge', message: `The console uploads files of up to ${MAX_OBJECT} bytes in one request; use the CLI or an SDK for larger ones.` });
+    }
+    // A part of a multipart upload the page started (CreateMultipartUpload through `call`).
+    const q = new URLSearchParams(r.query);
+    const uploadId = q.get('uploadId');
+    const partNumber = Number(q.get('partNumber'));
+    if (uploadId !== null && (uploadId === '' || uploadId.length > 1024 || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)) {
+      return json(r, 400, { code: 'InvalidArgument', message: 'A part names its uploadId and a partNumber from 1 to 10,000.' });
+    }
+    try {
+      const out =
+        uploadId === null
+          ? await backend.call(session.credentials, 's3', 'PutObject', { Bucket: target.bucket, Key: target.key, Body: data, ContentType: contentType })
+          : await backend.call(session.credentials, 's3', 'UploadPart', { Bucket: target.bucket, Key: target.key, UploadId: uploadId, PartNumber: partNumber, Body: data });
+      return json(r, 200, { ETag: out.ETag });
+    } catch (err) {
+      const e = err instanceof ConsoleCallError ? err : new ConsoleCallError(500, 'InternalError', 'The call failed.');
+      return json(r, e.status, { code: e.code, message: e.message });
+    }
+  }
+
+  /** A download: GetObject as the session's principal, always as an attachment never rendered here. */
+  async function download(r: EdgeRequest, session: ConsoleSession | undefined): Promise<void> {
+    if (session === undefined) return json(r, 401, { code: 'NotSignedIn', message: 'Not signed in.' });
+    const target = objectOf(r);
+    if (target === undefined) return json(r, 400, { code: 'InvalidArgument', message: 'A download names a valid bucket and key.' });
+    try {
+      const out = await backend.getObject(session.credentials, target.bucket, target.key, MAX_OBJECT);
+      const name = target.key.split('/').pop() ?? 'download';
+      return send(r.res, 200, { ...CONSOLE_HEADERS, 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` }, Buffer.from(out.body));
+    } catch (err) {
+      const e = err instanceof ConsoleCallError ? err : new ConsoleCallError(500, 'InternalError', 'The call failed.');
+      return json(r, e.status, { code: e.code, message: e.message });
+    }
+  }
+
+  async function outbox(r: EdgeRequest, session: ConsoleSession): Promise<void> {
+    const b = await body(r);
+    const to = typeof b?.to === 'string' && b.to.trim() !== '' ? b.to.trim().slice(0, 320) : undefined;
+    try {
+      const out = await backend.outbox(session.credentials, to);
+      if (out.status === 401) return json(r, 403, { code: 'AccessDenied', message: 'The outbox holds verification codes: only the root access key may read it.' });
+      return json(r, out.status, out.body);
+    } catch {
+      return json(r, 502, { code: 'InternalError', message: 'The outbox did not answer.' });
+    }
+  }
+
+  async function decisions(r: EdgeRequest, session: ConsoleSession): Promise<void> {
+    try {
+      const out = await backend.decisions(session.credentials);
+      if (out.status === 401) return json(r, 403, { code: 'AccessDenied', message: 'Access decisions name principals and resources: only the root access key may read them.' });
+      return json(r, out.status, out.body);
+    } catch {
+      return json(r, 502, { code: 'InternalError', message: 'Access decisions did not answer.' });
+    }
   }
 
   async function call(r: EdgeRequest, session: ConsoleSession): Promise<void> {

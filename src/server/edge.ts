@@ -13,8 +13,9 @@ import { ServiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { encodeJsonError } from '../protocols/json.js';
 import { encodeQueryError, formText, parseForm } from '../protocols/query.js';
-import type { ApiService } from '../services/types.js';
+import type { ApiService, RestApiService } from '../services/types.js';
 import { newRequestId, runApiRequest, type ApiDeps } from './api.js';
+import { runRestJsonRequest } from './rest-api.js';
 import { answerApiPreflight, apiCorsHeaders, isPreflight } from './cors.js';
 import { BodyTimeout, BodyTooLarge, isLoopback, readBody, send, type EdgeRequest, type HttpHandler, type RawRoute } from '../protocols/http.js';
 
@@ -30,6 +31,8 @@ export interface EdgeServices {
   query: ReadonlyMap<string, ApiService>;
   /** Routes outside the AWS protocols (JWKS, OIDC discovery, outbox …), tried in order. */
   routes: readonly RawRoute[];
+  /** REST-JSON services (Lambda) by SigV4 signing name: a signed request scoped to one goes there. */
+  rest?: ReadonlyMap<string, RestApiService>;
   /** S3 REST, for everything else; undefined until S3 is wired in. */
   s3?: HttpHandler;
   /** Static website endpoints (`<bucket>.<website suffix>` and `/_website/<bucket>/…`). */
@@ -137,6 +140,14 @@ export class Edge {
     const target = request.req.headers['x-amz-target'];
     if (typeof target === 'string') return this.#json(request, target);
 
+    // REST services share S3's paths (a bucket may be named 2015-03-31): the signature's
+    // credential scope, which names the service, tells them apart.
+    const rest = this.services.rest?.get(signingScope(request) ?? '');
+    if (rest !== undefined) {
+      for (const [k, v] of Object.entries(apiCorsHeaders(request))) request.res.setHeader(k, v);
+      return runRestJsonRequest(this.deps, request, rest);
+    }
+
     if (!this.#isBucketHost(host) && path === '/') {
       if (isPreflight(request)) {
         request.operation = 'cors.preflight';
@@ -201,8 +212,7 @@ export class Edge {
     const action = params.get('Action') ?? '';
     // The signing scope names the service when the request is signed; unsigned calls (STS's
     // AssumeRoleWithWebIdentity) are known by their action.
-    const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(request.req.headers.authorization ?? ''))?.[1] ??
-      /(?:^|&)X-Amz-Credential=[^&]*?(?:%2F|\/)\d{8}(?:%2F|\/)[^&]*?(?:%2F|\/)([a-z0-9-]+)(?:%2F|\/)/i.exec(request.query)?.[1];
+    const scope = signingScope(request);
     const service = (scope !== undefined ? this.services.query.get(scope) : undefined) ?? this.#queryByAction.get(action) ?? fallback;
     if (service === undefined) {
       send(request.res, 404, { 'content-type': 'text/plain' }, 'Not found\n');
@@ -252,6 +262,14 @@ export class Edge {
 export function forwardedOverTls(sourceIp: string, header: string | string[] | undefined, publicUrlIsTls: boolean): boolean {
   if (header !== 'https') return false;
   return publicUrlIsTls || isLoopback(sourceIp);
+}
+
+/** The service a SigV4 signature is scoped to (header or presigned form), if signed. */
+function signingScope(request: EdgeRequest): string | undefined {
+  return (
+    /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(request.req.headers.authorization ?? ''))?.[1] ??
+    /(?:^|&)X-Amz-Credential=[^&]*?(?:%2F|\/)\d{8}(?:%2F|\/)[^&]*?(?:%2F|\/)([a-z0-9-]+)(?:%2F|\/)/i.exec(request.query)?.[1]
+  );
 }
 
 function normalizeIp(ip: string): string {

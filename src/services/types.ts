@@ -5,7 +5,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../log.js';
 import type { Principal } from '../principal.js';
+import type { ServiceError } from '../errors.js';
 import type { ServiceModel } from '../protocols/model.js';
+import type { RestRoute } from '../protocols/rest-json.js';
 
 /** Per-request facts a service may use. Clock and randomness are injected for tests. */
 export interface RequestContext {
@@ -54,4 +56,12 @@ export interface ApiService {
    * AWS without MFA: they are otherwise root and skip `authorize`.
    */
   refusesRootSessions?: boolean;
+}
+
+/** A service spoken in REST-JSON (Lambda): routed by method and path template. */
+export interface RestApiService extends ApiService {
+  /** The model's routes (`restRoutes(model)`), computed once. */
+  routes: readonly RestRoute[];
+  /** The largest body an operation accepts, and the error for a larger one (AWS words it per operation). */
+  bodyLimit(operation: string): { bytes: number; error: ServiceError };
 }

@@ -3,9 +3,12 @@ import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut } from './api.js';
 import { useRoute } from './kit.js';
+import { Decisions } from './decisions.js';
 import { AttachPolicies, RolePage, Roles } from './iam.js';
 import { CreateIdentityPool, IdentityPoolPage, IdentityPoolRoles, IdentityPools } from './identitypools.js';
+import { Outbox } from './outbox.js';
 import { UserPool } from './pool.js';
+import { Bucket, Buckets, CreateBucket } from './s3.js';
 import { SignIn } from './signin.js';
 import { CreateUserPool, UserPools } from './userpools.js';
 
@@ -18,6 +21,11 @@ function Content(p: { route: string }) {
   if (parts[0] === 'iam' && parts[2] !== undefined && parts[3] === 'attach') return h(AttachPolicies, { role: parts[2] });
   if (parts[0] === 'iam' && parts[2] !== undefined) return h(RolePage, { key: parts[2], name: parts[2] });
   if (parts[0] === 'iam') return h(Roles, null);
+  if (parts[0] === 's3' && parts[1] === 'create') return h(CreateBucket, null);
+  if (parts[0] === 's3' && parts[2] !== undefined) return h(Bucket, { key: parts[2], name: parts[2], tab: parts[3] ?? 'objects' });
+  if (parts[0] === 's3') return h(Buckets, null);
+  if (parts[0] === 'outbox') return h(Outbox, null);
+  if (parts[0] === 'access-decisions') return h(Decisions, null);
   if (parts[0] === 'user-pools' && parts[1] === 'create') return h(CreateUserPool, null);
   if (parts[0] === 'user-pools' && parts[1] !== undefined) return h(UserPool, { id: parts[1], tab: parts[2] ?? 'general' });
   return h(UserPools, null);
@@ -44,6 +52,9 @@ function App() {
         h('a', { href: '#/user-pools' }, 'Manage User Pools'),
         h('a', { href: '#/identity-pools' }, 'Manage Identity Pools'),
         h('a', { href: '#/iam/roles' }, 'Roles'),
+        h('a', { href: '#/s3' }, 'Buckets'),
+        h('a', { href: '#/outbox' }, 'Outbox'),
+        h('a', { href: '#/access-decisions' }, 'Access decisions'),
       ),
       h('span', { class: 'who' }, arn),
       h('button', { type: 'button', onClick: () => void signOut().then(() => setArn(null)) }, 'Sign out'),

@@ -10,6 +10,7 @@
 import type { Logger } from '../../log.js';
 import type { AssumedRolePrincipal, Principal } from '../../principal.js';
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from './authorizer.js';
+import { DenialLog } from './denials.js';
 import type { IamDirectory } from './directory.js';
 import { Context, evaluate, lowerKeys, PolicyDocumentError, type ContextValue, type EvaluationResult, type LabeledPolicy, type RequestPrincipal } from './policy/index.js';
 
@@ -47,6 +48,8 @@ export class IamAuthorizer implements Authorizer {
   readonly #rootKeys = new Map<string, Map<string, ContextValue>>();
   #generation = 0;
   #generationStarted = Date.now();
+  /** The recent denies, for the console's "Access decisions" (this node's only). */
+  readonly denials = new DenialLog();
 
   /**
    * `maxAgeMs`: on a shared store, other nodes change IAM without this process hearing of it,
@@ -130,17 +133,18 @@ export class IamAuthorizer implements Authorizer {
 
   #logged(request: DecideRequest, result: EvaluationResult): EvaluationResult {
     if (result.decision !== 'Allow') {
-      this.log.info(
-        {
-          principal: request.principal?.arn ?? (request.federated !== undefined ? `federated:${request.federated}` : 'anonymous'),
-          action: request.action,
-          resource: request.resource,
-          decision: result.decision,
-          decidedBy: result.statement ?? `(implicit deny: no ${result.policyType}${result.policyType === 'permissions boundary' ? '' : ' policy'} allows it)`,
-          policyType: result.policyType,
-        },
-        'policy deny',
-      );
+      const denial = {
+        principal: request.principal?.arn ?? (request.federated !== undefined ? `federated:${request.federated}` : 'anonymous'),
+        action: request.action,
+        resource: request.resource,
+        decision: result.decision,
+        decidedBy: result.statement ?? `(implicit deny: no ${result.policyType}${result.policyType === 'permissions boundary' ? '' : ' policy'} allows it)`,
+        policyType: result.policyType,
+      };
+      this.log.info(denial, 'policy deny');
+      // An anonymous request's implicit deny is often not the outcome (a public-read ACL may still
+      // grant it): the page lists what a signed-in or federated caller was refused.
+      if (request.principal !== undefined || request.federated !== undefined || result.decision === 'ExplicitDeny') this.denials.add({ time: new Date().toISOString(), ...denial });
     }
     return result;
   }

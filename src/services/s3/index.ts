@@ -5,6 +5,7 @@
  * AWS maps them), and dispatched; errors render as S3's `<Error>` document (no body for HEAD).
  * @module
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { ServiceError } from '../../errors.js';
 import type { Platform } from '../../platform.js';
@@ -126,6 +127,17 @@ export class S3Service implements HttpHandler {
       authorizer: { authorize: (r) => platform.authorizer.authorize(r) },
       ownerId: canonicalUserId(platform.config.accountId),
     };
+  }
+
+  /**
+   * An object's bytes for another service (Lambda's Code.S3Bucket/S3Key), at most `max` bytes;
+   * the caller has authorized the read.
+   */
+  async objectBytes(bucket: string, key: string, max: number): Promise<Buffer | 'missing' | 'too-large'> {
+    const row = await this.deps.store.getObject(bucket, key);
+    if (row === undefined) return 'missing';
+    if (row.size > max) return 'too-large';
+    return fs.promises.readFile(this.deps.blobs.path(row.blob));
   }
 
   /** Releases what the blob store holds open and stops the hashing workers. */

@@ -17,7 +17,8 @@ import { hostedRequest, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, 
 import { brandingFor } from './branding.js';
 import type { Branding, ProviderChoice } from './pages.js';
 import { startNewPassword, answerNewPassword } from './new-password.js';
-import { errorPage, loginPage, newPasswordPage, pageHeaders } from './pages.js';
+import { answerMfa, sameStep, startMfa, type MfaStep } from './mfa.js';
+import { errorPage, loginPage, mfaPage, newPasswordPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
 
 export const CSRF_COOKIE = 'XSRF-TOKEN';
@@ -64,6 +65,9 @@ const showForm = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status
 const showNewPassword = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, session: string, required: readonly string[], error?: string): Promise<void> =>
   show(idp, d, a, status, (f) => newPasswordPage({ ...f, session, required, ...(error === undefined ? {} : { error }) }));
 
+const showMfa = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, step: MfaStep, error?: string): Promise<void> =>
+  show(idp, d, a, status, (f) => mfaPage({ ...f, ...step, ...(error === undefined ? {} : { error }) }));
+
 export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest): Promise<void> {
   const hosted = await hostedRequest(idp, d, ['GET', 'POST']);
   if (hosted === undefined) return;
@@ -97,6 +101,18 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
       return showNewPassword(idp, d, a, 400, session, requiredFor(form), err.message);
     }
   }
+  if (form.get('step') === 'mfa') {
+    try {
+      const answered = await answerMfa(idp, signIn, d, a, form, now);
+      if ('step' in answered) return await showMfa(idp, d, a, 200, answered.step);
+      return await signedIn(idp, signIn, sessions, d, a, answered.user, now, true);
+    } catch (err) {
+      if (!(err instanceof ServiceError) || err.status >= 500) throw err;
+      // A wrong code may be corrected while the Session lasts; a used-up or foreign one starts over.
+      const again = err.code === 'NotAuthorizedException' ? undefined : sameStep(idp, d, a, form, now);
+      return again === undefined ? showForm(idp, d, a, 400, { error: err.message }) : showMfa(idp, d, a, 400, again, err.message);
+    }
+  }
   const username = (form.get('username') ?? '').trim();
   const password = form.get('password') ?? '';
   if (username === '' || password === '' || username.length > 128 || password.length > 256) {
@@ -118,10 +134,13 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
 }
 
 /** The password (or the new one) was right: MFA if the pool demands it, else the hosted session and the redirect to the client. */
-async function signedIn(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number): Promise<void> {
+async function signedIn(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number, mfaDone = false): Promise<void> {
   const pool = d.pool;
-  // Never skip a second factor the API would ask for: refused until the pages have the MFA steps.
-  if (await signIn.mfa.wouldChallenge(pool, user)) throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA on the hosted UI yet.', 400);
+  // Never skip a second factor the API would ask for: the MFA step comes first.
+  if (!mfaDone) {
+    const step = await startMfa(idp, signIn, d, a, user, now);
+    if (step !== undefined) return show(idp, d, a, 200, (f) => mfaPage({ ...f, ...step }));
+  }
   const sessionId = randomBytes(32).toString('base64url');
   const authTime = Math.floor(now / 1000);
   await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);

@@ -132,3 +132,44 @@ ${attrs}
     f.branding,
   );
 }
+
+export interface MfaForm {
+  action: string;
+  csrf: string;
+  session: string;
+  challenge: string;
+  /** Where the code went, masked (SMS, email). */
+  destination?: string;
+  /** SELECT_MFA_TYPE's factors. */
+  choices?: readonly string[];
+  error?: string;
+  branding?: Branding;
+}
+
+const FACTOR_NAMES: Record<string, string> = { SOFTWARE_TOKEN_MFA: 'Authenticator app', SMS_MFA: 'SMS', EMAIL_OTP: 'Email' };
+
+/** The second factor: a code (from the authenticator app, or sent by SMS or email), or the choice of factor. */
+export function mfaPage(f: MfaForm): string {
+  const error = f.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(f.error)}</p>`;
+  const hidden = `<input type="hidden" name="_csrf" value="${escapeHtml(f.csrf)}">
+<input type="hidden" name="step" value="mfa">
+<input type="hidden" name="session" value="${escapeHtml(f.session)}">`;
+  if (f.challenge === 'SELECT_MFA_TYPE') {
+    const buttons = (f.choices ?? []).map((c) => `<button type="submit" name="answer" value="${escapeHtml(c)}">${escapeHtml(FACTOR_NAMES[c] ?? c)}</button>`).join('\n');
+    return page('Multi-factor authentication', `<h1>Choose how to sign in</h1><p>Choose a multi-factor authentication method.</p>${error}
+<form method="post" action="${escapeHtml(f.action)}">
+${hidden}
+${buttons}
+</form>`, f.branding);
+  }
+  const where = f.challenge === 'SOFTWARE_TOKEN_MFA'
+    ? 'Enter the code from your authenticator app.'
+    : `We have sent a code by ${f.challenge === 'SMS_MFA' ? 'SMS' : 'email'} to ${escapeHtml(f.destination ?? '')}. Enter the code to sign in.`;
+  return page('Multi-factor authentication', `<h1>Multi-factor authentication</h1><p>${where}</p>${error}
+<form method="post" action="${escapeHtml(f.action)}">
+${hidden}
+<label for="mfaCode">Code</label>
+<input id="mfaCode" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="16" required>
+<button type="submit" name="signInSubmitButton" class="submitButton-customizable">Sign in</button>
+</form>`, f.branding);
+}

@@ -6,7 +6,12 @@
  * and the cost of the unavoidable crypto measured on this machine for comparison.
  *
  *   npm run build && npx tsx bench/cognito-idp-login.ts [--seconds 5] [--users 200] [--levels 1,4,16,64]
- *     [--skip-refresh] [--cpu-prof DIR]
+ *     [--skip-refresh] [--cpu-prof DIR] [--workers N] [--postgres]
+ *
+ * With --workers N the server runs `serve --workers N` (N processes on one port); CPU and RSS
+ * are summed over the primary and its workers, and the per-core floor is multiplied by the
+ * cores N processes can use. With --postgres the store is a throw-away PostgreSQL cluster
+ * (Debian's postgresql) instead of SQLite, and its CPU per operation is printed beside Gatehouse's.
  */
 import {
   AdminCreateUserCommand,
@@ -17,8 +22,10 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createDiffieHellman, generateKeyPairSync, getDiffieHellman, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
+import { startPostgres } from '../test/support/postgres.js';
+import { ROOT, startBenchServer, treeCpuMs, type BenchServer } from './support/server.js';
 import { respond, start } from './support/srp-client.js';
 
 const { values } = parseArgs({
@@ -28,6 +35,8 @@ const { values } = parseArgs({
     levels: { type: 'string', default: '1,4,16,64' },
     'skip-refresh': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    workers: { type: 'string', default: '1' },
+    postgres: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -35,6 +44,7 @@ const USERS = Number(values.users);
 const LEVELS = values.levels.split(',').map(Number);
 const PASSWORD = 'Bench-Passw0rd!';
 
+// Connections are what the cluster spreads over workers: several per level.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 function call<T>(url: URL, op: string, body: unknown): Promise<T> {
@@ -79,11 +89,15 @@ async function srpLogin(url: URL, poolName: string, clientId: string, username: 
   });
 }
 
+let dbCpuMs: (() => number) | undefined;
+
 interface Result {
   concurrency: number;
   ops: number;
   seconds: number;
   cpuMs: number;
+  /** CPU of the PostgreSQL server processes, with --postgres. */
+  dbCpuMs?: number;
   rss: number;
 }
 
@@ -91,6 +105,7 @@ async function run(server: BenchServer, concurrency: number, op: (i: number) => 
   // Warm up this level briefly so connection set-up is not measured.
   await Promise.all(Array.from({ length: concurrency }, (_, w) => op(w)));
   const cpu0 = server.cpuMs();
+  const db0 = dbCpuMs?.();
   const t0 = performance.now();
   const deadline = t0 + SECONDS * 1000;
   let ops = 0;
@@ -107,16 +122,18 @@ async function run(server: BenchServer, concurrency: number, op: (i: number) => 
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { concurrency, ops, seconds, cpuMs: server.cpuMs() - cpu0, rss: Math.max(rss, server.rssMiB()) };
+  const db = db0 === undefined ? {} : { dbCpuMs: dbCpuMs!() - db0 };
+  return { concurrency, ops, seconds, cpuMs: server.cpuMs() - cpu0, rss: Math.max(rss, server.rssMiB()), ...db };
 }
 
 function print(title: string, results: Result[]): void {
   console.log(`\n${title}`);
-  console.log('concurrency   ops/s   server CPU ms/op   ops per server-CPU-s   RSS MiB');
+  const pg = results.some((r) => r.dbCpuMs !== undefined);
+  console.log(`concurrency   ops/s   server CPU ms/op   ops per server-CPU-s   RSS MiB${pg ? '   PostgreSQL CPU ms/op' : ''}`);
   for (const r of results) {
     const perCpuSecond = r.ops / (r.cpuMs / 1000);
     console.log(
-      `${String(r.concurrency).padStart(11)} ${(r.ops / r.seconds).toFixed(0).padStart(7)} ${(r.cpuMs / r.ops).toFixed(2).padStart(18)} ${perCpuSecond.toFixed(0).padStart(22)} ${r.rss.toFixed(0).padStart(9)}`,
+      `${String(r.concurrency).padStart(11)} ${(r.ops / r.seconds).toFixed(0).padStart(7)} ${(r.cpuMs / r.ops).toFixed(2).padStart(18)} ${perCpuSecond.toFixed(0).padStart(22)} ${r.rss.toFixed(0).padStart(9)}${r.dbCpuMs === undefined ? '' : (r.dbCpuMs / r.ops).toFixed(2).padStart(23)}`,
     );
   }
 }
@@ -142,7 +159,10 @@ function cryptoFloor(): { modexpMs: number; signMs: number } {
 
 async function main(): Promise<void> {
   const profile = values['cpu-prof'];
-  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'info' }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
+  const pg = values.postgres ? await startPostgres() : undefined;
+  const store: Record<string, string> = pg === undefined ? {} : { GATEHOUSE_DATABASE_URL: await pg.newDatabase() };
+  if (pg !== undefined) dbCpuMs = () => treeCpuMs(pg.pid());
+  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'info', GATEHOUSE_WORKERS: values.workers, ...store }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
   try {
     const url = new URL(server.url);
     const admin = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
@@ -166,6 +186,8 @@ async function main(): Promise<void> {
       `crypto on this machine: 3072-bit modexp (256-bit exponent) ${floor.modexpMs.toFixed(2)} ms, RS256 sign ${floor.signMs.toFixed(2)} ms` +
         ` -> SRP login floor ${srpFloor.toFixed(2)} ms (${(1000 / srpFloor).toFixed(0)}/s per core), refresh floor ${(2 * floor.signMs).toFixed(2)} ms (${(1000 / (2 * floor.signMs)).toFixed(0)}/s per core)`,
     );
+    const cores = Math.min(Number(values.workers), os.availableParallelism());
+    console.log(`${values.workers} worker(s) on ${os.availableParallelism()} cores: ceiling ${((cores * 1000) / srpFloor).toFixed(0)} SRP logins/s (floor x ${cores} cores, load generator not counted)`);
 
     const refreshTokens: string[] = [];
     const srp: Result[] = [];
@@ -192,6 +214,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     await server.stop();
+    pg?.stop();
   }
 }
 

@@ -88,7 +88,8 @@ export class Gatehouse {
     this.rootCreated = root.created;
 
     if (this.config.databaseUrl === undefined) {
-      const sqlite = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')));
+      // Worker processes share the file: caches read through then, as on PostgreSQL.
+      const sqlite = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')), { shared: (this.config.workers ?? 1) > 1 });
       migrateSqlite(sqlite, SCHEMAS);
       this.#db = sqlite;
       this.#ready = checkMasterKey(sqlite, secrets, 'the data dir\'s gatehouse.db');
@@ -213,8 +214,8 @@ export class Gatehouse {
     return new Gatehouse(options);
   }
 
-  /** Starts listening (once the store is ready); resolves with the URL clients use. */
-  async listen(): Promise<string> {
+  /** Resolves once the store is migrated and the master key checked; rejects (store closed) otherwise. */
+  async ready(): Promise<void> {
     try {
       await this.#ready;
     } catch (err) {
@@ -222,6 +223,11 @@ export class Gatehouse {
       await this.#db.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Starts listening (once the store is ready); resolves with the URL clients use. */
+  async listen(): Promise<string> {
+    await this.ready();
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(this.config.port, this.config.host, () => {

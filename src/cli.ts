@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, FLAGS, loadConfig } from './config.js';
 import { Gatehouse } from './app.js';
 import { VERSION } from './version.js';
+import { isWorker, reportListening, startWorkers, type Workers } from './workers.js';
 
 const HELP = `gatehouse ${VERSION}: AWS-compatible Cognito, IAM, STS and S3 on one port
 
@@ -94,6 +95,7 @@ async function serve(args: string[]): Promise<void> {
     throw err;
   }
   showNewCredentials();
+  if ((gatehouse.config.workers ?? 1) > 1 && !isWorker()) return serveWithWorkers(gatehouse);
   let url: string;
   try {
     url = await gatehouse.listen();
@@ -103,7 +105,6 @@ async function serve(args: string[]): Promise<void> {
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') fail(`GATEHOUSE_HOST: cannot bind to ${gatehouse.config.host}`);
     throw err;
   }
-  const c = gatehouse.config;
   // Before the ready line: whoever reads it may signal at once, and without a listener a signal kills.
   const stop = (signal: string): void => {
     gatehouse.log.info({ event: 'shutdown', signal }, 'shutting down');
@@ -114,27 +115,91 @@ async function serve(args: string[]): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
-  if (c.init !== undefined) {
-    // The ready line waits for the init document: whoever waits for it may use what it declares.
-    const local = `http://${c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
-    try {
-      const { applyFile, summary } = await import('./init/apply.js');
-      const result = await applyFile(c.init, c.initOutput, {
-        url: local,
-        region: c.region,
-        credentials: { accessKeyId: gatehouse.platform.root.accessKeyId, secretAccessKey: gatehouse.platform.root.secretAccessKey },
-        websiteUrl: (bucket) => websiteUrlOf(url, c.websiteHostSuffix, bucket),
-        say: (line) => gatehouse.log.info({ event: 'init' }, `init: ${line}`),
-      });
-      gatehouse.log.info({ event: 'init', file: c.init, output: c.initOutput, changed: result.changed }, summary(result));
-    } catch (err) {
-      process.stderr.write(`gatehouse: GATEHOUSE_INIT: ${(err as Error).message}\n`);
-      await gatehouse.close();
-      process.exit(2);
-    }
+  if (isWorker()) {
+    // The primary applies the init document and says the ready line once every worker listens.
+    process.once('disconnect', () => stop('primary gone'));
+    reportListening(url);
+    return;
   }
+  if (!(await applyInit(gatehouse, url))) {
+    await gatehouse.close();
+    process.exit(2);
+  }
+  sayReady(gatehouse, url);
+}
+
+/**
+ * The primary of `--workers N`: this process has prepared the data dir and the store (keys,
+ * credentials, CA, migrations); it closes its store and lets N workers serve the port.
+ */
+async function serveWithWorkers(gatehouse: Gatehouse): Promise<void> {
+  const c = gatehouse.config;
+  try {
+    await gatehouse.ready();
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  await gatehouse.close();
+  let workers: Workers;
+  try {
+    workers = await startWorkers(c.workers ?? 1, gatehouse.log);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const stop = (signal: string): void => {
+    gatehouse.log.info({ event: 'shutdown', signal }, 'shutting down');
+    workers.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // The workers listen where the primary was told to; `url` carries the port a 0 picked.
+  c.port = Number(new URL(workers.url).port || c.port);
+  if (!(await applyInit(gatehouse, workers.url))) {
+    await workers.stop();
+    process.exit(2);
+  }
+  sayReady(gatehouse, workers.url);
+}
+
+/** Applies GATEHOUSE_INIT (when set) through the API; false (said on stderr) when it fails. */
+async function applyInit(gatehouse: Gatehouse, url: string): Promise<boolean> {
+  const c = gatehouse.config;
+  if (c.init === undefined) return true;
+  // The ready line waits for the init document: whoever waits for it may use what it declares.
+  const local = `http://${c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
+  try {
+    const { applyFile, summary } = await import('./init/apply.js');
+    const result = await applyFile(c.init, c.initOutput, {
+      url: local,
+      region: c.region,
+      credentials: { accessKeyId: gatehouse.platform.root.accessKeyId, secretAccessKey: gatehouse.platform.root.secretAccessKey },
+      websiteUrl: (bucket) => websiteUrlOf(url, c.websiteHostSuffix, bucket),
+      say: (line) => gatehouse.log.info({ event: 'init' }, `init: ${line}`),
+    });
+    gatehouse.log.info({ event: 'init', file: c.init, output: c.initOutput, changed: result.changed }, summary(result));
+    return true;
+  } catch (err) {
+    process.stderr.write(`gatehouse: GATEHOUSE_INIT: ${(err as Error).message}\n`);
+    return false;
+  }
+}
+
+function sayReady(gatehouse: Gatehouse, url: string): void {
+  const c = gatehouse.config;
   gatehouse.log.info(
-    { event: 'ready', url, region: c.region, accountId: c.accountId, dataDir: c.dataDir, mail: c.smtpUrl === undefined ? 'outbox' : 'smtp', version: VERSION },
+    {
+      event: 'ready',
+      url,
+      region: c.region,
+      accountId: c.accountId,
+      dataDir: c.dataDir,
+      mail: c.smtpUrl === undefined ? 'outbox' : 'smtp',
+      version: VERSION,
+      ...(c.workers === undefined ? {} : { workers: c.workers }),
+    },
     `gatehouse ready at ${url}`,
   );
   // The ready line is how scripts learn the URL (and a picked port); say it even when quiet.

@@ -5,6 +5,7 @@
  * @module
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface Config {
@@ -43,6 +44,8 @@ export interface Config {
   databaseUrl?: string;
   /** The master key as base64 (GATEHOUSE_MASTER_KEY), for nodes sharing one store; unset → <data dir>/master.key. */
   masterKey?: string;
+  /** Processes serving the one port (GATEHOUSE_WORKERS; `auto`: one per core); 1 runs in this process. */
+  workers?: number;
   /** An init document applied after start, before the ready line (GATEHOUSE_INIT). */
   init?: string;
   /** Where the applied document's ids, ARNs and secrets are written (default <data dir>/init-outputs.json). */
@@ -80,10 +83,13 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'outbox-max-messages': 'GATEHOUSE_OUTBOX_MAX_MESSAGES',
   metrics: 'GATEHOUSE_METRICS',
   'database-url': 'GATEHOUSE_DATABASE_URL',
+  workers: 'GATEHOUSE_WORKERS',
   init: 'GATEHOUSE_INIT',
   'init-output': 'GATEHOUSE_INIT_OUTPUT',
 };
 
+/** More processes than this on one machine only add memory and contention. */
+const MAX_WORKERS = 64;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 
@@ -186,6 +192,10 @@ export function loadConfig(
     throw new ConfigError('GATEHOUSE_MASTER_KEY', 'must be 32 bytes in base64 (as in a master.key file)');
   }
 
+  const workersRaw = get('GATEHOUSE_WORKERS') ?? '1';
+  const workers = workersRaw === 'auto' ? Math.min(os.availableParallelism(), MAX_WORKERS) : Number(workersRaw);
+  if ((workersRaw !== 'auto' && !/^\d+$/.test(workersRaw)) || workers < 1 || workers > MAX_WORKERS) throw new ConfigError('GATEHOUSE_WORKERS', `"${workersRaw}" is not auto or a whole number from 1 to ${MAX_WORKERS}`);
+
   const initRaw = get('GATEHOUSE_INIT');
   const init = initRaw === undefined ? undefined : path.resolve(initRaw);
   if (init !== undefined && !fs.existsSync(init)) throw new ConfigError('GATEHOUSE_INIT', `${init} does not exist`);
@@ -214,6 +224,7 @@ export function loadConfig(
     metrics,
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(masterKey === undefined ? {} : { masterKey }),
+    ...(workers === 1 ? {} : { workers }),
     ...(init === undefined ? {} : { init, initOutput: path.resolve(get('GATEHOUSE_INIT_OUTPUT') ?? path.join(dataDir, 'init-outputs.json')) }),
   };
 }

@@ -2,6 +2,7 @@
  * Structured logs: one JSON line per event (pino), cheap enough for the request hot path.
  * @module
  */
+import cluster from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
@@ -11,7 +12,8 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
   return pino(
     {
       level,
-      base: { service: 'gatehouse' },
+      // With --workers, each line says which process wrote it.
+      base: cluster.isWorker ? { service: 'gatehouse', worker: cluster.worker?.id, pid: process.pid } : { service: 'gatehouse' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

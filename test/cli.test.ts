@@ -5,15 +5,13 @@
  * messages naming the variable, never a stack trace; SIGTERM shuts down cleanly.
  */
 import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, startServe } from './support/cli-process.js';
 
-const repo = path.resolve(import.meta.dirname, '..');
-const cli = path.join(repo, 'src', 'cli.ts');
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
@@ -24,54 +22,8 @@ function tempDir(): string {
   return d;
 }
 
-/** Environment without the caller's GATEHOUSE_* and AWS settings. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  return { ...env, ...extra };
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the command to its end. */
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repo, env: cleanEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-/** Starts `serve`, waits for the ready line, and returns the URL and a way to stop it with a signal. */
-async function serve(env: Record<string, string>): Promise<{ url: string; output: () => Run; stop: (signal?: NodeJS.Signals) => Promise<Run> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve'], { cwd: repo, env: cleanEnv({ GATEHOUSE_PORT: '0', ...env }) });
-  const out: Run = { code: null, signal: null, stdout: '', stderr: '' };
-  const exited = new Promise<Run>((resolve) => child.on('exit', (code, signal) => resolve({ ...out, code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const watch = (): void => {
-      const m = /gatehouse ready at (http:\/\/[^\s"]+)/.exec(out.stdout + out.stderr);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout.on('data', (c: Buffer) => ((out.stdout += c.toString()), watch()));
-    child.stderr.on('data', (c: Buffer) => ((out.stderr += c.toString()), watch()));
-    void exited.then((r) => reject(new Error(`serve exited (${r.code}): ${r.stderr}`)));
-  });
-  return {
-    url,
-    output: () => ({ ...out }),
-    stop: async (signal = 'SIGTERM') => {
-      child.kill(signal);
-      return exited;
-    },
-  };
-}
+const run = runCli;
+const serve = (env: Record<string, string>) => startServe(env);
 
 const noStack = (text: string): void => expect(text).not.toMatch(/\n\s+at /);
 

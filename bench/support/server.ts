@@ -12,11 +12,31 @@ export const ROOT = { accessKeyId: 'AKIAGATEHOUSEBENCH01', secretAccessKey: 'gat
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLK_TCK = 100;
 
+/** User + system CPU milliseconds of a process and its children (Linux /proc). */
+export function treeCpuMs(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // No children file (kernel without CONFIG_PROC_CHILDREN): the process alone.
+  }
+  let total = 0;
+  for (const p of [pid, ...children]) {
+    try {
+      const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+      total += ((s[11]! + s[12]!) * 1000) / CLK_TCK;
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
+}
+
 export interface BenchServer {
   url: string;
   pid: number;
   dataDir: string;
-  /** User + system CPU milliseconds the server process has used so far. */
+  /** User + system CPU milliseconds the server process (and its workers) have used so far. */
   cpuMs(): number;
   /** Resident memory now, MiB. */
   rssMiB(): number;
@@ -61,18 +81,32 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
   child.stdout!.resume();
   child.stderr!.pipe(process.stderr);
   const pid = child.pid!;
-  const stat = (): number[] => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
-  const status = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  // With GATEHOUSE_WORKERS the server is a primary and its workers: count them all.
+  const tree = (): number[] => {
+    let children: number[] = [];
+    try {
+      children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      // No children file (kernel without CONFIG_PROC_CHILDREN): the primary alone.
+    }
+    return [pid, ...children];
+  };
+  const sum = (read: (p: number) => number): number =>
+    tree().reduce((total, p) => {
+      try {
+        return total + read(p);
+      } catch {
+        return total; // exited between the listing and the read
+      }
+    }, 0);
+  const statusOf = (p: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return {
     url,
     pid,
     dataDir,
-    cpuMs: () => {
-      const s = stat();
-      return ((s[11]! + s[12]!) * 1000) / CLK_TCK;
-    },
-    rssMiB: () => status('VmRSS'),
-    peakRssMiB: () => status('VmHWM'),
+    cpuMs: () => treeCpuMs(pid),
+    rssMiB: () => sum((p) => statusOf(p, 'VmRSS')),
+    peakRssMiB: () => sum((p) => statusOf(p, 'VmHWM')),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => {

@@ -6,13 +6,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 export interface PostgresCluster {
   /** A database URL for a fresh database in the cluster. */
   newDatabase(): Promise<string>;
+  /** The postmaster's pid (its children are the backends), for benchmarks counting its CPU. */
+  pid(): number;
   stop(): void;
 }
 
@@ -22,17 +24,6 @@ function binDir(): string {
   if (versions.length === 0) throw new Error('PostgreSQL is not installed: no /usr/lib/postgresql/<version>/bin/initdb (install Debian\'s postgresql package; .ci/run does)');
   versions.sort((a, b) => Number(b) - Number(a));
   return path.join(root, versions[0]!, 'bin');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 let counter = 0;
@@ -71,6 +62,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
       await c.query(`CREATE DATABASE ${name}`);
       await c.end();
       return `${base}/${name}`;
+    },
+    pid() {
+      return Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     },
     stop() {
       try {

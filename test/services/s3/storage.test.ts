@@ -193,7 +193,7 @@ describe('S3 writes are all-or-nothing', () => {
     expect(blobFiles(server.dataDir).length).toBe(before);
   });
 
-  it('a restart discards temporary files a crash left and keeps every committed object', async () => {
+  it('a restart discards temporary files a crash left an hour ago, keeps those another process is writing, and keeps every committed object', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-restart-'));
     const config = () =>
       loadConfig({}, { GATEHOUSE_PORT: '0', GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, GATEHOUSE_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey, GATEHOUSE_LOG_LEVEL: 'silent' });
@@ -204,12 +204,17 @@ describe('S3 writes are all-or-nothing', () => {
       await c1.send(new CreateBucketCommand({ Bucket: 'durable' }));
       await c1.send(new PutObjectCommand({ Bucket: 'durable', Key: 'kept', Body: 'kept bytes' }));
       await g1.close();
-      // What a crash between write and rename leaves behind.
-      fs.writeFileSync(path.join(dataDir, 's3', 'tmp', '0123456789abcdef0123456789abcdef'), 'half an object');
+      // What a crash between write and rename left behind, untouched for over an hour.
+      const abandoned = path.join(dataDir, 's3', 'tmp', '0123456789abcdef0123456789abcdef');
+      fs.writeFileSync(abandoned, 'half an object');
+      const hourAgo = new Date(Date.now() - 61 * 60 * 1000);
+      fs.utimesSync(abandoned, hourAgo, hourAgo);
+      // A write in progress on another worker or node sharing the directory.
+      fs.writeFileSync(path.join(dataDir, 's3', 'tmp', 'fedcba9876543210fedcba9876543210'), 'being written');
       const g2 = Gatehouse.create({ config: config() });
       const url2 = await g2.listen();
       try {
-        expect(fs.readdirSync(path.join(dataDir, 's3', 'tmp'))).toEqual([]);
+        expect(fs.readdirSync(path.join(dataDir, 's3', 'tmp'))).toEqual(['fedcba9876543210fedcba9876543210']);
         const c2 = s3Client({ url: url2, credentials: ROOT } as TestServer);
         const got = await c2.send(new GetObjectCommand({ Bucket: 'durable', Key: 'kept' }));
         expect(await got.Body!.transformToString()).toBe('kept bytes');

@@ -20,6 +20,11 @@ const p = <T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => voi
 const FLUSH_BYTES = 1024 * 1024;
 /** How much a large blob may have unsynced before a background fdatasync starts. */
 const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
+/**
+ * A temporary file untouched this long belongs to no live writer: a write in progress touches its
+ * file at least every socket idle timeout (2 min), or the connection is cut and the file removed.
+ */
+const ABANDONED_MS = 60 * 60 * 1000;
 /** Descriptors kept open for small-object reads. */
 const OPEN_FDS = 256;
 
@@ -31,9 +36,8 @@ export class BlobStore {
     this.#objects = path.join(root, 'objects');
     this.#tmp = path.join(root, 'tmp');
     fs.mkdirSync(this.#objects, { recursive: true, mode: 0o700 });
-    // Whatever is in tmp/ was never committed: a crash mid-write leaves it, and nothing refers to it.
-    fs.rmSync(this.#tmp, { recursive: true, force: true });
     fs.mkdirSync(this.#tmp, { recursive: true, mode: 0o700 });
+    sweepAbandoned(this.#tmp);
     this.#dirSync = new DirSync(this.#objects);
   }
 
@@ -271,4 +275,21 @@ function dropBytes(buffers: Buffer[], n: number): Buffer[] {
     n = 0;
   }
   return out;
+}
+
+/**
+ * Whatever is in tmp/ was never committed: a crash mid-write leaves it, and nothing refers to it.
+ * Other processes (workers, nodes sharing the directory) may be writing there right now, so only
+ * files abandoned for an hour go; names are random, so nobody's new file collides with them.
+ */
+function sweepAbandoned(dir: string): void {
+  const cutoff = Date.now() - ABANDONED_MS;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    try {
+      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { recursive: true, force: true });
+    } catch {
+      // Gone already (another process swept it, or its writer committed it).
+    }
+  }
 }

@@ -13,12 +13,15 @@
 import { ServiceError } from '../../errors.js';
 import type { InitiateAuthResponse } from './api.generated.js';
 import type { IdpContext } from './context.js';
+import { isEmail } from './domain/attributes.js';
 import { maskEmail, maskPhone, type Medium } from './domain/messages.js';
+import { caseSensitive } from './domain/pool-config.js';
 import { poolFactors, type MfaType } from './domain/mfa-config.js';
 import { Lockout } from './domain/lockout.js';
 import { totpStep } from './domain/totp.js';
 import { expiredSession, invalidParameter, invalidSession } from './errors.js';
 import type { DeviceAuth } from './device-auth.js';
+import { applyAttributeWrites } from './operations/attribute-updates.js';
 import type { SignInCall } from './sign-in.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { UserMfa } from './store/mfa.js';
@@ -30,6 +33,8 @@ type Params = Readonly<Record<string, string>>;
 interface ChallengeState {
   s: string;
   c: CodeChallenge | 'SELECT_MFA_TYPE';
+  /** An email given in MFA_SETUP: the right code makes it the user's verified email and turns email MFA on. */
+  e?: string;
 }
 
 /** What a code is asked for with: the MFA factors, and SMS_OTP (passwordless, first factor). */
@@ -195,22 +200,57 @@ export class MfaChallenges {
         throw err;
       }
       await this.idp.tokens.deleteCode(pool.id, user.sub, purpose);
+      if (opened.data.e !== undefined) await this.#enableEmail(call, user, opened.data.e);
     }
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     await this.lockout.succeeded(pool.id, user.sub);
     return { user };
   }
 
-  /** MFA_SETUP answered after VerifySoftwareToken: the TOTP factor is on, so tokens. */
+  /**
+   * MFA_SETUP answered: after VerifySoftwareToken the TOTP factor is on, so tokens; with EMAIL
+   * (Amplify's CONTINUE_SIGN_IN_WITH_EMAIL_SETUP, on pools with email MFA) a code goes to that
+   * address and the EMAIL_OTP challenge asks for it.
+   */
   async respondSetup(call: SignInCall, session: string | undefined, responses: Params): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
     if (session === undefined) throw invalidParameter('Missing required parameter Session');
     const opened = this.openSetup(session, now);
     if (opened.data.p !== pool.id || opened.data.c !== client.clientId) throw invalidSession();
+    if (Object.hasOwn(responses, 'EMAIL') && opened.data.st === 'associate') return this.#setupEmail(call, opened, responses);
     if (opened.data.st !== 'respond') throw invalidParameter('User has not verified software token mfa');
     const user = await this.#user(call, opened.data.s, responses);
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     return this.finish(call, user);
+  }
+
+  /** MFA_SETUP with EMAIL: the code goes to the address given, bound to it (a held change until answered). */
+  async #setupEmail(call: SignInCall, opened: { data: SetupState; nonce: string; expiresAt: number }, responses: Params): Promise<InitiateAuthResponse> {
+    const { pool, client, now } = call;
+    if (!poolFactors(pool.config).includes('EMAIL_OTP')) throw invalidParameter('Email MFA is not enabled for this user pool.');
+    const email = param(responses, 'EMAIL');
+    if (!isEmail(email)) throw invalidParameter('Invalid email address format.');
+    const user = await this.#user(call, opened.data.s, responses);
+    await this.idp.codes.mayIssue(pool.id, { sub: user.sub }, 'MFA:EMAIL', email, now);
+    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
+    const code = await this.idp.codes.issue(pool.id, user.sub, 'MFA:EMAIL', now, { attribute: 'email', value: email }, email);
+    await this.idp.messages.sendMfaCode(pool.config, { medium: 'EMAIL', to: email }, code);
+    return {
+      ChallengeName: 'EMAIL_OTP',
+      Session: this.idp.sealer.seal<ChallengeState>('mfa', pool.id, client.clientId, { s: user.sub, c: 'EMAIL_OTP', e: email }, now + this.#sessionMs(client)),
+      ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: maskEmail(email) },
+    };
+  }
+
+  /** The email set up in MFA_SETUP is proved: the user's verified email, and email MFA on. */
+  async #enableEmail(call: SignInCall, user: User, email: string): Promise<void> {
+    const { pool, now } = call;
+    await this.idp.platform.db.transaction(async (tx) => {
+      await applyAttributeWrites(this.idp, pool, user, new Map([['email', email], ['email_verified', 'true']]), tx);
+      user.updatedAt = now;
+      await this.idp.users.save(user, caseSensitive(pool.config), tx);
+      await this.idp.mfa.put(pool.id, user.sub, { ...(await this.idp.mfa.get(pool.id, user.sub, tx)), email: true }, now, {}, tx);
+    });
   }
 
   /** A sign-in whose last factor was just proved: tokens, or device SRP for a remembered device. */

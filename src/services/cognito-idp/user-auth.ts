@@ -19,6 +19,7 @@ import { parseA } from './domain/srp.js';
 import { assertionCredentialId, authenticationOptions, relyingPartyId, userVerification, verifyAssertion } from './domain/webauthn.js';
 import { expiredSession, incorrectCredentials, invalidParameter, invalidSession, passwordResetRequired, userDisabled, userNotConfirmed, userNotFound } from './errors.js';
 import { codeMismatchMfa, type MfaChallenges } from './mfa-challenges.js';
+import type { SignUpSession } from './operations/sign-up.js';
 import type { SignIn, SignInCall } from './sign-in.js';
 import type { AppClient } from './store/pools.js';
 import type { User } from './store/users.js';
@@ -72,10 +73,11 @@ export class UserAuth {
     return out;
   }
 
-  async initiate(call: SignInCall, params: Params): Promise<InitiateAuthResponse> {
+  async initiate(call: SignInCall, params: Params, session?: string): Promise<InitiateAuthResponse> {
     const name = param(params, 'USERNAME');
     const user = await this.idp.resolveUser(call.pool, name);
     this.idp.checkSecret(call.client, params.SECRET_HASH, [name, user?.username], 'auth');
+    if (session !== undefined) return this.#afterSignUp(call, user, session);
     if (user === undefined && !call.hidden) throw userNotFound();
     const available = await this.#available(call, user);
     const preferred = Object.hasOwn(params, 'PREFERRED_CHALLENGE') ? params.PREFERRED_CHALLENGE : undefined;
@@ -86,6 +88,22 @@ export class UserAuth {
       ChallengeParameters: {},
       AvailableChallenges: available,
     };
+  }
+
+  /**
+   * InitiateAuth with ConfirmSignUp's Session: the confirmation code was the first factor, so
+   * the user is signed in (or asked for MFA where the pool requires it). The Session is bound
+   * to its pool, client and user, lives for the client's AuthSessionValidity, and works once.
+   */
+  async #afterSignUp(call: SignInCall, user: User | undefined, session: string): Promise<InitiateAuthResponse> {
+    const { pool, client, now } = call;
+    const opened = this.idp.sealer.open<SignUpSession>('sign-up', pool.id, client.clientId, session, now);
+    if (opened === 'expired') throw expiredSession();
+    if (opened === 'invalid' || user === undefined || user.sub !== opened.data.s) throw invalidSession();
+    if (!user.enabled) throw userDisabled();
+    if (user.status !== 'CONFIRMED') throw invalidSession();
+    if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
+    return (await this.mfa.challenge(call, user)) ?? this.mfa.finish(call, user);
   }
 
   /** RespondToAuthChallenge SELECT_CHALLENGE: ANSWER names the factor, with its parameters. */

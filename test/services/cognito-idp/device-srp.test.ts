@@ -14,6 +14,7 @@ import {
   AdminUpdateDeviceStatusCommand,
   AssociateSoftwareTokenCommand,
   ConfirmDeviceCommand,
+  CreateUserPoolDomainCommand,
   GetTokensFromRefreshTokenCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
@@ -254,6 +255,18 @@ describe('device SRP step by step (SDK v3)', () => {
     const v3 = await anonymous(server).send(new GetTokensFromRefreshTokenCommand({ ClientId: skipping.clientId, RefreshToken: REFRESH_TOKEN, DeviceKey: device.key }));
     expect(v3.AuthenticationResult!.AccessToken).toEqual(expect.any(String));
     expect(await errorOf(anonymous(server).send(new GetTokensFromRefreshTokenCommand({ ClientId: skipping.clientId, RefreshToken: REFRESH_TOKEN })))).toMatchObject(invalid);
+    // The token endpoint of the pool's domain: `device_key` as Cognito takes it there.
+    await idp(server).send(new CreateUserPoolDomainCommand({ UserPoolId: skipping.poolId, Domain: 'device-srp-test' }));
+    const token = (extra: string) =>
+      fetch(`${server.url}/_auth/device-srp-test/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&client_id=${skipping.clientId}&refresh_token=${encodeURIComponent(REFRESH_TOKEN)}${extra}`,
+      }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
+    expect(await token('')).toEqual({ status: 400, json: { error: 'invalid_grant' } });
+    const viaDomain = await token(`&device_key=${encodeURIComponent(device.key)}`);
+    expect(viaDomain.status).toBe(200);
+    expect(claims(viaDomain.json.access_token as string).device_key).toBe(device.key);
   });
 
   it("refuses another user's device key, a switched key, an unconfirmed device and a forgotten one", async () => {

@@ -12,6 +12,7 @@ import type {
   UpdateUserPoolRequest,
   UserPoolType,
 } from '../api.generated.js';
+import { ServiceError } from '../../../errors.js';
 import { invalidParameter } from '../errors.js';
 import { STANDARD_ATTRIBUTES, STANDARD_NAMES } from './attributes.js';
 import { checkPoolMfa, type MfaFactors } from './mfa-config.js';
@@ -143,7 +144,21 @@ function schemaFor(input: CreateUserPoolRequest): SchemaAttributeType[] {
 export function createPoolConfig(input: CreateUserPoolRequest): PoolConfig {
   const config = createConfig(input);
   checkPoolMfa(config);
+  checkSignInPolicy(config);
   return config;
+}
+
+/**
+ * SignInPolicy as Cognito takes it: the password is always a first factor (one-time codes and
+ * passkeys come beside it, never instead), and choice-based sign-in beyond the password is a
+ * feature of the Essentials and Plus tiers.
+ */
+function checkSignInPolicy(config: PoolConfig): void {
+  const factors = config.Policies.SignInPolicy?.AllowedFirstAuthFactors ?? ['PASSWORD'];
+  if (!factors.includes('PASSWORD')) throw invalidParameter('AllowedFirstAuthFactors must include PASSWORD.');
+  if (config.UserPoolTier === 'LITE' && factors.some((f) => f !== 'PASSWORD')) {
+    throw new ServiceError('FeatureUnavailableInTierException', 'SignInPolicy with first authentication factors other than PASSWORD is not available in the LITE tier.', 400);
+  }
 }
 
 function createConfig(input: CreateUserPoolRequest): PoolConfig {
@@ -171,6 +186,7 @@ export function updatePoolConfig(current: PoolConfig, input: UpdateUserPoolReque
     ...(current.UsernameConfiguration === undefined ? {} : { UsernameConfiguration: current.UsernameConfiguration }),
   } as PoolConfig;
   checkPoolMfa(config);
+  checkSignInPolicy(config);
   return config;
 }
 

@@ -18,9 +18,9 @@ const NO_POOL = '';
 
 /**
  * `idp`: the state sent to an external identity provider; `hosted-mfa`: the hosted MFA page's wrapper of an MFA Session; `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id;
- * `device`: DEVICE_SRP_AUTH's Session; `device-srp`: DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK.
+ * `device`: DEVICE_SRP_AUTH's Session; `device-srp`: DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK; `sign-up`: ConfirmSignUp's Session, to sign in with at once.
  */
-export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'device' | 'device-srp' | 'idp' | 'hosted-mfa';
+export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'device' | 'device-srp' | 'sign-up' | 'idp' | 'hosted-mfa';
 
 interface Envelope<T> {
   /** Expiry, epoch ms. */

@@ -1,8 +1,8 @@
 /**
  * The `refresh_token` grant of `/oauth2/token`: new ID and access tokens in the refresh
  * token's session, for a client that may refresh (ALLOW_REFRESH_TOKEN_AUTH) and has
- * authenticated itself when it has a secret. A revoked, expired or foreign token is
- * `invalid_grant`, as Cognito answers.
+ * authenticated itself when it has a secret. A revoked, expired or foreign token, or one of a
+ * tracked device without that device's `device_key`, is `invalid_grant`, as Cognito answers.
  * @module
  */
 import { ServiceError } from '../../../errors.js';
@@ -18,8 +18,11 @@ export function refreshGrant(sessions: Sessions): GrantHandler {
     if (token.length > 4096) throw new OAuthError('invalid_grant');
     if (!allowsFlow(client.config, 'REFRESH_TOKEN_AUTH')) throw new OAuthError('unauthorized_client');
     try {
-      // The client proved itself above (secret or none); no SECRET_HASH on this path.
-      const out = await sessions.refresh(d.pool, client, token, idp.platform.clock.now(), () => undefined);
+      // The client proved itself above (secret or none); no SECRET_HASH on this path. A session
+      // of a tracked device refreshes only with its `device_key`, as through the API.
+      const deviceKey = params.get('device_key');
+      const device = deviceKey !== undefined && deviceKey.length <= 55 ? deviceKey : undefined;
+      const out = await sessions.refresh(d.pool, client, token, idp.platform.clock.now(), () => undefined, undefined, device);
       return { id_token: out.IdToken, access_token: out.AccessToken, expires_in: out.ExpiresIn, token_type: 'Bearer' };
     } catch (err) {
       if (err instanceof ServiceError && err.status < 500) throw new OAuthError('invalid_grant');

@@ -46,7 +46,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
   });
 
   /** The flows InitiateAuth and AdminInitiateAuth share. */
-  const initiate = async (c: SignInCall, flow: string, params: Params, admin: boolean): Promise<InitiateAuthResponse> => {
+  const initiate = async (c: SignInCall, flow: string, params: Params, admin: boolean, session?: string): Promise<InitiateAuthResponse> => {
     const { pool, client, now } = c;
     switch (flow) {
       case 'USER_SRP_AUTH': {
@@ -82,7 +82,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
       }
       case 'USER_AUTH':
         requireFlow(client, 'USER_AUTH');
-        return userAuth.initiate(c, params);
+        return userAuth.initiate(c, params, session);
       case 'CUSTOM_AUTH':
         throw new ServiceError('NotImplementedException', `Gatehouse does not implement the ${flow} flow yet; see the README's compatibility table.`, 501);
       default:
@@ -142,7 +142,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
   return {
     async InitiateAuth(input, ctx) {
       const { client, pool } = await idp.client(input.ClientId);
-      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, false);
+      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, false, input.Session);
     },
 
     async RespondToAuthChallenge(input, ctx) {
@@ -167,7 +167,7 @@ export function authOperations(idp: IdpContext, sessions: Sessions, signIn: Sign
 
     async AdminInitiateAuth(input, ctx) {
       const { client, pool } = await idp.clientIn(input.UserPoolId, input.ClientId);
-      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, true);
+      return initiate(call(pool, client, ctx, input.AuthParameters), input.AuthFlow, input.AuthParameters ?? {}, true, input.Session);
     },
 
     async AdminRespondToAuthChallenge(input, ctx) {

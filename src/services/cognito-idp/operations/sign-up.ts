@@ -12,6 +12,7 @@ import type { CodeDeliveryDetailsType, Operations } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import { isEmail, isPhoneNumber, missingRequired, requiredAttributesError } from '../domain/attributes.js';
 import { deliveryDetails, recoveryDestination, sentTo, signUpDestination } from '../domain/messages.js';
+import { allowsFlow } from '../domain/client-config.js';
 import { checkPasswordPolicy } from '../domain/password-policy.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { aliasExists, invalidParameter, notAuthorized, userDisabled, userNotFound } from '../errors.js';
@@ -21,6 +22,11 @@ import type { CodePurpose } from '../store/tokens.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
 const NOT_FOUND = 'Username/client id combination not found.';
+
+/** ConfirmSignUp's Session: whose sign-up it confirmed (pool and client are in the seal). */
+export interface SignUpSession {
+  s: string;
+}
 
 /** What AWS answers for a user that does not exist when existence errors are hidden. */
 function simulatedDelivery(pool: UserPool, name: string): CodeDeliveryDetailsType {
@@ -130,7 +136,10 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         await idp.tokens.deleteCode(pool.id, user.sub, 'SignUp', tx);
       });
       ctx.log.info({ event: 'cognito-idp.confirm-sign-up', userPoolId: pool.id, sub: user.sub }, 'user confirmed');
-      return {};
+      // For a client that signs in with USER_AUTH: a Session with which InitiateAuth signs the
+      // user in at once, the code just checked standing as the first factor (single use).
+      if (!allowsFlow(client.config, 'USER_AUTH')) return {};
+      return { Session: idp.sealer.seal<SignUpSession>('sign-up', pool.id, client.clientId, { s: user.sub }, now + (client.config.AuthSessionValidity ?? 3) * 60_000) };
     },
 
     async ResendConfirmationCode(input, ctx) {

@@ -7,6 +7,7 @@ import { Decisions } from './decisions.js';
 import { AttachPolicies, RolePage, Roles } from './iam.js';
 import { CreateIdentityPool, IdentityPoolPage, IdentityPoolRoles, IdentityPools } from './identitypools.js';
 import { Outbox } from './outbox.js';
+import { Policies, PolicyPage } from './policies.js';
 import { UserPool } from './pool.js';
 import { Bucket, Buckets, CreateBucket } from './s3.js';
 import { SignIn } from './signin.js';
@@ -18,6 +19,8 @@ function Content(p: { route: string }) {
   if (parts[0] === 'identity-pools' && parts[1] !== undefined && parts[2] === 'roles') return h(IdentityPoolRoles, { id: parts[1] });
   if (parts[0] === 'identity-pools' && parts[1] !== undefined) return h(IdentityPoolPage, { id: parts[1], edit: parts[2] === 'edit' });
   if (parts[0] === 'identity-pools') return h(IdentityPools, null);
+  if (parts[0] === 'iam' && parts[1] === 'policies' && parts[2] !== undefined) return h(PolicyPage, { key: parts[2], arn: parts[2] });
+  if (parts[0] === 'iam' && parts[1] === 'policies') return h(Policies, null);
   if (parts[0] === 'iam' && parts[2] !== undefined && parts[3] === 'attach') return h(AttachPolicies, { role: parts[2] });
   if (parts[0] === 'iam' && parts[2] !== undefined) return h(RolePage, { key: parts[2], name: parts[2] });
   if (parts[0] === 'iam') return h(Roles, null);
@@ -52,6 +55,7 @@ function App() {
         h('a', { href: '#/user-pools' }, 'Manage User Pools'),
         h('a', { href: '#/identity-pools' }, 'Manage Identity Pools'),
         h('a', { href: '#/iam/roles' }, 'Roles'),
+        h('a', { href: '#/iam/policies' }, 'Policies'),
         h('a', { href: '#/s3' }, 'Buckets'),
         h('a', { href: '#/outbox' }, 'Outbox'),
         h('a', { href: '#/access-decisions' }, 'Access decisions'),

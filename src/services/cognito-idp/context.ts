@@ -17,6 +17,7 @@ import { MfaStore } from './store/mfa.js';
 import { WebAuthnStore } from './store/webauthn.js';
 import { DeviceStore } from './store/devices.js';
 import { HostedStore } from './store/hosted.js';
+import { LinkStore } from './store/links.js';
 import { OAuthStore } from './store/oauth.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { AttemptStore } from './store/attempts.js';
@@ -35,6 +36,7 @@ export class IdpContext {
   readonly attempts: AttemptStore;
   readonly hosted: HostedStore;
   readonly oauth: OAuthStore;
+  readonly links: LinkStore;
   readonly codes: Codes;
   readonly messages: Messages;
   readonly sealer: Sealer;
@@ -51,6 +53,7 @@ export class IdpContext {
     this.devices = new DeviceStore(platform.db);
     this.hosted = new HostedStore(platform.db, platform.secrets);
     this.oauth = new OAuthStore(platform.db);
+    this.links = new LinkStore(platform.db);
     this.attempts = new AttemptStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);

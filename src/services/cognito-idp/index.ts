@@ -32,6 +32,7 @@ import { authOperations } from './operations/auth.js';
 import { clientOperations } from './operations/clients.js';
 import { domainOperations } from './operations/domains.js';
 import { identityProviderOperations } from './operations/identity-providers.js';
+import { providerLinkOperations } from './operations/provider-links.js';
 import { resourceServerOperations } from './operations/resource-servers.js';
 import { groupOperations } from './operations/groups.js';
 import { mfaOperations } from './operations/mfa.js';
@@ -87,6 +88,7 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
     ...domainOperations(idp),
     ...resourceServerOperations(idp),
     ...identityProviderOperations(idp),
+    ...providerLinkOperations(idp),
   };
   return {
     service: {

@@ -158,6 +158,12 @@ export class MfaChallenges {
 
   /** RespondToAuthChallenge for SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP and SELECT_MFA_TYPE. */
   async respond(call: SignInCall, name: CodeChallenge | 'SELECT_MFA_TYPE', session: string | undefined, responses: Params): Promise<InitiateAuthResponse> {
+    const out = await this.verify(call, name, session, responses);
+    return 'next' in out ? out.next : this.finish(call, out.user);
+  }
+
+  /** Checks an answer (the hosted pages' too): the user once the factor is proved, or the next challenge after SELECT_MFA_TYPE. */
+  async verify(call: SignInCall, name: CodeChallenge | 'SELECT_MFA_TYPE', session: string | undefined, responses: Params): Promise<{ user: User } | { next: InitiateAuthResponse }> {
     const { pool, client, now } = call;
     if (session === undefined) throw invalidParameter('Missing required parameter Session');
     const opened = this.idp.sealer.open<ChallengeState>('mfa', pool.id, client.clientId, session, now);
@@ -175,7 +181,7 @@ export class MfaChallenges {
       const on = usable(poolFactors(pool.config), user, await this.idp.mfa.get(pool.id, user.sub));
       if (!on.includes(answer as MfaType)) throw invalidParameter(`Invalid MFA type ${answer.slice(0, 32)}`);
       if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
-      return this.ask(call, user, answer as MfaType);
+      return { next: await this.ask(call, user, answer as MfaType) };
     }
     if (name === 'SOFTWARE_TOKEN_MFA') {
       const code = param(responses, 'SOFTWARE_TOKEN_MFA_CODE');
@@ -198,7 +204,7 @@ export class MfaChallenges {
     }
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     await this.lockout.succeeded(pool.id, user.sub);
-    return this.finish(call, user);
+    return { user };
   }
 
   /**

@@ -11,6 +11,7 @@ import { send } from '../../../protocols/http.js';
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
 import type { AppClient } from '../store/pools.js';
+import { requestedProvider, startFederation } from './federation.js';
 import { errorPage } from './pages.js';
 import type { DomainRequest } from './routes.js';
 import { allowsOAuthFlow } from './token.js';
@@ -136,7 +137,7 @@ export async function sessionUser(idp: IdpContext, d: DomainRequest): Promise<{ 
   const s = await idp.oauth.session(id);
   if (s === undefined || s.poolId !== d.pool.id || idp.platform.clock.now() >= s.expiresAt) return undefined;
   const user = await idp.users.bySub(d.pool.id, s.sub);
-  if (user === undefined || !user.enabled || user.status !== 'CONFIRMED') return undefined;
+  if (user === undefined || !user.enabled || (user.status !== 'CONFIRMED' && user.status !== 'EXTERNAL_PROVIDER')) return undefined;
   return { sub: s.sub, authTime: s.authTime, id };
 }
 
@@ -172,6 +173,10 @@ export async function authorizeEndpoint(idp: IdpContext, sessions: Sessions, d: 
   if (hosted === undefined) return;
   const { a, query } = hosted;
   const { r } = d;
+  // A provider named in the request: straight to it (its own session decides whether to ask).
+  const provider = await requestedProvider(idp, d, query);
+  if (provider === 'unavailable') return errorPage(d, 400, 'invalid_request', 'Login option is not available. Please try another one');
+  if (provider !== undefined && provider !== 'COGNITO') return startFederation(idp, d, a, provider);
   const signedIn = query.get('prompt') === 'login' ? undefined : await sessionUser(idp, d);
   if (signedIn !== undefined) return finish(idp, sessions, d, a, signedIn.sub, signedIn.authTime);
   send(r.res, 302, { location: `${d.base}/login?${r.query}`, 'cache-control': 'no-store' });

@@ -15,9 +15,10 @@ import type { SignIn } from '../sign-in.js';
 import type { User } from '../store/users.js';
 import { hostedRequest, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
 import { brandingFor } from './branding.js';
-import type { Branding } from './pages.js';
+import type { Branding, ProviderChoice } from './pages.js';
 import { startNewPassword, answerNewPassword } from './new-password.js';
-import { errorPage, loginPage, newPasswordPage, pageHeaders } from './pages.js';
+import { answerMfa, sameStep, startMfa, type MfaStep } from './mfa.js';
+import { errorPage, loginPage, mfaPage, newPasswordPage, pageHeaders } from './pages.js';
 import type { DomainRequest } from './routes.js';
 
 export const CSRF_COOKIE = 'XSRF-TOKEN';
@@ -30,14 +31,30 @@ export function sameToken(a: string | undefined, b: string | undefined): boolean
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-type Render = (f: { action: string; csrf: string; branding: Branding }) => string;
+type Render = (f: { action: string; csrf: string; branding: Branding; providers: ProviderChoice[]; password: boolean }) => string;
+
+/** Whether the client lets users sign in with a password here (COGNITO among SupportedIdentityProviders; all clients made before them do). */
+export function allowsPassword(client: AuthorizeRequest['client']): boolean {
+  const list = client.config.SupportedIdentityProviders;
+  return list === undefined || list.length === 0 || list.includes('COGNITO');
+}
+
+/** The "Continue with <ProviderName>" choices: the client's external providers, each an authorize request naming it. */
+function federationChoices(d: DomainRequest, a: AuthorizeRequest): { providers: ProviderChoice[]; password: boolean } {
+  const providers = (a.client.config.SupportedIdentityProviders ?? []).filter((n) => n !== 'COGNITO').map((name) => {
+    const q = new URLSearchParams(a.query);
+    q.set('identity_provider', name);
+    return { name, href: `${d.base}/oauth2/authorize?${q.toString()}` };
+  });
+  return { providers, password: allowsPassword(a.client) };
+}
 
 async function show(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, render: Render): Promise<void> {
   const csrf = randomBytes(24).toString('base64url');
   const u = await brandingFor(idp, d.pool.id, a.client.clientId);
   const id = encodeURIComponent(a.client.clientId);
   const branding = { ...(u?.css === undefined ? {} : { css: `${d.base}/ui/css?client_id=${id}` }), ...(u?.image === undefined ? {} : { logo: `${d.base}/ui/logo?client_id=${id}` }) };
-  const html = render({ action: `${d.base}/login?${a.query}`, csrf, branding });
+  const html = render({ action: `${d.base}/login?${a.query}`, csrf, branding, ...federationChoices(d, a) });
   d.r.res.writeHead(status, { ...pageHeaders(a.redirectUri), 'set-cookie': setCookie(d, CSRF_COOKIE, csrf, 3600), 'content-length': Buffer.byteLength(html) });
   d.r.res.end(html);
 }
@@ -47,6 +64,9 @@ const showForm = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status
 
 const showNewPassword = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, session: string, required: readonly string[], error?: string): Promise<void> =>
   show(idp, d, a, status, (f) => newPasswordPage({ ...f, session, required, ...(error === undefined ? {} : { error }) }));
+
+const showMfa = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, step: MfaStep, error?: string): Promise<void> =>
+  show(idp, d, a, status, (f) => mfaPage({ ...f, ...step, ...(error === undefined ? {} : { error }) }));
 
 export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest): Promise<void> {
   const hosted = await hostedRequest(idp, d, ['GET', 'POST']);
@@ -62,6 +82,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
     if (err instanceof BodyTooLarge || err instanceof BodyTimeout) return errorPage(d, 400, 'invalid_request', 'The form is too large.');
     throw err;
   }
+  if (!allowsPassword(a.client)) return errorPage(d, 400, 'invalid_request', 'Login option is not available. Please try another one');
   const form = new URLSearchParams(body.toString('utf8'));
   if (!sameToken(form.get('_csrf') ?? undefined, cookies(d).get(CSRF_COOKIE))) {
     return errorPage(d, 403, 'invalid_request', 'The form has expired or did not come from this page. Go back and sign in again.');
@@ -78,6 +99,18 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
       const session = form.get('session') ?? '';
       if (err.code === 'NotAuthorizedException' && /session/.test(err.message)) return showForm(idp, d, a, 400, { error: err.message });
       return showNewPassword(idp, d, a, 400, session, requiredFor(form), err.message);
+    }
+  }
+  if (form.get('step') === 'mfa') {
+    try {
+      const answered = await answerMfa(idp, signIn, d, a, form, now);
+      if ('step' in answered) return await showMfa(idp, d, a, 200, answered.step);
+      return await signedIn(idp, signIn, sessions, d, a, answered.user, now, true);
+    } catch (err) {
+      if (!(err instanceof ServiceError) || err.status >= 500) throw err;
+      // A wrong code may be corrected while the Session lasts; a used-up or foreign one starts over.
+      const again = err.code === 'NotAuthorizedException' ? undefined : sameStep(idp, d, a, form, now);
+      return again === undefined ? showForm(idp, d, a, 400, { error: err.message }) : showMfa(idp, d, a, 400, again, err.message);
     }
   }
   const username = (form.get('username') ?? '').trim();
@@ -101,10 +134,13 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
 }
 
 /** The password (or the new one) was right: MFA if the pool demands it, else the hosted session and the redirect to the client. */
-async function signedIn(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number): Promise<void> {
+async function signedIn(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number, mfaDone = false): Promise<void> {
   const pool = d.pool;
-  // Never skip a second factor the API would ask for: refused until the pages have the MFA steps.
-  if (await signIn.mfa.wouldChallenge(pool, user)) throw new ServiceError('NotImplementedException', 'Gatehouse does not implement MFA on the hosted UI yet.', 400);
+  // Never skip a second factor the API would ask for: the MFA step comes first.
+  if (!mfaDone) {
+    const step = await startMfa(idp, signIn, d, a, user, now);
+    if (step !== undefined) return show(idp, d, a, 200, (f) => mfaPage({ ...f, ...step }));
+  }
   const sessionId = randomBytes(32).toString('base64url');
   const authTime = Math.floor(now / 1000);
   await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);

@@ -37,7 +37,8 @@ export function pageHeaders(redirectUri?: string): Record<string, string> {
 
 const STYLE = `body{font-family:system-ui,sans-serif;background:#fafafa;margin:0}main{max-width:22rem;margin:3rem auto;background:#fff;padding:2rem;border:1px solid #ddd;border-radius:6px}
 label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password],input[type=email]{width:100%;box-sizing:border-box;padding:.5rem}
-button{margin-top:1.2rem;width:100%;padding:.6rem;background:#337ab7;color:#fff;border:0;border-radius:4px}.error{color:#a94442;background:#f2dede;padding:.5rem;border-radius:4px}`;
+button{margin-top:1.2rem;width:100%;padding:.6rem;background:#337ab7;color:#fff;border:0;border-radius:4px}.error{color:#a94442;background:#f2dede;padding:.5rem;border-radius:4px}
+.idpButton-customizable{display:block;text-align:center;padding:.6rem;border:1px solid #337ab7;border-radius:4px;color:#337ab7;text-decoration:none}`;
 
 /** The one inline style block, allowed by its hash (no 'unsafe-inline'). */
 const STYLE_HASH = `sha256-${createHash('sha256').update(STYLE).digest('base64')}`;
@@ -60,9 +61,18 @@ export function errorPage(d: DomainRequest, status: number, error: string, messa
   d.r.res.end(html);
 }
 
+/** An external identity provider the page offers: its name and the authorize request that names it. */
+export interface ProviderChoice {
+  name: string;
+  href: string;
+}
+
 export interface LoginForm {
   action: string;
   csrf: string;
+  providers?: ProviderChoice[];
+  /** False when the client has no COGNITO sign-in: only the providers are offered. */
+  password?: boolean;
   username?: string;
   error?: string;
   branding?: Branding;
@@ -70,9 +80,11 @@ export interface LoginForm {
 
 export function loginPage(f: LoginForm): string {
   const error = f.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(f.error)}</p>`;
+  const providers = (f.providers ?? []).map((p) => `<p><a class="idpButton-customizable" href="${escapeHtml(p.href)}">Continue with ${escapeHtml(p.name)}</a></p>`).join('\n');
+  if (f.password === false) return page('Signin', `<h1>Sign in with your corporate ID</h1>${error}\n${providers}`, f.branding);
   return page(
     'Signin',
-    `<h1>Sign in with your username and password</h1>${error}
+    `${providers === '' ? '' : `<h2>Sign in with your corporate ID</h2>\n${providers}\n<hr>`}<h1>Sign in with your username and password</h1>${error}
 <form method="post" action="${escapeHtml(f.action)}">
 <input type="hidden" name="_csrf" value="${escapeHtml(f.csrf)}">
 <label for="signInFormUsername">Username</label>
@@ -119,4 +131,45 @@ ${attrs}
 </form>`,
     f.branding,
   );
+}
+
+export interface MfaForm {
+  action: string;
+  csrf: string;
+  session: string;
+  challenge: string;
+  /** Where the code went, masked (SMS, email). */
+  destination?: string;
+  /** SELECT_MFA_TYPE's factors. */
+  choices?: readonly string[];
+  error?: string;
+  branding?: Branding;
+}
+
+const FACTOR_NAMES: Record<string, string> = { SOFTWARE_TOKEN_MFA: 'Authenticator app', SMS_MFA: 'SMS', EMAIL_OTP: 'Email' };
+
+/** The second factor: a code (from the authenticator app, or sent by SMS or email), or the choice of factor. */
+export function mfaPage(f: MfaForm): string {
+  const error = f.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(f.error)}</p>`;
+  const hidden = `<input type="hidden" name="_csrf" value="${escapeHtml(f.csrf)}">
+<input type="hidden" name="step" value="mfa">
+<input type="hidden" name="session" value="${escapeHtml(f.session)}">`;
+  if (f.challenge === 'SELECT_MFA_TYPE') {
+    const buttons = (f.choices ?? []).map((c) => `<button type="submit" name="answer" value="${escapeHtml(c)}">${escapeHtml(FACTOR_NAMES[c] ?? c)}</button>`).join('\n');
+    return page('Multi-factor authentication', `<h1>Choose how to sign in</h1><p>Choose a multi-factor authentication method.</p>${error}
+<form method="post" action="${escapeHtml(f.action)}">
+${hidden}
+${buttons}
+</form>`, f.branding);
+  }
+  const where = f.challenge === 'SOFTWARE_TOKEN_MFA'
+    ? 'Enter the code from your authenticator app.'
+    : `We have sent a code by ${f.challenge === 'SMS_MFA' ? 'SMS' : 'email'} to ${escapeHtml(f.destination ?? '')}. Enter the code to sign in.`;
+  return page('Multi-factor authentication', `<h1>Multi-factor authentication</h1><p>${where}</p>${error}
+<form method="post" action="${escapeHtml(f.action)}">
+${hidden}
+<label for="mfaCode">Code</label>
+<input id="mfaCode" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="16" required>
+<button type="submit" name="signInSubmitButton" class="submitButton-customizable">Sign in</button>
+</form>`, f.branding);
 }

@@ -13,6 +13,7 @@ import type { SignIn } from '../sign-in.js';
 import { authorizeEndpoint } from './authorize.js';
 import { brandingEndpoint } from './branding.js';
 import { codeGrant } from './code-grant.js';
+import { idpResponseEndpoint } from './federation.js';
 import { loginEndpoint } from './login.js';
 import { logoutEndpoint, revokeEndpoint } from './logout.js';
 import { refreshGrant } from './refresh.js';
@@ -77,6 +78,9 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
           case '/oauth2/authorize':
             r.operation = 'cognito-idp.oauth2.authorize';
             return authorizeEndpoint(idp, sessions, d);
+          case '/oauth2/idpresponse':
+            r.operation = 'cognito-idp.oauth2.idpresponse';
+            return idpResponseEndpoint(idp, sessions, d);
           case '/login':
             r.operation = 'cognito-idp.hosted.login';
             return loginEndpoint(idp, signIn, sessions, d);

@@ -2,7 +2,8 @@
  * The OAuth settings an app client is created or updated with, checked as Cognito checks them
  * before anything is written: every AllowedOAuthScopes entry is a standard scope or a scope of
  * one of the pool's resource servers, client_credentials stands alone and needs a secret, and
- * the redirect URLs are absolute, fragment-free and HTTPS unless they point at this machine.
+ * the redirect URLs are absolute, fragment-free and HTTPS unless they point at this machine,
+ * and every SupportedIdentityProviders entry is COGNITO or one of the pool's providers.
  * @module
  */
 import { ServiceError } from '../../../errors.js';
@@ -11,7 +12,7 @@ import type { IdpContext } from '../context.js';
 import { invalidParameter } from '../errors.js';
 import { existingCustomScopes } from '../hosted/token.js';
 
-type OAuthInput = Pick<CreateUserPoolClientRequest, 'AllowedOAuthScopes' | 'AllowedOAuthFlows' | 'CallbackURLs' | 'LogoutURLs' | 'DefaultRedirectURI'>;
+type OAuthInput = Pick<CreateUserPoolClientRequest, 'AllowedOAuthScopes' | 'AllowedOAuthFlows' | 'CallbackURLs' | 'LogoutURLs' | 'DefaultRedirectURI' | 'SupportedIdentityProviders'>;
 
 /** The scopes Cognito itself defines; anything else names a resource server's scope. */
 export const STANDARD_SCOPES: ReadonlySet<string> = new Set(['phone', 'email', 'openid', 'profile', 'aws.cognito.signin.user.admin']);
@@ -46,6 +47,9 @@ export async function checkOAuthSettings(idp: IdpContext, poolId: string, input:
   if (input.DefaultRedirectURI !== undefined) {
     checkUrl(input.DefaultRedirectURI);
     if (!(input.CallbackURLs ?? []).includes(input.DefaultRedirectURI)) throw invalidParameter('DefaultRedirectURI must be one of the CallbackURLs.');
+  }
+  for (const name of input.SupportedIdentityProviders ?? []) {
+    if (name !== 'COGNITO' && (name.length > 32 || (await idp.hosted.provider(poolId, name)) === undefined)) throw invalidParameter(`The provider ${name} does not exist for User Pool ${poolId}`);
   }
   const custom = (input.AllowedOAuthScopes ?? []).filter((s) => !STANDARD_SCOPES.has(s));
   if (custom.length === 0) return;

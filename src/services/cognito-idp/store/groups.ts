@@ -56,8 +56,8 @@ export class GroupStore {
     });
   }
 
-  async addMember(poolId: string, name: string, sub: string): Promise<void> {
-    await this.db.run('INSERT INTO cognito_idp_group_members (pool_id, group_name, sub) VALUES (?, ?, ?) ON CONFLICT (pool_id, group_name, sub) DO NOTHING', [poolId, name, sub]);
+  async addMember(poolId: string, name: string, sub: string, tx: Sql = this.db): Promise<void> {
+    await tx.run('INSERT INTO cognito_idp_group_members (pool_id, group_name, sub) VALUES (?, ?, ?) ON CONFLICT (pool_id, group_name, sub) DO NOTHING', [poolId, name, sub]);
   }
 
   async removeMember(poolId: string, name: string, sub: string): Promise<void> {

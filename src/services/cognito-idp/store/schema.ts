@@ -266,5 +266,20 @@ export const cognitoIdpSchema: Schema = {
       description: 'the device a sign-in session was issued to: its refresh token works only with that device key',
       sql: 'ALTER TABLE cognito_idp_refresh_tokens ADD COLUMN device_key TEXT;',
     },
+    {
+      version: 12,
+      description: "federated identities linked to users (AdminLinkProviderForUser): provider, the provider's user id, the user's sub",
+      sql: `
+      CREATE TABLE cognito_idp_provider_links (
+        pool_id TEXT NOT NULL,
+        provider_name TEXT NOT NULL,
+        provider_user_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, provider_name, provider_user_id)
+      );
+      CREATE INDEX cognito_idp_provider_links_user ON cognito_idp_provider_links (pool_id, sub);
+      `,
+    },
   ],
 };

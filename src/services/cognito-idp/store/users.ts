@@ -141,7 +141,7 @@ export class UserStore {
 
   /** Deletes a user and everything that refers to them. */
   async delete(poolId: string, sub: string, tx: Sql): Promise<void> {
-    for (const table of ['cognito_idp_group_members', 'cognito_idp_refresh_tokens', 'cognito_idp_codes', 'cognito_idp_user_mfa', 'cognito_idp_webauthn_credentials', 'cognito_idp_devices', 'cognito_idp_users']) {
+    for (const table of ['cognito_idp_group_members', 'cognito_idp_refresh_tokens', 'cognito_idp_codes', 'cognito_idp_user_mfa', 'cognito_idp_webauthn_credentials', 'cognito_idp_devices', 'cognito_idp_provider_links', 'cognito_idp_users']) {
       await tx.run(`DELETE FROM ${table} WHERE pool_id = ? AND sub = ?`, [poolId, sub]);
     }
   }

@@ -1,0 +1,151 @@
+/**
+ * Sign-in through an external OIDC identity provider. `/oauth2/authorize` with
+ * `identity_provider` (or `idp_identifier`) sends the browser to the provider with a state,
+ * a nonce and a PKCE challenge of Gatehouse's own. The state is a sealed, expiring blob
+ * holding the original authorization request, the nonce and the PKCE verifier, and the hash
+ * of a random cookie set on this browser: a state replayed, moved to another browser, or
+ * tampered with opens nothing, and its single use is recorded in the shared store (any node
+ * refuses it once used). `/oauth2/idpresponse` then trades the provider's code, verifies the
+ * ID token, signs in the federated (or linked) user and finishes the original request.
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { send } from '../../../protocols/http.js';
+import { ServiceError } from '../../../errors.js';
+import type { IdpContext } from '../context.js';
+import type { Sessions } from '../sessions.js';
+import type { IdentityProvider } from '../store/hosted.js';
+import type { AppClient } from '../store/pools.js';
+import { checkAuthorize, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
+import { federatedUser, providerUserId } from './federated-user.js';
+import { sameToken } from './login.js';
+import { endpoints, exchangeCode, IdpFailure, userInfo, verifyIdToken } from './oidc-idp.js';
+import { errorPage } from './pages.js';
+import type { DomainRequest } from './routes.js';
+
+/** How long the provider's sign-in may take. */
+const STATE_MS = 10 * 60_000;
+const STATE_COOKIE = 'cognito-fed';
+const NOT_AVAILABLE = 'Login option is not available. Please try another one';
+
+interface FedState {
+  /** The original authorization request's query. */
+  q: string;
+  c: string;
+  p: string;
+  n: string;
+  v: string;
+  /** The domain base the request came through: the redirect_uri toward the provider. */
+  b: string;
+  /** SHA-256 of the browser's state cookie. */
+  k: string;
+}
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('base64url');
+
+/** Whether the client lets users sign in with this provider (SupportedIdentityProviders, as Cognito checks it). */
+export function supports(client: AppClient, name: string): boolean {
+  return (client.config.SupportedIdentityProviders ?? []).includes(name);
+}
+
+/** The provider an authorization request names, or undefined when it names none. */
+export async function requestedProvider(idp: IdpContext, d: DomainRequest, query: URLSearchParams): Promise<IdentityProvider | 'COGNITO' | 'unavailable' | undefined> {
+  const name = query.get('identity_provider');
+  const identifier = query.get('idp_identifier');
+  if (name === null && identifier === null) return undefined;
+  if (name !== null && name.toUpperCase() === 'COGNITO') return 'COGNITO';
+  const p = name !== null
+    ? await idp.hosted.provider(d.pool.id, name)
+    : (await idp.hosted.providers(d.pool.id, '', 1000)).find((x) => x.idpIdentifiers.includes(identifier!));
+  return p ?? 'unavailable';
+}
+
+/** Sends the browser to the provider's authorization endpoint. */
+export async function startFederation(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, p: IdentityProvider): Promise<void> {
+  if (!supports(a.client, p.name) || p.type !== 'OIDC') return errorPage(d, 400, 'invalid_request', NOT_AVAILABLE);
+  const now = idp.platform.clock.now();
+  let authorize: string;
+  try {
+    authorize = (await endpoints(p, now)).authorize;
+  } catch (err) {
+    if (!(err instanceof IdpFailure)) throw err;
+    idp.platform.log.warn({ event: 'cognito-idp.federation.failed', userPoolId: d.pool.id, providerName: p.name, reason: err.message }, 'identity provider unusable');
+    return errorPage(d, 502, 'invalid_request', err.message);
+  }
+  const browser = randomBytes(24).toString('base64url');
+  const nonce = randomBytes(24).toString('base64url');
+  const verifier = randomBytes(32).toString('base64url');
+  const state = idp.sealer.seal<FedState>('idp', d.pool.id, '', { q: a.query, c: a.client.clientId, p: p.name, n: nonce, v: verifier, b: d.base, k: sha(browser) }, now + STATE_MS);
+  const target = new URL(authorize);
+  const params: Record<string, string> = {
+    response_type: 'code',
+    client_id: p.details.client_id!,
+    redirect_uri: `${d.base}/oauth2/idpresponse`,
+    scope: p.details.authorize_scopes!,
+    state,
+    nonce,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  };
+  for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+  send(d.r.res, 302, { location: target.toString(), 'cache-control': 'no-store', 'set-cookie': setCookie(d, STATE_COOKIE, browser, STATE_MS / 1000) });
+}
+
+/** `GET /oauth2/idpresponse`: the provider's answer. */
+export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d: DomainRequest): Promise<void> {
+  const { r } = d;
+  if (r.method !== 'GET') {
+    send(r.res, 405, { allow: 'GET', 'content-type': 'text/plain' }, 'Use GET.\n');
+    return;
+  }
+  const query = new URLSearchParams(r.query);
+  const sealed = query.get('state') ?? '';
+  const now = idp.platform.clock.now();
+  const opened = sealed === '' || sealed.length > 8192 ? 'invalid' : idp.sealer.open<FedState>('idp', d.pool.id, '', sealed, now);
+  if (opened === 'invalid' || opened === 'expired') return errorPage(d, 400, 'invalid_request', opened === 'expired' ? 'The sign-in has expired. Start again.' : 'Invalid state.');
+  const s = opened.data;
+  // Bound to the browser that started it (login CSRF), then spent: a replay opens nothing.
+  if (!sameToken(sha(cookies(d).get(STATE_COOKIE) ?? ''), s.k) || !(await idp.sealer.consume(opened.nonce, opened.expiresAt, now))) {
+    return errorPage(d, 400, 'invalid_request', 'Invalid state.');
+  }
+  const client = await idp.pools.getClient(s.c);
+  const checked = checkAuthorize(d, client, new URLSearchParams(s.q), s.q);
+  if (!('ok' in checked)) return errorPage(d, 400, 'invalid_request', 'The authorization request is no longer valid.');
+  const a = checked.ok;
+  const fail = (description: string): void => {
+    const u = new URL(a.redirectUri);
+    u.searchParams.set('error_description', description);
+    u.searchParams.set('error', 'invalid_request');
+    if (a.state !== undefined) u.searchParams.set('state', a.state);
+    send(r.res, 302, { location: u.toString(), 'cache-control': 'no-store', 'set-cookie': setCookie(d, STATE_COOKIE, '', 0) });
+  };
+  const p = await idp.hosted.provider(d.pool.id, s.p);
+  if (p === undefined || p.type !== 'OIDC' || !supports(a.client, p.name)) return fail(NOT_AVAILABLE);
+  const error = query.get('error');
+  const code = query.get('code');
+  if (error !== null || code === null || code === '' || code.length > 4096) {
+    return fail(error === null ? 'The identity provider returned no code.' : `The identity provider answered ${error.slice(0, 64)}.`);
+  }
+  const log = { userPoolId: d.pool.id, clientId: a.client.clientId, providerName: p.name };
+  try {
+    const e = await endpoints(p, now);
+    const tokens = await exchangeCode(p, e, code, `${s.b}/oauth2/idpresponse`, s.v);
+    const claims: Record<string, unknown> = { ...(await verifyIdToken(p, e, tokens.idToken, s.n, now)) };
+    if (tokens.accessToken !== undefined) Object.assign(claims, await userInfo(p, e, tokens.accessToken, claims.sub as string));
+    const userId = providerUserId(p, claims);
+    if (userId === undefined) return fail('The identity provider gave no user id.');
+    const user = await federatedUser(idp, d.pool, p, userId, claims, now);
+    if (!user.enabled) return fail('User is disabled.');
+    const sessionId = randomBytes(32).toString('base64url');
+    const authTime = Math.floor(now / 1000);
+    await idp.oauth.putSession(sessionId, { poolId: d.pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);
+    idp.platform.log.info({ event: 'cognito-idp.federation.sign-in', ...log, sub: user.sub }, 'user signed in through an identity provider');
+    return await finish(idp, sessions, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, STATE_COOKIE, '', 0)] });
+  } catch (err) {
+    if (err instanceof IdpFailure || (err instanceof ServiceError && err.status < 500)) {
+      idp.platform.log.warn({ event: 'cognito-idp.federation.failed', ...log, reason: err.message }, 'federated sign-in refused');
+      return fail(err.message);
+    }
+    throw err;
+  }
+}

@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
+import { ROOT, startBenchServer, treeCpuMs, type BenchServer } from './support/server.js';
 
 const REGION = 'us-east-1';
 const SMALL = 4 * 1024;
@@ -166,9 +166,9 @@ interface Phase {
   sysMs: number;
 }
 
-/** The server's kernel CPU time so far (stime, /proc/<pid>/stat field 15), ms. */
+/** The server's (and its workers') kernel CPU time so far (stime, /proc/<pid>/stat field 15), ms. */
 function sysCpuMs(pid: number): number {
-  return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[12]) * 10;
+  return treeCpuMs(pid, 'kernel');
 }
 
 /** Rounds of each small-object phase; the median round is reported, with the spread. */

@@ -12,8 +12,8 @@ export const ROOT = { accessKeyId: 'AKIAGATEHOUSEBENCH01', secretAccessKey: 'gat
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLK_TCK = 100;
 
-/** User + system CPU milliseconds of a process and its children (Linux /proc). */
-export function treeCpuMs(pid: number): number {
+/** User + system CPU milliseconds of a process and its children (Linux /proc); `kernel`: system time only. */
+export function treeCpuMs(pid: number, part: 'all' | 'kernel' = 'all'): number {
   let children: number[] = [];
   try {
     children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -24,7 +24,7 @@ export function treeCpuMs(pid: number): number {
   for (const p of [pid, ...children]) {
     try {
       const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
-      total += ((s[11]! + s[12]!) * 1000) / CLK_TCK;
+      total += (((part === 'all' ? s[11]! : 0) + s[12]!) * 1000) / CLK_TCK;
     } catch {
       // exited between the listing and the read
     }

@@ -6,7 +6,7 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
-import { ErrorNote, Field, Page, Value, attempt, go, message } from './kit.js';
+import { ErrorNote, Field, Page, Value, attempt, go, message, prettyPolicy } from './kit.js';
 
 interface Role {
   RoleName: string;
@@ -20,22 +20,6 @@ interface Policy {
   Arn: string;
   Description?: string;
   AttachmentCount?: number;
-}
-
-/** IAM returns policy documents URL-encoded (as AWS does); shown indented. */
-function pretty(doc: string | undefined): string {
-  if (doc === undefined) return '';
-  let text = doc;
-  try {
-    text = decodeURIComponent(doc);
-  } catch {
-    // Already plain text.
-  }
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
 }
 
 export function Roles() {
@@ -84,7 +68,7 @@ export function RolePage(p: { name: string }) {
     ),
     h(InlinePolicies, { role: p.name, names: inline, reload: load }),
     h('h2', null, 'Trust relationships'),
-    h('pre', { 'aria-label': 'Trust policy' }, pretty(role?.AssumeRolePolicyDocument)),
+    h('pre', { 'aria-label': 'Trust policy' }, prettyPolicy(role?.AssumeRolePolicyDocument)),
   );
 }
 
@@ -95,7 +79,7 @@ function InlinePolicies(p: { role: string; names: string[]; reload: () => void }
   const open = (n: string) => void attempt(setError, async () => {
     const out = await call<{ PolicyDocument: string }>('iam', 'GetRolePolicy', { RoleName: p.role, PolicyName: n });
     setName(n);
-    setDoc(pretty(out.PolicyDocument));
+    setDoc(prettyPolicy(out.PolicyDocument));
   });
   const save = (e: Event) => {
     e.preventDefault();

@@ -61,3 +61,19 @@ export async function attempt(setError: (e: string | undefined) => void, work: (
     setError(message(err));
   }
 }
+
+/** IAM returns policy documents URL-encoded (as AWS does); shown indented. */
+export function prettyPolicy(doc: string | undefined): string {
+  if (doc === undefined) return '';
+  let text = doc;
+  try {
+    text = decodeURIComponent(doc);
+  } catch {
+    // Already plain text.
+  }
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}

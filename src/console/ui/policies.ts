@@ -6,7 +6,7 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
-import { ErrorNote, Field, Page, Value, attempt, go, message } from './kit.js';
+import { ErrorNote, Field, Page, Value, attempt, go, message, prettyPolicy } from './kit.js';
 
 interface Policy {
   PolicyName: string;
@@ -19,21 +19,6 @@ interface Version {
   IsDefaultVersion: boolean;
   CreateDate?: string;
   Document?: string;
-}
-
-function decode(doc: string | undefined): string {
-  if (doc === undefined) return '';
-  let text = doc;
-  try {
-    text = decodeURIComponent(doc);
-  } catch {
-    // Already plain text.
-  }
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
 }
 
 function DocEditor(p: { id: string; label: string; value: string; onInput: (v: string) => void }) {
@@ -92,7 +77,7 @@ export function PolicyPage(p: { arn: string }) {
   const view = async (versionId: string) => {
     const out = await call<{ PolicyVersion: Version }>('iam', 'GetPolicyVersion', { PolicyArn: p.arn, VersionId: versionId });
     setShown(out.PolicyVersion);
-    setDoc(decode(out.PolicyVersion.Document));
+    setDoc(prettyPolicy(out.PolicyVersion.Document));
   };
   useEffect(() => void load(), [p.arn]);
   const act = (operation: string, input: Record<string, unknown>) => void attempt(setError, async () => {

@@ -12,24 +12,32 @@ export const ROOT = { accessKeyId: 'AKIAGATEHOUSEBENCH01', secretAccessKey: 'gat
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLK_TCK = 100;
 
-/** User + system CPU milliseconds of a process and its children (Linux /proc); `kernel`: system time only. */
-export function treeCpuMs(pid: number, part: 'all' | 'kernel' = 'all'): number {
+/**
+ * Sums `read` over a process and its children (Linux /proc): with GATEHOUSE_WORKERS the server
+ * is a primary and its workers. A process that exits between the listing and the read counts 0.
+ */
+function sumOverTree(pid: number, read: (p: number) => number): number {
   let children: number[] = [];
   try {
     children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     // No children file (kernel without CONFIG_PROC_CHILDREN): the process alone.
   }
-  let total = 0;
-  for (const p of [pid, ...children]) {
+  return [pid, ...children].reduce((total, p) => {
     try {
-      const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
-      total += (((part === 'all' ? s[11]! : 0) + s[12]!) * 1000) / CLK_TCK;
+      return total + read(p);
     } catch {
-      // exited between the listing and the read
+      return total;
     }
-  }
-  return total;
+  }, 0);
+}
+
+/** User + system CPU milliseconds of a process and its children; `kernel`: system time only. */
+export function treeCpuMs(pid: number, part: 'all' | 'kernel' = 'all'): number {
+  return sumOverTree(pid, (p) => {
+    const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+    return (((part === 'all' ? s[11]! : 0) + s[12]!) * 1000) / CLK_TCK;
+  });
 }
 
 export interface BenchServer {
@@ -81,32 +89,14 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
   child.stdout!.resume();
   child.stderr!.pipe(process.stderr);
   const pid = child.pid!;
-  // With GATEHOUSE_WORKERS the server is a primary and its workers: count them all.
-  const tree = (): number[] => {
-    let children: number[] = [];
-    try {
-      children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      // No children file (kernel without CONFIG_PROC_CHILDREN): the primary alone.
-    }
-    return [pid, ...children];
-  };
-  const sum = (read: (p: number) => number): number =>
-    tree().reduce((total, p) => {
-      try {
-        return total + read(p);
-      } catch {
-        return total; // exited between the listing and the read
-      }
-    }, 0);
   const statusOf = (p: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return {
     url,
     pid,
     dataDir,
     cpuMs: () => treeCpuMs(pid),
-    rssMiB: () => sum((p) => statusOf(p, 'VmRSS')),
-    peakRssMiB: () => sum((p) => statusOf(p, 'VmHWM')),
+    rssMiB: () => sumOverTree(pid, (p) => statusOf(p, 'VmRSS')),
+    peakRssMiB: () => sumOverTree(pid, (p) => statusOf(p, 'VmHWM')),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => {

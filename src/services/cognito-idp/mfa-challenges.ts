@@ -26,6 +26,7 @@ import type { SignInCall } from './sign-in.js';
 import type { AppClient, UserPool } from './store/pools.js';
 import type { UserMfa } from './store/mfa.js';
 import type { User } from './store/users.js';
+import { customMessage } from './trigger-events.js';
 
 type Params = Readonly<Record<string, string>>;
 
@@ -137,8 +138,9 @@ export class MfaChallenges {
     const to = user.attributes.get(medium === 'SMS' ? 'phone_number' : 'email')!;
     // Bound to the address it went to: a code sent before the address changed proves nothing.
     const attribute = medium === 'SMS' ? 'phone_number' : 'email';
+    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId });
     const code = await this.idp.codes.issue(pool.id, user.sub, medium === 'SMS' ? 'MFA:SMS' : 'MFA:EMAIL', now, { attribute, value: to });
-    await this.idp.messages.sendMfaCode(pool.config, { medium, to }, code);
+    await this.idp.messages.sendMfaCode(pool.config, { medium, to }, code, custom);
     return {
       ChallengeName: type,
       Session,
@@ -232,9 +234,10 @@ export class MfaChallenges {
     if (!isEmail(email)) throw invalidParameter('Invalid email address format.');
     const user = await this.#user(call, opened.data.s, responses);
     await this.idp.codes.mayIssue(pool.id, { sub: user.sub }, 'MFA:EMAIL', email, now);
+    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId });
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     const code = await this.idp.codes.issue(pool.id, user.sub, 'MFA:EMAIL', now, { attribute: 'email', value: email }, email);
-    await this.idp.messages.sendMfaCode(pool.config, { medium: 'EMAIL', to: email }, code);
+    await this.idp.messages.sendMfaCode(pool.config, { medium: 'EMAIL', to: email }, code, custom);
     return {
       ChallengeName: 'EMAIL_OTP',
       Session: this.idp.sealer.seal<ChallengeState>('mfa', pool.id, client.clientId, { s: user.sub, c: 'EMAIL_OTP', e: email }, now + this.#sessionMs(client)),

@@ -82,6 +82,9 @@ export function recoveryDestination(config: PoolConfig, user: User): { medium: M
   return undefined;
 }
 
+/** A CustomMessage trigger's text is used only when it carries the code, as Cognito requires. */
+const own = (s: string | undefined): string | undefined => (s !== undefined && s.includes('{####}') ? s : undefined);
+
 export class Messages {
   constructor(
     private readonly mailer: Mailer,
@@ -91,8 +94,6 @@ export class Messages {
   /** Sends a verification or reset code with the pool's verification template. */
   async sendCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string, purpose: string, custom?: CustomText): Promise<CodeDeliveryDetailsType> {
     const t = config.VerificationMessageTemplate ?? {};
-    // A CustomMessage trigger's text is used only when it carries the code, as Cognito requires.
-    const own = (s: string | undefined): string | undefined => (s !== undefined && s.includes('{####}') ? s : undefined);
     if (dest.medium === 'EMAIL') {
       const text = (own(custom?.emailMessage) ?? t.EmailMessage ?? config.EmailVerificationMessage ?? DEFAULT_EMAIL_MESSAGE).replaceAll('{####}', code);
       const subject = (own(custom?.emailMessage) === undefined ? undefined : custom?.emailSubject) ?? t.EmailSubject ?? config.EmailVerificationSubject ?? DEFAULT_EMAIL_SUBJECT;
@@ -105,12 +106,14 @@ export class Messages {
   }
 
   /** A sign-in code (SMS_MFA, EMAIL_OTP) with the pool's MFA message templates. */
-  async sendMfaCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string): Promise<CodeDeliveryDetailsType> {
+  async sendMfaCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string, custom?: CustomText): Promise<CodeDeliveryDetailsType> {
     if (dest.medium === 'EMAIL') {
       const e = config.MfaFactors?.Email ?? {};
-      await this.#deliver({ channel: 'email', to: dest.to, subject: e.Subject ?? DEFAULT_EMAIL_MFA_SUBJECT, text: (e.Message ?? DEFAULT_EMAIL_MFA_MESSAGE).replaceAll('{####}', code), purpose: 'MFA' });
+      const mine = own(custom?.emailMessage);
+      const subject = (mine === undefined ? undefined : custom?.emailSubject) ?? e.Subject ?? DEFAULT_EMAIL_MFA_SUBJECT;
+      await this.#deliver({ channel: 'email', to: dest.to, subject, text: (mine ?? e.Message ?? DEFAULT_EMAIL_MFA_MESSAGE).replaceAll('{####}', code), purpose: 'MFA' });
     } else {
-      await this.#deliver({ channel: 'sms', to: dest.to, text: (config.SmsAuthenticationMessage ?? DEFAULT_SMS_AUTHENTICATION_MESSAGE).replaceAll('{####}', code), purpose: 'MFA' });
+      await this.#deliver({ channel: 'sms', to: dest.to, text: (own(custom?.smsMessage) ?? config.SmsAuthenticationMessage ?? DEFAULT_SMS_AUTHENTICATION_MESSAGE).replaceAll('{####}', code), purpose: 'MFA' });
     }
     return deliveryDetails(dest.medium, dest.to);
   }
@@ -119,7 +122,6 @@ export class Messages {
   async sendInvitation(config: PoolConfig, dest: { medium: Medium; to: string }, username: string, password: string, custom?: CustomText): Promise<void> {
     const t = config.AdminCreateUserConfig?.InviteMessageTemplate ?? {};
     const fill = (s: string): string => s.replaceAll('{username}', username).replaceAll('{####}', password);
-    const own = (s: string | undefined): string | undefined => (s !== undefined && s.includes('{####}') ? s : undefined);
     if (dest.medium === 'EMAIL') {
       const subject = (own(custom?.emailMessage) === undefined ? undefined : custom?.emailSubject) ?? t.EmailSubject ?? DEFAULT_INVITE_SUBJECT;
       await this.#deliver({ channel: 'email', to: dest.to, subject, text: fill(own(custom?.emailMessage) ?? t.EmailMessage ?? DEFAULT_INVITE_EMAIL), purpose: 'AdminCreateUser' });

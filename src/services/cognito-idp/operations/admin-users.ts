@@ -19,7 +19,7 @@ import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
 import { afterToken, nextToken, pageSize, userMfaView, userView } from '../views.js';
 import { applyPreSignUp, customMessage, preSignUp } from '../trigger-events.js';
-import { applyAttributeWrites, changedVerifiable, codesDue, holdUnverifiedChanges, sendCodesDue } from './attribute-updates.js';
+import { applyAttributeWrites, changedVerifiable, codesDue, holdUnverifiedChanges, sendCodesDue, wordCodesDue } from './attribute-updates.js';
 import { insertNewUser, newUserIdentity, passwordVerifier } from './new-users.js';
 
 const DAY_MS = 86_400_000;
@@ -165,11 +165,13 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       if (dest === undefined) throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
       const now = ctx.now();
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'ForgotPassword', dest.to, now);
+      // Worded before anything changes: a failing trigger leaves the user as it was.
+      const custom = await customMessage(idp, pool, 'CustomMessage_ForgotPassword', user, { clientMetadata: input.ClientMetadata });
       user.status = 'RESET_REQUIRED';
       await save(pool, user, now);
       await sessions.revokeUser(pool, user, now);
       const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now, sentTo(dest));
-      await idp.messages.sendCode(pool.config, dest, code, 'AdminResetUserPassword');
+      await idp.messages.sendCode(pool.config, dest, code, 'AdminResetUserPassword', custom);
       return {};
     },
 
@@ -180,12 +182,13 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const held = holdUnverifiedChanges(pool, user, writes);
       // Not limited: administrators are trusted, and AWS's model gives this call no LimitExceededException.
       const due = codesDue(pool, changed, held, writes);
+      const words = await wordCodesDue(idp, pool, user, writes, due, { clientMetadata: input.ClientMetadata });
       user.updatedAt = ctx.now();
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      await sendCodesDue(idp, pool, user, due, ctx.now());
+      await sendCodesDue(idp, pool, user, due, ctx.now(), words);
       return {};
     },
 

@@ -9,12 +9,14 @@ import type { Sql } from '../../../store/database.js';
 import type { CodeDeliveryDetailsType } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
 import type { Attributes } from '../domain/attributes.js';
-import type { Medium } from '../domain/messages.js';
+import type { CustomText, Medium } from '../domain/messages.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import { aliasExists, invalidParameter } from '../errors.js';
 import type { UserPool } from '../store/pools.js';
 import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
+import { customMessage } from '../trigger-events.js';
+import type { TriggerCaller } from '../triggers.js';
 
 const MEDIUM: Record<VerifiableAttribute, Medium> = { email: 'EMAIL', phone_number: 'SMS' };
 
@@ -35,14 +37,16 @@ export async function sendAttributeCode(
   user: User,
   attribute: VerifiableAttribute,
   now: number,
-  opts: { limited: boolean; pending?: string },
+  opts: { limited: boolean; pending?: string; custom?: CustomText | undefined; caller?: TriggerCaller },
 ): Promise<CodeDeliveryDetailsType> {
   const to = opts.pending ?? user.attributes.get(attribute);
   if (to === undefined || to === '') throw invalidParameter(`The user has no ${attribute} to verify.`);
   const purpose = `Verify:${attribute}` as const;
   if (opts.limited) await idp.codes.mayIssue(pool.id, { sub: user.sub }, purpose, to, now);
+  // A code asked for (GetUserAttributeVerificationCode): worded by CustomMessage_VerifyUserAttribute.
+  const custom = opts.caller === undefined ? opts.custom : await customMessage(idp, pool, 'CustomMessage_VerifyUserAttribute', user, opts.caller);
   const code = await idp.codes.issue(pool.id, user.sub, purpose, now, { attribute, value: to }, opts.pending);
-  return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose)), AttributeName: attribute };
+  return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose, custom)), AttributeName: attribute };
 }
 
 /**
@@ -91,10 +95,24 @@ export async function checkCodesDue(idp: IdpContext, pool: UserPool, user: User,
   for (const d of due) await idp.codes.mayIssue(pool.id, { sub: user.sub }, `Verify:${d.attribute}`, d.to, now);
 }
 
-/** After the change is saved: sends the codes it made due. */
-export async function sendCodesDue(idp: IdpContext, pool: UserPool, user: User, due: readonly CodeDue[], now: number): Promise<CodeDeliveryDetailsType[]> {
+/**
+ * Before the change is saved: the CustomMessage_UpdateUserAttribute text for each due code (one
+ * invocation per message, as Cognito sends them), the event showing the attributes as the change
+ * leaves them. A trigger that fails refuses the change, which is then not saved.
+ */
+export async function wordCodesDue(idp: IdpContext, pool: UserPool, user: User, writes: Attributes, due: readonly CodeDue[], caller: TriggerCaller): Promise<(CustomText | undefined)[]> {
+  if (due.length === 0 || idp.triggers.arnOf(pool, 'CustomMessage') === undefined) return due.map(() => undefined);
+  const after = { username: user.username, status: user.status, attributes: new Map(user.attributes) };
+  for (const [k, v] of writes) after.attributes.set(k, v);
+  const out: (CustomText | undefined)[] = [];
+  for (let i = 0; i < due.length; i++) out.push(await customMessage(idp, pool, 'CustomMessage_UpdateUserAttribute', after, caller));
+  return out;
+}
+
+/** After the change is saved: sends the codes it made due, in the words wordCodesDue got. */
+export async function sendCodesDue(idp: IdpContext, pool: UserPool, user: User, due: readonly CodeDue[], now: number, words: readonly (CustomText | undefined)[] = []): Promise<CodeDeliveryDetailsType[]> {
   const out: CodeDeliveryDetailsType[] = [];
-  for (const d of due) out.push(await sendAttributeCode(idp, pool, user, d.attribute, now, { limited: false, ...(d.held ? { pending: d.to } : {}) }));
+  for (const [i, d] of due.entries()) out.push(await sendAttributeCode(idp, pool, user, d.attribute, now, { limited: false, custom: words[i], ...(d.held ? { pending: d.to } : {}) }));
   return out;
 }
 

@@ -15,7 +15,7 @@ import type { Sessions } from '../sessions.js';
 import type { AppClient, UserPool } from '../store/pools.js';
 import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
-import { applyAttributeWrites, changedVerifiable, checkCodesDue, codesDue, holdUnverifiedChanges, sendAttributeCode, sendCodesDue } from './attribute-updates.js';
+import { applyAttributeWrites, changedVerifiable, checkCodesDue, codesDue, holdUnverifiedChanges, sendAttributeCode, sendCodesDue, wordCodesDue } from './attribute-updates.js';
 
 function verifiable(name: string): VerifiableAttribute {
   if (name === 'email' || name === 'phone_number') return name;
@@ -47,12 +47,13 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
       // Each change of an auto-verified address sends a code: limited like any request for one.
       const due = codesDue(pool, changed, held, writes);
       await checkCodesDue(idp, pool, user, due, now);
+      const words = await wordCodesDue(idp, pool, user, writes, due, { clientId: client?.clientId, clientMetadata: input.ClientMetadata });
       user.updatedAt = now;
       await idp.platform.db.transaction(async (tx) => {
         await applyAttributeWrites(idp, pool, user, writes, tx);
         await idp.users.save(user, caseSensitive(pool.config), tx);
       });
-      const deliveries = await sendCodesDue(idp, pool, user, due, now);
+      const deliveries = await sendCodesDue(idp, pool, user, due, now, words);
       return deliveries.length > 0 ? { CodeDeliveryDetailsList: deliveries } : {};
     },
 
@@ -81,12 +82,12 @@ export function userAttributeOperations(idp: IdpContext, sessions: Sessions): Op
 
     async GetUserAttributeVerificationCode(input, ctx) {
       const now = ctx.now();
-      const { pool, user } = await signedIn(input.AccessToken, now);
+      const { pool, user, client } = await signedIn(input.AccessToken, now);
       const attribute = verifiable(input.AttributeName);
       // A new value still waiting for its code gets a fresh code, sent to it again.
       const waiting = await idp.tokens.getCode(pool.id, user.sub, `Verify:${attribute}`);
       const pending = waiting !== undefined && now <= waiting.expiresAt ? waiting.pendingValue : undefined;
-      return { CodeDeliveryDetails: await sendAttributeCode(idp, pool, user, attribute, now, { limited: true, ...(pending === undefined ? {} : { pending }) }) };
+      return { CodeDeliveryDetails: await sendAttributeCode(idp, pool, user, attribute, now, { limited: true, caller: { clientId: client?.clientId, clientMetadata: input.ClientMetadata }, ...(pending === undefined ? {} : { pending }) }) };
     },
 
     async VerifyUserAttribute(input, ctx) {

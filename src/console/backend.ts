@@ -7,6 +7,7 @@
 import * as identity from '@aws-sdk/client-cognito-identity';
 import * as idp from '@aws-sdk/client-cognito-identity-provider';
 import * as iam from '@aws-sdk/client-iam';
+import * as lambda from '@aws-sdk/client-lambda';
 import * as s3 from '@aws-sdk/client-s3';
 import * as sts from '@aws-sdk/client-sts';
 import type { ConsoleCredentials } from './session.js';
@@ -22,6 +23,7 @@ const SERVICES: Record<string, { mod: Module; client: string }> = {
   'cognito-idp': { mod: idp as unknown as Module, client: 'CognitoIdentityProviderClient' },
   'cognito-identity': { mod: identity as unknown as Module, client: 'CognitoIdentityClient' },
   iam: { mod: iam as unknown as Module, client: 'IAMClient' },
+  lambda: { mod: lambda as unknown as Module, client: 'LambdaClient' },
   sts: { mod: sts as unknown as Module, client: 'STSClient' },
   s3: { mod: s3 as unknown as Module, client: 'S3Client' },
 };

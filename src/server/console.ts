@@ -99,6 +99,8 @@ export interface ConsoleRouteOptions {
   s3HostSuffix: string;
   /** Where the console says a bucket's website is (`<bucket>.<suffix>` on this port). */
   websiteHostSuffix: string;
+  /** Where a user pool's prefix domain answers (`<prefix>.<suffix>` on this port). */
+  authHostSuffix?: string;
   sessions?: ConsoleSessions;
 }
 
@@ -110,7 +112,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     const session = sessions.get(cookieOf(r));
     if (name === 'session' && r.method === 'GET') {
       if (session === undefined) return json(r, 401, { message: 'Not signed in.' });
-      return json(r, 200, { arn: session.arn, csrf: session.csrf, websiteHostSuffix: o.websiteHostSuffix });
+      return json(r, 200, { arn: session.arn, csrf: session.csrf, websiteHostSuffix: o.websiteHostSuffix, authHostSuffix: o.authHostSuffix ?? 'auth.localhost' });
     }
     if (name === 'object' && r.method === 'GET') return download(r, session);
     if (name === 'upload' && r.method === 'POST') return upload(r, session);
@@ -143,7 +145,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
       return json(r, 401, { code: 'InvalidCredentials', message: 'The access key ID or secret access key is not correct.' });
     }
     const s = sessions.open(arn, credentials);
-    return json(r, 200, { arn, csrf: s.csrf, websiteHostSuffix: o.websiteHostSuffix }, { 'set-cookie': setCookie(r, s.id, Math.floor(sessions.limits.absoluteMs / 1000)) });
+    return json(r, 200, { arn, csrf: s.csrf, websiteHostSuffix: o.websiteHostSuffix, authHostSuffix: o.authHostSuffix ?? 'auth.localhost' }, { 'set-cookie': setCookie(r, s.id, Math.floor(sessions.limits.absoluteMs / 1000)) });
   }
 
   /** `?bucket=&key=` of one object, both required and bounded as S3 bounds them. */

@@ -19,14 +19,15 @@ async function post(name: string, body: unknown): Promise<Record<string, unknown
 }
 
 /** What the server tells a signed-in page about itself. */
-export const config = { websiteHostSuffix: 's3-website.localhost' };
+export const config = { websiteHostSuffix: 's3-website.localhost', authHostSuffix: 'auth.localhost' };
 
 export async function currentSession(): Promise<string | undefined> {
   const res = await fetch(BASE + 'session', { credentials: 'same-origin' });
   if (!res.ok) return undefined;
-  const out = (await res.json()) as { arn: string; csrf: string; websiteHostSuffix: string };
+  const out = (await res.json()) as { arn: string; csrf: string; websiteHostSuffix: string; authHostSuffix: string };
   csrf = out.csrf;
   config.websiteHostSuffix = out.websiteHostSuffix;
+  config.authHostSuffix = out.authHostSuffix;
   return out.arn;
 }
 
@@ -34,6 +35,7 @@ export async function signIn(accessKeyId: string, secretAccessKey: string): Prom
   const out = await post('session', { accessKeyId, secretAccessKey });
   csrf = String(out.csrf);
   config.websiteHostSuffix = String(out.websiteHostSuffix);
+  config.authHostSuffix = String(out.authHostSuffix);
   return String(out.arn);
 }
 

@@ -77,3 +77,30 @@ export function prettyPolicy(doc: string | undefined): string {
     return text;
   }
 }
+
+export function Select(p: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
+  const [id] = useState(() => `s${++seq}`);
+  return h('div', { class: 'field' }, h('label', { for: id }, p.label), h('select', { id, value: p.value, onChange: (e: Event) => p.onChange((e.target as HTMLSelectElement).value) }, p.options.map(([v, label]) => h('option', { key: v, value: v }, label))));
+}
+
+/** A group of radio buttons under a legend (one choice of several, by keyboard with the arrows). */
+export function Radios(p: { legend: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
+  const [name] = useState(() => `r${++seq}`);
+  return h(
+    'fieldset',
+    null,
+    h('legend', null, p.legend),
+    p.options.map(([v, label]) => h('div', { class: 'check', key: v }, h('input', { id: `${name}-${v}`, type: 'radio', name, value: v, checked: p.value === v, onChange: () => p.onChange(v) }), h('label', { for: `${name}-${v}` }, label))),
+  );
+}
+
+/** A list of values edited one per line (URLs, scopes). */
+export function Lines(p: { label: string; value: string[]; onChange: (v: string[]) => void; rows?: number }) {
+  const [id] = useState(() => `t${++seq}`);
+  const [text, setText] = useState(p.value.join('\n'));
+  return h('div', { class: 'field' }, h('label', { for: id }, p.label), h('textarea', { id, rows: p.rows ?? 3, value: text, onInput: (e: Event) => { const t = (e.target as HTMLTextAreaElement).value; setText(t); p.onChange(t.split('\n').map((l) => l.trim()).filter((l) => l !== '')); } }));
+}
+
+export function Saved(p: { show: boolean; text?: string }) {
+  return p.show ? h('p', { role: 'status' }, p.text ?? 'Saved.') : null;
+}

@@ -30,7 +30,7 @@ function Content(p: { route: string }) {
   if (parts[0] === 'outbox') return h(Outbox, null);
   if (parts[0] === 'access-decisions') return h(Decisions, null);
   if (parts[0] === 'user-pools' && parts[1] === 'create') return h(CreateUserPool, null);
-  if (parts[0] === 'user-pools' && parts[1] !== undefined) return h(UserPool, { id: parts[1], tab: parts[2] ?? 'general' });
+  if (parts[0] === 'user-pools' && parts[1] !== undefined) return h(UserPool, { id: parts[1], tab: parts[2] ?? 'general', ...(parts[3] === undefined ? {} : { sub: parts[3] }) });
   return h(UserPools, null);
 }
 

@@ -10,6 +10,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './log.js';
+import { CHANGE, CHANGE_RELAYED, type ChangeMessage } from './store/changes.js';
 
 /** What a worker sends its primary once it listens. */
 export const LISTENING = 'gatehouse:listening';
@@ -23,6 +24,23 @@ export interface Workers {
 
 /** A worker that dies sooner than this after its start is restarted only after this delay (crash loops). */
 const RESTART_BACKOFF_MS = 1000;
+
+/**
+ * A worker's change notice (store/changes.ts) goes to every other live worker; the sender hears
+ * back once all have been handed it, so it can answer its client knowing the others will not
+ * serve the old row.
+ */
+function relayChange(from: Worker, m: ChangeMessage): void {
+  if (typeof m.id !== 'string' || typeof m.topic !== 'string') return;
+  const notice: ChangeMessage = { type: CHANGE, id: m.id, topic: m.topic, key: typeof m.key === 'string' ? m.key : null };
+  const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w !== from && w.isConnected());
+  let pending = others.length + 1;
+  const sent = (): void => {
+    if (--pending === 0 && from.isConnected()) from.send({ type: CHANGE_RELAYED, id: m.id });
+  };
+  for (const w of others) w.send(notice, undefined, sent);
+  sent();
+}
 
 /** Tells the primary that this worker listens; a no-op outside a cluster. */
 export function reportListening(url: string): void {
@@ -71,6 +89,7 @@ export function startWorkers(count: number, log: Logger): Promise<Workers> {
     });
     cluster.on('message', (w, message: unknown) => {
       const m = message as { type?: unknown; url?: unknown };
+      if (m?.type === CHANGE) return relayChange(w, message as ChangeMessage);
       if (m?.type !== LISTENING || typeof m.url !== 'string') return;
       log.debug({ event: 'worker.listening', pid: w.process.pid }, 'worker listening');
       if (url !== undefined) return;

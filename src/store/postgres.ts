@@ -7,6 +7,7 @@
  * @module
  */
 import pg from 'pg';
+import { PostgresFeed } from './postgres-feed.js';
 import { MIGRATIONS_TABLE, type Database, type Migration, type Row, type RunResult, type Schema, type Sql, type SqlValue } from './database.js';
 
 /** SQLSTATEs after which a transaction may simply be run again: serialization failure, deadlock. */
@@ -94,6 +95,7 @@ export interface PostgresOptions {
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly shared = true;
+  readonly changes: PostgresFeed;
   readonly #pool: pg.Pool;
   readonly #statements: PgStatements;
 
@@ -102,6 +104,7 @@ export class PostgresDatabase implements Database {
     // An idle connection that the server drops (restart, failover) must not crash the process.
     this.#pool.on('error', () => undefined);
     this.#statements = new PgStatements(this.#pool);
+    this.changes = new PostgresFeed(url, (channel, payload) => this.#pool.query('SELECT pg_notify($1, $2)', [channel, payload]));
   }
 
   get<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
@@ -151,6 +154,7 @@ export class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    await this.changes.close();
     await this.#pool.end();
   }
 

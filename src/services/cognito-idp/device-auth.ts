@@ -18,7 +18,7 @@ import type { IdpContext } from './context.js';
 import { bigHex, claimSignature, fromBig, N, parseA, parseTimestamp, serverChallenge, sessionKey, toBig } from './domain/srp.js';
 import { expiredSession, incorrectCredentials, invalidParameter, invalidSession, resourceNotFound } from './errors.js';
 import type { Sessions } from './sessions.js';
-import { eventAttributes } from './triggers.js';
+import { postAuthentication } from './trigger-events.js';
 import type { SignInCall } from './sign-in.js';
 import type { Device } from './store/devices.js';
 import type { AppClient, UserPool } from './store/pools.js';
@@ -103,13 +103,9 @@ export class DeviceAuth {
     return this.#signedIn(call, user, await this.sessions.start(pool, client, user, now, confirmed?.deviceKey));
   }
 
-  /**
-   * PostAuthentication_Authentication, once every step of the sign-in (password or one-time
-   * code, MFA, device SRP) is proved and the tokens are made: a failing trigger refuses them.
-   */
+  /** After every step of the sign-in (password or one-time code, MFA, device SRP): PostAuthentication. */
   async #signedIn(call: SignInCall, user: User, result: AuthenticationResultType): Promise<InitiateAuthResponse> {
-    const request = { userAttributes: eventAttributes(user), newDeviceUsed: result.NewDeviceMetadata !== undefined };
-    await this.idp.triggers.call(call.pool, 'PostAuthentication', 'PostAuthentication_Authentication', user.username, { clientId: call.client.clientId }, request, {});
+    await postAuthentication(this.idp, call.pool, call.client.clientId, user, result.NewDeviceMetadata !== undefined);
     return { ChallengeParameters: {}, AuthenticationResult: result };
   }
 

@@ -1,10 +1,10 @@
 /**
  * PostAuthentication_Authentication runs after the last step of a sign-in, whichever it is:
  * the password when nothing follows it, the TOTP answer (identity-js sendMFACode), and device
- * SRP (DEVICE_PASSWORD_VERIFIER) for a remembered device — never before those steps are
- * proved. A trigger that throws refuses the tokens with UserLambdaValidationException.
+ * SRP (DEVICE_PASSWORD_VERIFIER) for a remembered device, a CUSTOM_AUTH flow's last answer —
+ * never before those steps are proved. A trigger that throws refuses the tokens with UserLambdaValidationException.
  */
-import { AdminUpdateUserAttributesCommand, AssociateSoftwareTokenCommand, InitiateAuthCommand, SetUserPoolMfaConfigCommand, UpdateUserPoolCommand, VerifySoftwareTokenCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminUpdateUserAttributesCommand, AssociateSoftwareTokenCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, UpdateUserPoolClientCommand, SetUserPoolMfaConfigCommand, UpdateUserPoolCommand, VerifySoftwareTokenCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
 import { Secret, TOTP } from 'otpauth';
@@ -14,6 +14,21 @@ import { startServer, type TestServer } from '../../support/gatehouse.js';
 import { allowCognito, createExecutionRole, lambdaClient, zipOf } from './support.js';
 
 const HANDLER = `exports.handler = async (event) => {
+  switch (event.triggerSource) {
+    case 'DefineAuthChallenge_Authentication': {
+      const last = event.request.session[event.request.session.length - 1];
+      if (last && last.challengeResult) event.response.issueTokens = true;
+      else event.response.challengeName = 'CUSTOM_CHALLENGE';
+      return event;
+    }
+    case 'CreateAuthChallenge_Authentication':
+      event.response.publicChallengeParameters = { question: 'six times seven' };
+      event.response.privateChallengeParameters = { answer: '42' };
+      return event;
+    case 'VerifyAuthChallengeResponse_Authentication':
+      event.response.answerCorrect = event.request.challengeAnswer === event.request.privateChallengeParameters.answer;
+      return event;
+  }
   if (event.triggerSource !== 'PostAuthentication_Authentication') throw new Error('unexpected ' + event.triggerSource);
   console.log('post-auth ' + event.userName + ' newDevice=' + event.request.newDeviceUsed + ' client=' + event.callerContext.clientId);
   if (event.request.userAttributes.nickname === 'blocked') throw new Error('Not today');
@@ -31,7 +46,8 @@ beforeAll(async () => {
   const fn = await lambdaClient(server).send(new CreateFunctionCommand({ FunctionName: 'post-auth', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.js': HANDLER }) } }));
   await allowCognito(server, 'post-auth', pool.poolId);
   // The pool's other settings as created: UpdateUserPool resets what it is not given.
-  await idp(server).send(new UpdateUserPoolCommand({ UserPoolId: pool.poolId, AutoVerifiedAttributes: ['email'], DeviceConfiguration: { ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true }, MfaConfiguration: 'OPTIONAL', LambdaConfig: { PostAuthentication: fn.FunctionArn! } }));
+  await idp(server).send(new UpdateUserPoolCommand({ UserPoolId: pool.poolId, AutoVerifiedAttributes: ['email'], DeviceConfiguration: { ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true }, MfaConfiguration: 'OPTIONAL', LambdaConfig: { PostAuthentication: fn.FunctionArn!, DefineAuthChallenge: fn.FunctionArn!, CreateAuthChallenge: fn.FunctionArn!, VerifyAuthChallengeResponse: fn.FunctionArn! } }));
+  await idp(server).send(new UpdateUserPoolClientCommand({ UserPoolId: pool.poolId, ClientId: pool.clientId, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }));
 });
 afterAll(async () => {
   await server?.close();
@@ -101,5 +117,15 @@ describe('PostAuthentication after MFA and device steps (amazon-cognito-identity
     const e = await errorOf(authenticate(new CognitoUser({ Username: 'bea', Pool: cognitoPool() }), secret));
     expect([e.name, e.message, (e.raw as { code?: string }).code]).toEqual(['UserLambdaValidationException', 'PostAuthentication failed with error Not today.', 'UserLambdaValidationException']);
     expect(postAuths('bea')).toHaveLength(2);
+  });
+
+  it('runs after a CUSTOM_AUTH flow issues tokens (SDK v3), not before', async () => {
+    await confirmedUser(server, pool, 'cleo');
+    const start = await anonymous(server).send(new InitiateAuthCommand({ ClientId: pool.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'cleo' } }));
+    expect([start.ChallengeName, start.ChallengeParameters?.question]).toEqual(['CUSTOM_CHALLENGE', 'six times seven']);
+    expect(postAuths('cleo')).toEqual([]);
+    const done = await anonymous(server).send(new RespondToAuthChallengeCommand({ ClientId: pool.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: start.Session, ChallengeResponses: { USERNAME: 'cleo', ANSWER: '42' } }));
+    expect(done.AuthenticationResult?.IdToken).toEqual(expect.any(String));
+    expect(postAuths('cleo')).toEqual([`newDevice=true client=${pool.clientId}`]);
   });
 });

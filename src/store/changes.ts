@@ -77,6 +77,8 @@ export class LocalFeed implements ChangeFeed {
 /** The IPC messages of ClusterFeed; the primary relays them (workers.ts). */
 export const CHANGE = 'gatehouse:change';
 export const CHANGE_RELAYED = 'gatehouse:change-relayed';
+/** A worker's word to the primary that it has dropped what a notice named. */
+export const CHANGE_APPLIED = 'gatehouse:change-applied';
 
 export interface ChangeMessage {
   type: typeof CHANGE;
@@ -90,15 +92,18 @@ const RELAY_WAIT_MS = 1000;
 
 /**
  * A worker of `gatehouse serve --workers N`: notices go to the primary, which hands them to
- * every other worker and then answers the sender. Live while the IPC channel is open.
+ * every other worker and answers the sender once each has said it dropped the entry. Live
+ * while the IPC channel is open.
  */
 export class ClusterFeed implements ChangeFeed {
   readonly #listeners = new Listeners();
   readonly #waiting = new Map<string, () => void>();
   readonly #onMessage = (m: unknown): void => {
     const msg = m as { type?: unknown; id?: unknown; topic?: unknown; key?: unknown } | null;
-    if (msg?.type === CHANGE && typeof msg.topic === 'string') this.#listeners.dispatch(msg.topic, typeof msg.key === 'string' ? msg.key : null);
-    else if (msg?.type === CHANGE_RELAYED && typeof msg.id === 'string') this.#waiting.get(msg.id)?.();
+    if (msg?.type === CHANGE && typeof msg.topic === 'string') {
+      this.#listeners.dispatch(msg.topic, typeof msg.key === 'string' ? msg.key : null);
+      if (typeof msg.id === 'string' && process.connected) process.send?.({ type: CHANGE_APPLIED, id: msg.id });
+    } else if (msg?.type === CHANGE_RELAYED && typeof msg.id === 'string') this.#waiting.get(msg.id)?.();
   };
 
   constructor() {

@@ -104,7 +104,13 @@ export class PostgresDatabase implements Database {
     // An idle connection that the server drops (restart, failover) must not crash the process.
     this.#pool.on('error', () => undefined);
     this.#statements = new PgStatements(this.#pool);
-    this.changes = new PostgresFeed(url, (channel, payload) => this.#pool.query('SELECT pg_notify($1, $2)', [channel, payload]));
+    this.changes = new PostgresFeed(url, async (channel, payload, listenerName) => {
+      const r = await this.#pool.query<{ listeners: string }>(
+        'SELECT pg_notify($1, $2), (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $3) AS listeners',
+        [channel, payload, listenerName],
+      );
+      return Number(r.rows[0]?.listeners ?? 0);
+    });
   }
 
   get<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Schema } from '../../src/store/database.js';
 import { openDatabase } from '../../src/store/open.js';
-import { CHANNEL } from '../../src/store/postgres-feed.js';
+import { LISTENER_NAME } from '../../src/store/postgres-feed.js';
 import { RowCache } from '../../src/store/row-cache.js';
 import { SqliteDatabase } from '../../src/store/sqlite.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
@@ -70,41 +70,27 @@ describe('change notices on PostgreSQL', () => {
     return { url, a, b, na, nb };
   }
 
-  it('serves cached rows, and drops one on every other node within milliseconds of the writer acknowledging', async () => {
-    const { b, na, nb } = await twoNodes();
-    let heard = 0;
-    b.changes.subscribe('things', () => heard++);
+  it('serves cached rows, and drops one on every other node before the writer is answered', async () => {
+    const { na, nb } = await twoNodes();
     await na.set('p', 'one');
-    await until(() => heard === 1);
     expect(await nb.label('p')).toBe('one');
     expect(await nb.label('p')).toBe('one');
     expect(nb.loads).toBe(1); // the second read was the cache's
-    const lags: number[] = [];
     for (let i = 0; i < 30; i++) {
       expect(await nb.label('p')).toBe(i === 0 ? 'one' : `v${i - 1}`); // cached on B
-      const before = heard;
-      await na.set('p', `v${i}`); // resolves once A's own notice came back through PostgreSQL
-      const acked = performance.now();
-      await until(() => heard > before, 1000);
-      lags.push(performance.now() - acked);
+      await na.set('p', `v${i}`); // resolves once B has acknowledged the notice
+      // No wait of any kind: the very next read on the other node sees the change.
       expect(await nb.label('p')).toBe(`v${i}`);
     }
-    // B hears of a change at most a few milliseconds after A answered its client: less than any
-    // client's next request to B takes to arrive.
-    lags.sort((x, y) => x - y);
-    expect(lags[lags.length - 1], `lags ${lags.map((l) => l.toFixed(1)).join(' ')}`).toBeLessThan(50);
     expect(nb.loads).toBe(31);
   });
 
   it('caches a row that does not exist yet, and drops that too when it is created elsewhere', async () => {
-    const { b, na, nb } = await twoNodes();
-    let heard = 0;
-    b.changes.subscribe('things', () => heard++);
+    const { na, nb } = await twoNodes();
     expect(await nb.label('later')).toBeNull();
     expect(await nb.label('later')).toBeNull();
     expect(nb.loads).toBe(1);
     await na.set('later', 'here');
-    await until(() => heard === 1, 1000);
     expect(await nb.label('later')).toBe('here');
   });
 
@@ -119,7 +105,7 @@ describe('change notices on PostgreSQL', () => {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      const r = await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN ${CHANNEL}'`);
+      const r = await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${LISTENER_NAME}'`);
       expect(r.rowCount).toBe(2);
     } finally {
       await admin.end();
@@ -154,8 +140,7 @@ describe('change notices on PostgreSQL', () => {
       return v;
     });
     await read;
-    await na.set('r', 'new');
-    await new Promise((r) => setTimeout(r, 100)); // B has heard the notice while its read is still out
+    await na.set('r', 'new'); // B has acknowledged the notice while its read is still out
     release();
     expect(await slow).toBe('old');
     expect(await cache.read('r', async () => (await b.get<{ label: string }>('SELECT label FROM things WHERE id = ?', ['r']))?.label ?? null)).toBe('new');

@@ -1,6 +1,8 @@
 /**
  * The user a federated sign-in yields, as Cognito makes it: the user an administrator linked
- * to this provider identity (AdminLinkProviderForUser), or else `<ProviderName>_<userId>`
+ * to this provider identity (AdminLinkProviderForUser: by its subject, or by a mapped attribute
+ * such as `email`, which the first sign-in turns into a subject link, as AWS describes it for
+ * AdminDisableProviderForUser), or else `<ProviderName>_<userId>`
  * with status EXTERNAL_PROVIDER, created on the first sign-in and updated on each: the
  * provider's claims through the provider's AttributeMapping, the `identities` attribute (JSON,
  * which the ID token carries as a claim), and membership of the group `<poolId>_<ProviderName>`.
@@ -11,6 +13,7 @@ import { missingRequired, requiredAttributesError } from '../domain/attributes.j
 import { newSub } from '../domain/ids.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import type { IdentityProvider } from '../store/hosted.js';
+import { SUBJECT, type ProviderLink } from '../store/links.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
 
@@ -59,12 +62,29 @@ export function providerUserId(p: IdentityProvider, claims: Record<string, unkno
   return v === undefined || v === '' || v.length > 128 ? undefined : v;
 }
 
-/** Signs in the provider's user: the linked user, or the federated user created or updated. Throws a ServiceError when the pool refuses it. */
-export async function federatedUser(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, now: number): Promise<User> {
-  const identity: Identity = { userId, providerName: p.name, providerType: p.type, issuer: null, primary: 'true', dateCreated: String(now) };
+/**
+ * Signs in the provider's user: the linked user, or the federated user created or updated.
+ * `issuer` goes into `identities` (a SAML provider's entity id; null for OIDC, as Cognito writes
+ * it). Throws a ServiceError when the pool refuses it.
+ */
+export async function federatedUser(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, now: number, issuer: string | null = null): Promise<User> {
+  const identity: Identity = { userId, providerName: p.name, providerType: p.type, issuer, primary: 'true', dateCreated: String(now) };
   const cs = caseSensitive(pool.config);
   return idp.platform.db.transaction(async (tx) => {
-    const link = await idp.links.get(pool.id, p.name, userId, tx);
+    let link = await idp.links.get(pool.id, p.name, SUBJECT, userId, tx);
+    if (link === undefined) {
+      // A link by a mapped attribute (SourceUser's ProviderAttributeName `email`): looked up per mapped attribute, each one indexed read.
+      for (const [attribute, claim] of Object.entries(p.attributeMapping)) {
+        const v = attribute === 'username' ? undefined : claimText(claims[claim]);
+        const byAttribute: ProviderLink | undefined = v === undefined || v === '' ? undefined : await idp.links.get(pool.id, p.name, attribute, v, tx);
+        if (byAttribute === undefined) continue;
+        // From now on the identity is linked by its subject, as AWS keeps it after the first sign-in.
+        await idp.links.delete(pool.id, p.name, attribute, byAttribute.providerUserId, tx);
+        link = { ...byAttribute, attributeName: SUBJECT, providerUserId: userId };
+        await idp.links.insert(link, tx);
+        break;
+      }
+    }
     if (link !== undefined) {
       const linked = await idp.users.bySub(pool.id, link.sub, tx);
       if (linked !== undefined) {

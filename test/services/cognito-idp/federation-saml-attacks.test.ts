@@ -117,6 +117,7 @@ describe('SAML federation: what the provider answers', () => {
     ['for another Recipient', (req, n) => good(req, n, { recipient: 'https://elsewhere.example/saml2/idpresponse' }), 'Recipient is invalid.'],
     ['for another Destination', (req, n) => good(req, n, { destination: 'https://elsewhere.example/saml2/idpresponse' }), 'Destination is invalid.'],
     ['from another issuer', (req, n) => good(req, n, { issuer: 'https://impostor.example/entity' }), 'The assertion is from another issuer.'],
+    ['that answers no AuthnRequest (IdP-initiated)', (req, n) => good(req, n, { inResponseTo: '' }), 'InResponseTo is invalid.'],
   ];
   it.each(cases.map(([name], i) => [name, i] as const))('refuses a Response %s, and creates no user', async (_name, i) => {
     otherKeys ??= throwAwayKeys();
@@ -128,6 +129,13 @@ describe('SAML federation: what the provider answers', () => {
     expect(err.get('error_description')).toBe(`Invalid SAML response received: ${reason}`);
     expect(err.get('code')).toBeNull();
     expect(await userExists(nameId)).toBe(false);
+  });
+  it('refuses a user the pool cannot take (a required attribute missing), with Cognito\u2019s error, and creates no user', async () => {
+    const req = await begin();
+    const err = answer(await post(good(req, 'no-email-user', { attributes: {} }), req.relayState));
+    expect(err.get('error')).toBe('invalid_request');
+    expect(err.get('error_description')).toContain('email');
+    expect(await userExists('no-email-user')).toBe(false);
   });
 });
 

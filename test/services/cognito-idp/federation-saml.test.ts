@@ -5,7 +5,7 @@
  * Chromium clicks "Continue with Okta" on the hosted page, signs in at the IdP, and posts its
  * Response back to /saml2/idpresponse, landing on the app with a code that openid-client
  * exchanges. The federated user is `Okta_<NameID>`, EXTERNAL_PROVIDER, in the group
- * `<poolId>_Okta`, with the mapped SAML attributes and `identities` naming the IdP's entity id;
+ * `<poolId>_Okta`, with the mapped SAML attributes (a multi-valued one as `[a, b]`) and `identities` naming the IdP's entity id;
  * a native user linked by a mapped attribute (AdminLinkProviderForUser with `email`) is signed
  * in instead, keeps signing in through the IdP after AdminDisableProviderForUser takes their
  * password (ProviderName `Cognito`), and is unlinked by the NameID once it has signed in.
@@ -39,12 +39,12 @@ const people: Record<string, { email: string; name: string }> = {
 
 beforeAll(async () => {
   server = await startServer();
-  pool = await createPool(server);
+  pool = await createPool(server, { Schema: [{ Name: 'email', Required: true, Mutable: true }, { Name: 'groups', AttributeDataType: 'String', Mutable: true }] });
   await idp(server).send(new CreateUserPoolDomainCommand({ UserPoolId: pool.poolId, Domain: PREFIX }));
   saml = await startTestIdp(`urn:amazon:cognito:sp:${pool.poolId}`, (user) => ({ [EMAIL]: people[user]!.email, [NAME]: people[user]!.name, groups: ['staff', 'dev'] }));
   await idp(server).send(new CreateIdentityProviderCommand({
     UserPoolId: pool.poolId, ProviderName: 'Okta', ProviderType: 'SAML', ProviderDetails: { MetadataURL: `${saml.url}/metadata` },
-    AttributeMapping: { email: EMAIL, name: NAME },
+    AttributeMapping: { email: EMAIL, name: NAME, 'custom:groups': 'groups' },
   }));
   const c = await idp(server).send(new CreateUserPoolClientCommand({
     UserPoolId: pool.poolId, ClientName: 'web', GenerateSecret: true, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'],
@@ -95,6 +95,8 @@ describe('SAML federation through the hosted UI in Chromium', () => {
     expect(claims.identities).toEqual([expect.objectContaining({ userId: 'jane', providerName: 'Okta', providerType: 'SAML', issuer: saml.entityId, primary: 'true' })]);
     const user = await idp(server).send(new AdminGetUserCommand({ UserPoolId: pool.poolId, Username: 'Okta_jane' }));
     expect(user.UserStatus).toBe('EXTERNAL_PROVIDER');
+    // The multi-valued SAML attribute, in one string as Cognito writes it.
+    expect(user.UserAttributes?.find((a) => a.Name === 'custom:groups')?.Value).toBe('[staff, dev]');
     expect(user.UserAttributes?.find((a) => a.Name === 'sub')?.Value).toBe(claims.sub);
     expect(saml.requests.at(-1)).toMatchObject({ issuer: `urn:amazon:cognito:sp:${pool.poolId}`, acs: `${server.url}/_auth/${PREFIX}/saml2/idpresponse` });
     // A second sign-in is the same user.

@@ -81,7 +81,7 @@ export async function samlResponseEndpoint(idp: IdpContext, sessions: Sessions, 
   const now = idp.platform.clock.now();
   const relay = form.get('RelayState') ?? '';
   const samlResponse = form.get('SAMLResponse') ?? '';
-  const opened = relay === '' || relay.length > 16_384 || samlResponse === '' ? 'invalid' : idp.sealer.open<SamlState>('saml', d.pool.id, '', relay, now);
+  const opened = relay === '' || relay.length > 32_768 || samlResponse === '' ? 'invalid' : idp.sealer.open<SamlState>('saml', d.pool.id, '', relay, now);
   if (opened === 'invalid' || opened === 'expired') return errorPage(d, 400, 'invalid_request', opened === 'expired' ? 'The sign-in has expired. Start again.' : BAD_RELAY);
   // Spent before anything else: a replayed Response (the same InResponseTo) finds its relay state used, on any node.
   if (!(await idp.sealer.consume(opened.nonce, opened.expiresAt, now))) return errorPage(d, 400, 'invalid_request', BAD_RELAY);

@@ -234,5 +234,10 @@ export async function verifySamlResponse(md: SamlMetadata, x: Exchange, samlResp
   if (!recipients.includes(x.acs)) throw invalid('Recipient is invalid.');
   const nameId = profile.nameID;
   if (typeof nameId !== 'string' || nameId === '' || nameId.length > 128) throw invalid('The assertion has no valid NameID.');
-  return { nameId, issuer: md.entityId, attributes: { ...((profile.attributes as Record<string, unknown> | undefined) ?? {}) } };
+  const attributes: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries((profile.attributes as Record<string, unknown> | undefined) ?? {})) {
+    // A multi-valued attribute becomes one string, `[a, b]`, as Cognito writes it into the mapped user attribute.
+    attributes[name] = Array.isArray(v) ? `[${v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')}]` : v;
+  }
+  return { nameId, issuer: md.entityId, attributes };
 }

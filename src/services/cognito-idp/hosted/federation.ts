@@ -28,6 +28,7 @@ import type { DomainRequest } from './routes.js';
 export const STATE_MS = 10 * 60_000;
 const STATE_COOKIE = 'cognito-fed';
 export const NOT_AVAILABLE = 'Login option is not available. Please try another one';
+const LAMBDA_ERRORS = new Set(['UserLambdaValidationException', 'UnexpectedLambdaException', 'InvalidLambdaResponseException']);
 
 interface FedState {
   /** The original authorization request's query. */
@@ -103,7 +104,7 @@ export async function signInFederated(
   who: { userId: string; claims: Record<string, unknown>; issuer: string | null; now: number }, fail: (description: string) => void, cookies: string[],
 ): Promise<void> {
   const { now } = who;
-  const user = await federatedUser(idp, d.pool, p, who.userId, who.claims, now, who.issuer);
+  const user = await federatedUser(idp, d.pool, p, who.userId, who.claims, now, a.client.clientId, who.issuer);
   if (!user.enabled) return fail('User is disabled.');
   const sessionId = randomBytes(32).toString('base64url');
   const authTime = Math.floor(now / 1000);
@@ -116,11 +117,17 @@ export async function signInFederated(
 export function failTo(d: DomainRequest, a: AuthorizeRequest, error: string, cookie?: string): (description: string) => void {
   return (description) => {
     const u = new URL(a.redirectUri);
+    // In Cognito's order: error_description, state, error.
     u.searchParams.set('error_description', description);
-    u.searchParams.set('error', error);
     if (a.state !== undefined) u.searchParams.set('state', a.state);
+    u.searchParams.set('error', error);
     send(d.r.res, 302, { location: u.toString(), 'cache-control': 'no-store', ...(cookie === undefined ? {} : { 'set-cookie': cookie }) });
   };
+}
+
+/** What a refused sign-in tells the app; a trigger's failure as Cognito words it: "PreSignUp failed with error …. ". */
+export function failureText(err: Error): string {
+  return err instanceof ServiceError && LAMBDA_ERRORS.has(err.code) ? `${err.message} ` : err.message;
 }
 
 /** `GET /oauth2/idpresponse`: the provider's answer. */
@@ -164,7 +171,7 @@ export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d
   } catch (err) {
     if (err instanceof IdpFailure || (err instanceof ServiceError && err.status < 500)) {
       idp.platform.log.warn({ event: 'cognito-idp.federation.failed', ...log, reason: err.message }, 'federated sign-in refused');
-      return fail(err.message);
+      return fail(failureText(err));
     }
     throw err;
   }

@@ -21,7 +21,7 @@ import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
 import type { IdentityProvider } from '../store/hosted.js';
 import { checkAuthorize, type AuthorizeRequest } from './authorize.js';
-import { failTo, NOT_AVAILABLE, signInFederated, STATE_MS, supports } from './federation.js';
+import { failTo, failureText, NOT_AVAILABLE, signInFederated, STATE_MS, supports } from './federation.js';
 import { IdpFailure } from './oidc-idp.js';
 import { errorPage } from './pages.js';
 import type { DomainRequest } from './routes.js';
@@ -101,7 +101,7 @@ export async function samlResponseEndpoint(idp: IdpContext, sessions: Sessions, 
     if (err instanceof IdpFailure || (err instanceof ServiceError && err.status < 500)) {
       idp.platform.log.warn({ event: 'cognito-idp.federation.failed', ...log, reason: err.message }, 'SAML sign-in refused');
       // Cognito answers a Response it refuses with server_error ("Invalid SAML response received: …").
-      return failTo(d, a, err instanceof IdpFailure ? 'server_error' : 'invalid_request')(err.message);
+      return failTo(d, a, err instanceof IdpFailure ? 'server_error' : 'invalid_request')(failureText(err));
     }
     throw err;
   }

@@ -114,9 +114,9 @@ describe('identity-pool role mappings in the console', () => {
     await rule(3).getByLabel('Claim').fill('custom:unused');
     await page.getByRole('button', { name: 'Remove rule 3' }).click();
     await rule(3).waitFor({ state: 'detached' });
-    await noSeriousViolations(page, 'role-mapping-rules');
     await page.getByRole('button', { name: 'Save role mappings' }).click();
     await page.getByRole('status').filter({ hasText: 'Role mappings saved.' }).waitFor();
+    await noSeriousViolations(page, 'role-mapping-rules');
 
     const saved = await identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId }));
     expect(saved.Roles).toEqual(roles);

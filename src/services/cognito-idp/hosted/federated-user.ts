@@ -13,6 +13,7 @@ import { caseSensitive } from '../domain/pool-config.js';
 import type { IdentityProvider } from '../store/hosted.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
+import { applyPreSignUp, postConfirmation, preSignUp, type PreSignUpAnswer } from '../trigger-events.js';
 
 const MAX_VALUE = 2048;
 
@@ -59,10 +60,50 @@ export function providerUserId(p: IdentityProvider, claims: Record<string, unkno
   return v === undefined || v === '' || v.length > 128 ? undefined : v;
 }
 
-/** Signs in the provider's user: the linked user, or the federated user created or updated. Throws a ServiceError when the pool refuses it. */
-export async function federatedUser(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, now: number): Promise<User> {
-  const identity: Identity = { userId, providerName: p.name, providerType: p.type, issuer: null, primary: 'true', dateCreated: String(now) };
+/** The user pool attributes the provider's claims map to (AttributeMapping), onto `into`. */
+function mapped(p: IdentityProvider, claims: Record<string, unknown>, into: Map<string, string>): Map<string, string> {
+  for (const [attribute, claim] of Object.entries(p.attributeMapping)) {
+    if (attribute === 'username' || attribute === 'sub' || attribute === 'identities') continue;
+    const v = claimText(claims[claim]);
+    if (v !== undefined) into.set(attribute, v);
+  }
+  return into;
+}
+
+/**
+ * Signs in the provider's user: the linked user, or the federated user created or updated.
+ * Throws a ServiceError when the pool refuses it. Creating one runs PreSignUp_ExternalProvider
+ * first (the mapped attributes; a refusal creates nothing) and PostConfirmation_ConfirmSignUp
+ * after, as Cognito does on a federated user's first sign-in; `clientId` is the app client the
+ * triggers' callerContext names.
+ */
+export async function federatedUser(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, now: number, clientId?: string): Promise<User> {
+  const username = `${p.name}_${userId}`;
   const cs = caseSensitive(pool.config);
+  // Not inside the transaction: a trigger may take Cognito's 5 s, and may call the pool itself.
+  let answer: PreSignUpAnswer | undefined;
+  if (idp.triggers.arnOf(pool, 'PreSignUp') !== undefined && !(await known(idp, pool, p, userId, username, cs))) {
+    const attributes = mapped(p, claims, new Map());
+    const missing = missingRequired(pool.config.SchemaAttributes, attributes);
+    if (missing.length > 0) throw requiredAttributesError(missing);
+    answer = await preSignUp(idp, pool, 'PreSignUp_ExternalProvider', { username, attributes }, { clientId, validationData: [] });
+  }
+  const { user, created } = await write(idp, pool, p, userId, username, claims, now, cs, answer);
+  if (created) await postConfirmation(idp, pool, 'PostConfirmation_ConfirmSignUp', user, { clientId });
+  return user;
+}
+
+/** Whether the provider identity already has a user (linked, or made by an earlier sign-in). */
+async function known(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, username: string, cs: boolean): Promise<boolean> {
+  const link = await idp.links.get(pool.id, p.name, userId);
+  if (link !== undefined && (await idp.users.bySub(pool.id, link.sub)) !== undefined) return true;
+  return (await idp.users.byUsername(pool.id, username, cs)) !== undefined;
+}
+
+async function write(
+  idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, username: string, claims: Record<string, unknown>, now: number, cs: boolean, answer: PreSignUpAnswer | undefined,
+): Promise<{ user: User; created: boolean }> {
+  const identity: Identity = { userId, providerName: p.name, providerType: p.type, issuer: null, primary: 'true', dateCreated: String(now) };
   return idp.platform.db.transaction(async (tx) => {
     const link = await idp.links.get(pool.id, p.name, userId, tx);
     if (link !== undefined) {
@@ -74,24 +115,18 @@ export async function federatedUser(idp: IdpContext, pool: UserPool, p: Identity
           linked.updatedAt = now;
           await idp.users.save(linked, cs, tx);
         }
-        return linked;
+        return { user: linked, created: false };
       }
     }
-    const username = `${p.name}_${userId}`;
     const existing = await idp.users.byUsername(pool.id, username, cs, tx);
-    const attributes = existing?.attributes ?? new Map<string, string>();
-    for (const [attribute, claim] of Object.entries(p.attributeMapping)) {
-      if (attribute === 'username' || attribute === 'sub' || attribute === 'identities') continue;
-      const v = claimText(claims[claim]);
-      if (v !== undefined) attributes.set(attribute, v);
-    }
+    const attributes = mapped(p, claims, existing?.attributes ?? new Map<string, string>());
     const sub = existing?.sub ?? newSub();
     attributes.set('sub', sub);
     attributes.set('identities', withIdentity(existing?.attributes.get('identities'), identity));
     if (existing !== undefined) {
       existing.updatedAt = now;
       await idp.users.save(existing, cs, tx);
-      return existing;
+      return { user: existing, created: false };
     }
     const missing = missingRequired(pool.config.SchemaAttributes, attributes);
     if (missing.length > 0) throw requiredAttributesError(missing);
@@ -99,12 +134,15 @@ export async function federatedUser(idp: IdpContext, pool: UserPool, p: Identity
       poolId: pool.id, username, sub, status: 'EXTERNAL_PROVIDER', enabled: true, attributes,
       salt: undefined, verifier: undefined, passwordExpiresAt: undefined, tokensRevokedAt: undefined, createdAt: now, updatedAt: now,
     };
+    // autoVerifyEmail / autoVerifyPhone mark the mapped address verified; the status stays
+    // EXTERNAL_PROVIDER whatever autoConfirmUser says (a federated user is never UNCONFIRMED).
+    if (answer !== undefined) applyPreSignUp(user, { ...answer, autoConfirmUser: false });
     await idp.users.insert(user, cs, tx);
     const group = `${pool.id}_${p.name}`;
     if ((await idp.groups.get(pool.id, group, tx)) === undefined) {
       await idp.groups.insert({ poolId: pool.id, name: group, description: `Autogenerated group for users who sign in using ${p.name}`, roleArn: undefined, precedence: undefined, createdAt: now, updatedAt: now }, tx);
     }
     await idp.groups.addMember(pool.id, group, sub, tx);
-    return user;
+    return { user, created: true };
   });
 }

@@ -27,6 +27,7 @@ import type { DomainRequest } from './routes.js';
 const STATE_MS = 10 * 60_000;
 const STATE_COOKIE = 'cognito-fed';
 const NOT_AVAILABLE = 'Login option is not available. Please try another one';
+const LAMBDA_ERRORS = new Set(['UserLambdaValidationException', 'UnexpectedLambdaException', 'InvalidLambdaResponseException']);
 
 interface FedState {
   /** The original authorization request's query. */
@@ -114,9 +115,10 @@ export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d
   const a = checked.ok;
   const fail = (description: string): void => {
     const u = new URL(a.redirectUri);
+    // In Cognito's order: error_description, state, error.
     u.searchParams.set('error_description', description);
-    u.searchParams.set('error', 'invalid_request');
     if (a.state !== undefined) u.searchParams.set('state', a.state);
+    u.searchParams.set('error', 'invalid_request');
     send(r.res, 302, { location: u.toString(), 'cache-control': 'no-store', 'set-cookie': setCookie(d, STATE_COOKIE, '', 0) });
   };
   const p = await idp.hosted.provider(d.pool.id, s.p);
@@ -134,7 +136,7 @@ export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d
     if (tokens.accessToken !== undefined) Object.assign(claims, await userInfo(p, e, tokens.accessToken, claims.sub as string));
     const userId = providerUserId(p, claims);
     if (userId === undefined) return fail('The identity provider gave no user id.');
-    const user = await federatedUser(idp, d.pool, p, userId, claims, now);
+    const user = await federatedUser(idp, d.pool, p, userId, claims, now, a.client.clientId);
     if (!user.enabled) return fail('User is disabled.');
     const sessionId = randomBytes(32).toString('base64url');
     const authTime = Math.floor(now / 1000);
@@ -144,7 +146,8 @@ export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d
   } catch (err) {
     if (err instanceof IdpFailure || (err instanceof ServiceError && err.status < 500)) {
       idp.platform.log.warn({ event: 'cognito-idp.federation.failed', ...log, reason: err.message }, 'federated sign-in refused');
-      return fail(err.message);
+      // A trigger's failure reaches the app as Cognito words it: "PreSignUp failed with error …. ".
+      return fail(err instanceof ServiceError && LAMBDA_ERRORS.has(err.code) ? `${err.message} ` : err.message);
     }
     throw err;
   }

@@ -89,7 +89,7 @@ export class Gatehouse {
     this.rootCreated = root.created;
 
     if (this.config.databaseUrl === undefined) {
-      // Worker processes share the file: caches read through then, as on PostgreSQL.
+      // Worker processes share the file: their caches hear of each other's writes through the primary.
       const sqlite = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')), { shared: (this.config.workers ?? 1) > 1 });
       migrateSqlite(sqlite, SCHEMAS);
       this.#db = sqlite;

@@ -87,7 +87,7 @@ export class Sealer {
   async consume(nonce: string, expiresAt: number, now: number, tx?: Sql): Promise<boolean> {
     if (this.#used.size > 10_000) for (const [n, e] of this.#used) if (e < now) this.#used.delete(n);
     if (this.#used.has(nonce)) return false;
-    if (!(await this.attempts.once(NO_POOL, 'sealed-used', nonce, now, tx))) return false;
+    if (!(await this.attempts.useOnce(nonce, expiresAt, now, tx))) return false;
     if (tx === undefined) this.#used.set(nonce, expiresAt);
     return true;
   }

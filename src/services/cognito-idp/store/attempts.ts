@@ -13,6 +13,7 @@ export const WINDOW_MS = 3600 * 1000;
 
 export class AttemptStore {
   #counted = 0;
+  #used = 0;
 
   constructor(private readonly db: Database) {}
 
@@ -39,18 +40,16 @@ export class AttemptStore {
   }
 
   /**
-   * Records the event unless it was recorded before (within the window); false then. In one
-   * transaction, serialised (SQLite's single writer; PostgreSQL's SERIALIZABLE, retried), so of
-   * two racing callers exactly one gets true.
+   * Marks a single-use nonce (a sealed Session) used; false when it already was, on any node.
+   * One INSERT against the nonce's primary key, so of two racing callers exactly one gets true
+   * without a SERIALIZABLE read (under load those conflicted with every concurrent sign-in's
+   * index page and ran out of retries on PostgreSQL). Given `within`, inside that transaction.
    */
-  once(poolId: string, kind: string, subject: string, now: number, within?: Sql): Promise<boolean> {
-    const run = async (tx: Sql): Promise<boolean> => {
-      const seen = await tx.get('SELECT at FROM cognito_idp_attempts WHERE pool_id = ? AND kind = ? AND subject = ? AND at > ?', [poolId, kind, subject, now - WINDOW_MS]);
-      if (seen !== undefined) return false;
-      await tx.run('INSERT INTO cognito_idp_attempts (pool_id, kind, subject, at) VALUES (?, ?, ?, ?)', [poolId, kind, subject, now]);
-      return true;
-    };
-    return within === undefined ? this.db.transaction(run) : run(within);
+  async useOnce(nonce: string, expiresAt: number, now: number, within?: Sql): Promise<boolean> {
+    const r = await (within ?? this.db).run('INSERT INTO cognito_idp_used_sessions (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING', [nonce, expiresAt]);
+    // Not from inside a transaction: on SQLite, statements outside it wait for it to end.
+    if (within === undefined && ++this.#used % PURGE_EVERY === 0) await this.db.run('DELETE FROM cognito_idp_used_sessions WHERE expires_at < ?', [now]);
+    return r.changes === 1;
   }
 
   /** Forgets `subject`'s events of `kind` (a correct answer starts over). */

@@ -302,5 +302,16 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_provider_links_user ON cognito_idp_provider_links (pool_id, sub);
       `,
     },
+    {
+      version: 17,
+      description: 'single use of sealed Sessions by the nonce\'s primary key (no SERIALIZABLE read on the hot path)',
+      sql: `
+      CREATE TABLE cognito_idp_used_sessions (
+        nonce TEXT PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_used_sessions_expiry ON cognito_idp_used_sessions (expires_at);
+      `,
+    },
   ],
 };

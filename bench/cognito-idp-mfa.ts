@@ -9,7 +9,7 @@
  * `--users` must cover warm-up plus what the levels sign in (the run of a level stops early,
  * and says so, when they run out).
  *
- *   npm run build && npx tsx bench/cognito-idp-mfa.ts [--seconds 3] [--users 2500] [--levels 1,8]
+ *   npm run build && npx tsx bench/cognito-idp-mfa.ts [--seconds 3] [--users 2500] [--levels 1,8] [--cpu-prof DIR]
  */
 import {
   AdminCreateUserCommand,
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     users: { type: 'string', default: '2500' },
     levels: { type: 'string', default: '1,8' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -138,7 +139,8 @@ async function setUp(server: BenchServer): Promise<{ poolName: string; clientId:
 }
 
 async function main(): Promise<void> {
-  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'warn' });
+  const profile = values['cpu-prof'];
+  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'warn' }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
   try {
     const url = new URL(server.url);
     const { poolName, clientId, users } = await setUp(server);

@@ -1,8 +1,11 @@
 /**
- * Groups of a pool and their members (by sub).
+ * Groups of a pool and their members (by sub). Every token issued reads the user's groups;
+ * whether a pool has any groups at all is cached (store/row-cache.ts), so pools without
+ * groups (most) skip that read.
  * @module
  */
 import type { Database, Sql } from '../../../store/database.js';
+import { ConfigCache } from './row-cache.js';
 
 export interface Group {
   poolId: string;
@@ -25,13 +28,19 @@ interface GroupRow {
 }
 
 export class GroupStore {
-  constructor(private readonly db: Database) {}
+  readonly #poolHasGroups: ConfigCache<boolean>;
+
+  constructor(private readonly db: Database) {
+    this.#poolHasGroups = new ConfigCache(db);
+  }
 
   async insert(g: Group, tx: Sql = this.db): Promise<void> {
+    this.#poolHasGroups.forget(g.poolId);
     await tx.run(
       'INSERT INTO cognito_idp_groups (pool_id, name, description, role_arn, precedence, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [g.poolId, g.name, g.description ?? null, g.roleArn ?? null, g.precedence ?? null, g.createdAt, g.updatedAt],
     );
+    this.#poolHasGroups.forget(g.poolId);
   }
 
   async save(g: Group): Promise<void> {
@@ -54,6 +63,7 @@ export class GroupStore {
       await tx.run('DELETE FROM cognito_idp_group_members WHERE pool_id = ? AND group_name = ?', [poolId, name]);
       await tx.run('DELETE FROM cognito_idp_groups WHERE pool_id = ? AND name = ?', [poolId, name]);
     });
+    this.#poolHasGroups.forget(poolId);
   }
 
   async addMember(poolId: string, name: string, sub: string, tx: Sql = this.db): Promise<void> {
@@ -66,6 +76,8 @@ export class GroupStore {
 
   /** A user's groups, by name. */
   async forUser(poolId: string, sub: string, after = '', limit = 10_000): Promise<Group[]> {
+    const any = await this.#poolHasGroups.get(poolId, async () => (await this.db.get('SELECT 1 AS one FROM cognito_idp_groups WHERE pool_id = ? LIMIT 1', [poolId])) !== undefined);
+    if (any === false) return [];
     const rows = await this.db.all<GroupRow>(
       `SELECT g.* FROM cognito_idp_group_members m JOIN cognito_idp_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name
        WHERE m.pool_id = ? AND m.sub = ? AND g.name > ? ORDER BY g.name LIMIT ?`,

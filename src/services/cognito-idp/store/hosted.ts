@@ -1,13 +1,14 @@
 /**
  * What a pool's hosted UI and OAuth 2.0 endpoints are configured with: its domains, resource
  * servers (custom scopes), external identity providers and UI customizations. Domains are
- * read on every hosted-UI request, so they are cached like pools (this process is the only
- * writer). Identity-provider details hold client secrets and private keys: sealed at rest.
+ * read on every hosted-UI request and resource servers on every token grant that names custom
+ * scopes, so both are cached like pools (when this process is the only writer).
+ * Identity-provider details hold client secrets and private keys: sealed at rest.
  * @module
  */
 import type { Database, Sql } from '../../../store/database.js';
 import type { SecretBox } from '../../../store/secrets.js';
-import { rowCache } from './row-cache.js';
+import { ConfigCache, rowCache } from './row-cache.js';
 
 export interface PoolDomain {
   domain: string;
@@ -81,6 +82,7 @@ interface UiRow {
 }
 
 const detailsContext = (poolId: string, name: string): string => `cognito-idp:idp-details:${poolId}:${name}`;
+const serverKey = (poolId: string, identifier: string): string => `${poolId}\n${identifier}`;
 
 /** The tables that hold a pool's hosted-UI configuration, for DeleteUserPool. */
 export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_servers', 'cognito_idp_identity_providers', 'cognito_idp_ui_customizations', 'cognito_idp_oauth_codes', 'cognito_idp_hosted_sessions'] as const;
@@ -88,12 +90,14 @@ export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_serve
 export class HostedStore {
   /** Cached as pools are (store/pools.ts): read through on a shared store. */
   readonly #domains: Map<string, PoolDomain | null>;
+  readonly #servers: ConfigCache<ResourceServer>;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
   ) {
     this.#domains = rowCache(db);
+    this.#servers = new ConfigCache(db);
   }
 
   // Domains
@@ -135,16 +139,21 @@ export class HostedStore {
   /** Called after DeleteUserPool removed the rows. */
   forgetPool(poolId: string): void {
     for (const [k, d] of this.#domains) if (d?.poolId === poolId) this.#domains.delete(k);
+    this.#servers.forget();
   }
 
   // Resource servers
 
-  async resourceServer(poolId: string, identifier: string, tx: Sql = this.db): Promise<ResourceServer | undefined> {
-    const r = await tx.get<{ pool_id: string; identifier: string; name: string; scopes: string }>(
-      'SELECT * FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?',
-      [poolId, identifier],
-    );
-    return r === undefined ? undefined : { poolId: r.pool_id, identifier: r.identifier, name: r.name, scopes: JSON.parse(r.scopes) as ResourceServer['scopes'] };
+  /** Inside a transaction (`tx`) the row is read from it, never from the cache. */
+  async resourceServer(poolId: string, identifier: string, tx?: Sql): Promise<ResourceServer | undefined> {
+    const load = async (): Promise<ResourceServer | undefined> => {
+      const r = await (tx ?? this.db).get<{ pool_id: string; identifier: string; name: string; scopes: string }>(
+        'SELECT * FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?',
+        [poolId, identifier],
+      );
+      return r === undefined ? undefined : { poolId: r.pool_id, identifier: r.identifier, name: r.name, scopes: JSON.parse(r.scopes) as ResourceServer['scopes'] };
+    };
+    return tx === undefined ? this.#servers.get(serverKey(poolId, identifier), load) : load();
   }
 
   async resourceServers(poolId: string, after: string, limit: number, tx: Sql = this.db): Promise<ResourceServer[]> {
@@ -160,15 +169,19 @@ export class HostedStore {
   }
 
   async insertResourceServer(s: ResourceServer, tx: Sql): Promise<void> {
+    this.#servers.forget(serverKey(s.poolId, s.identifier));
     await tx.run('INSERT INTO cognito_idp_resource_servers (pool_id, identifier, name, scopes) VALUES (?, ?, ?, ?)', [s.poolId, s.identifier, s.name, JSON.stringify(s.scopes)]);
+    this.#servers.forget(serverKey(s.poolId, s.identifier));
   }
 
   async saveResourceServer(s: ResourceServer): Promise<void> {
     await this.db.run('UPDATE cognito_idp_resource_servers SET name = ?, scopes = ? WHERE pool_id = ? AND identifier = ?', [s.name, JSON.stringify(s.scopes), s.poolId, s.identifier]);
+    this.#servers.forget(serverKey(s.poolId, s.identifier));
   }
 
   async deleteResourceServer(poolId: string, identifier: string): Promise<void> {
     await this.db.run('DELETE FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?', [poolId, identifier]);
+    this.#servers.forget(serverKey(poolId, identifier));
   }
 
   // Identity providers

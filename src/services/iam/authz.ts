@@ -35,6 +35,8 @@ export interface DecideRequest {
   principal: Principal | undefined;
   /** With no principal: a web identity from this Federated provider (AssumeRoleWithWebIdentity). */
   federated?: string;
+  /** With no principal: an AWS service principal (see AuthorizationRequest.service). */
+  service?: string;
   action: string;
   resource: string;
   context: Readonly<Record<string, ContextValue>>;
@@ -52,9 +54,10 @@ export class IamAuthorizer implements Authorizer {
   readonly denials = new DenialLog();
 
   /**
-   * `maxAgeMs`: on a shared store, other nodes change IAM without this process hearing of it,
-   * so what is cached is dropped at least this often — IAM's own eventual consistency, as AWS
-   * documents it for changes to roles and policies (seconds), not a stale grant for long.
+   * `maxAgeMs`: on a shared store other nodes' IAM writes reach this process as change notices
+   * (IamDirectory.onChange); should one be lost (a node dying between its commit and its
+   * notice), what is cached is still dropped this often — within IAM's own eventual
+   * consistency, as AWS documents it for changes to roles and policies.
    */
   constructor(
     private readonly iam: IamDirectory,
@@ -73,7 +76,7 @@ export class IamAuthorizer implements Authorizer {
 
   authorize(request: AuthorizationRequest): Promise<AuthorizationDecision> {
     const resourcePolicies = request.resourcePolicies?.map((doc, i) => this.#resourcePolicy(doc, i));
-    const decide: DecideRequest = { principal: request.principal, action: request.action, resource: request.resource, context: request.context, resourcePolicies };
+    const decide: DecideRequest = { principal: request.principal, action: request.action, resource: request.resource, context: request.context, resourcePolicies, ...(request.service === undefined ? {} : { service: request.service, requireResourceAllow: true }) };
     const toDecision = (r: EvaluationResult): AuthorizationDecision =>
       r.statement === undefined ? { decision: r.decision, policyType: r.policyType } : { decision: r.decision, decidedBy: r.statement, policyType: r.policyType };
     // The hot path: everything cached, no await.
@@ -93,11 +96,18 @@ export class IamAuthorizer implements Authorizer {
   }
 
   #decideCached(request: DecideRequest): EvaluationResult | undefined {
-    if (this.maxAgeMs !== Infinity && Date.now() - this.#generationStarted >= this.maxAgeMs) this.#startOver();
+    // Not hearing other nodes' changes (their notices' connection is down): trust nothing compiled.
+    if (!this.iam.live || (this.maxAgeMs !== Infinity && Date.now() - this.#generationStarted >= this.maxAgeMs)) this.#startOver();
     const p = request.principal;
     if (p === undefined || p.kind === 'root') {
       const principal: RequestPrincipal =
-        p !== undefined ? { kind: 'root', accountId: p.accountId, arn: p.arn } : request.federated !== undefined ? { kind: 'federated', provider: request.federated } : { kind: 'anonymous' };
+        p !== undefined
+          ? { kind: 'root', accountId: p.accountId, arn: p.arn }
+          : request.federated !== undefined
+            ? { kind: 'federated', provider: request.federated }
+            : request.service !== undefined
+              ? { kind: 'service', service: request.service }
+              : { kind: 'anonymous' };
       return evaluate({
         action: request.action,
         resource: request.resource,
@@ -134,7 +144,7 @@ export class IamAuthorizer implements Authorizer {
   #logged(request: DecideRequest, result: EvaluationResult): EvaluationResult {
     if (result.decision !== 'Allow') {
       const denial = {
-        principal: request.principal?.arn ?? (request.federated !== undefined ? `federated:${request.federated}` : 'anonymous'),
+        principal: request.principal?.arn ?? (request.federated !== undefined ? `federated:${request.federated}` : request.service !== undefined ? `service:${request.service}` : 'anonymous'),
         action: request.action,
         resource: request.resource,
         decision: result.decision,

@@ -50,6 +50,7 @@ export function resourceServerOperations(idp: IdpContext): OperationHandlers<Ope
         }
         await idp.hosted.insertResourceServer(s, tx);
       });
+      await idp.hosted.resourceServerChanged(s.poolId, s.identifier);
       return { ResourceServer: resourceServerView(s) };
     },
 

@@ -1,14 +1,14 @@
 /**
  * What a pool's hosted UI and OAuth 2.0 endpoints are configured with: its domains, resource
  * servers (custom scopes), external identity providers and UI customizations. Domains are
- * read on every hosted-UI request and resource servers on every token grant that names custom
- * scopes, so both are cached like pools (when this process is the only writer).
- * Identity-provider details hold client secrets and private keys: sealed at rest.
+ * read on every hosted-UI request and resource servers on every token grant naming custom
+ * scopes, so both are cached like pools (store/row-cache.ts, correct across the nodes of a
+ * shared store). Identity-provider details hold client secrets and private keys: sealed at rest.
  * @module
  */
 import type { Database, Sql } from '../../../store/database.js';
 import type { SecretBox } from '../../../store/secrets.js';
-import { ConfigCache, rowCache } from './row-cache.js';
+import { RowCache } from '../../../store/row-cache.js';
 
 export interface PoolDomain {
   domain: string;
@@ -88,72 +88,80 @@ const serverKey = (poolId: string, identifier: string): string => `${poolId}\n${
 export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_servers', 'cognito_idp_identity_providers', 'cognito_idp_ui_customizations', 'cognito_idp_oauth_codes', 'cognito_idp_hosted_sessions'] as const;
 
 export class HostedStore {
-  /** Cached as pools are (store/pools.ts): read through on a shared store. */
-  readonly #domains: Map<string, PoolDomain | null>;
-  readonly #servers: ConfigCache<ResourceServer>;
+  /** Cached as pools are (store/pools.ts), kept correct across nodes by the store's change notices. */
+  readonly #domains: RowCache<PoolDomain | null>;
+  readonly #servers: RowCache<ResourceServer | null>;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
   ) {
-    this.#domains = rowCache(db);
-    this.#servers = new ConfigCache(db);
+    this.#domains = new RowCache(db.changes, 'cognito-idp:domains', db.shared);
+    this.#servers = new RowCache(db.changes, 'cognito-idp:resource-servers', db.shared);
   }
 
   // Domains
 
   async domain(domain: string, tx: Sql = this.db): Promise<PoolDomain | undefined> {
-    const hit = this.#domains.get(domain);
-    if (hit !== undefined) return hit ?? undefined;
-    const r = await tx.get<DomainRow>('SELECT * FROM cognito_idp_domains WHERE domain = ?', [domain]);
-    const d = r === undefined ? undefined : toDomain(r);
-    if (this.#domains.size > 10_000) this.#domains.clear();
-    this.#domains.set(domain, d ?? null);
-    return d;
+    // Inside a transaction, the row as the transaction sees it, not the cache's.
+    if (tx !== this.db) {
+      const r = await tx.get<DomainRow>('SELECT * FROM cognito_idp_domains WHERE domain = ?', [domain]);
+      return r === undefined ? undefined : toDomain(r);
+    }
+    const d = await this.#domains.read(domain, async () => {
+      const r = await this.db.get<DomainRow>('SELECT * FROM cognito_idp_domains WHERE domain = ?', [domain]);
+      return r === undefined ? null : toDomain(r);
+    });
+    return d ?? undefined;
   }
 
   async domainsOf(poolId: string, tx: Sql = this.db): Promise<PoolDomain[]> {
     return (await tx.all<DomainRow>('SELECT * FROM cognito_idp_domains WHERE pool_id = ? ORDER BY domain', [poolId])).map(toDomain);
   }
 
+  /** Inside the caller's transaction: the caller calls `domainChanged` once it committed. */
   async insertDomain(d: PoolDomain, tx: Sql): Promise<void> {
     await tx.run(
       'INSERT INTO cognito_idp_domains (domain, pool_id, custom, certificate_arn, managed_login_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [d.domain, d.poolId, d.custom ? 1 : 0, d.certificateArn ?? null, d.managedLoginVersion, d.createdAt, d.updatedAt],
     );
-    this.#domains.delete(d.domain);
+  }
+
+  /** After a committed change to `domain`'s row: no process serves the old one. */
+  domainChanged(domain: string): Promise<void> {
+    return this.#domains.changed(domain);
   }
 
   async updateDomain(d: PoolDomain): Promise<void> {
     await this.db.run('UPDATE cognito_idp_domains SET certificate_arn = ?, managed_login_version = ?, updated_at = ? WHERE domain = ?', [
       d.certificateArn ?? null, d.managedLoginVersion, d.updatedAt, d.domain,
     ]);
-    this.#domains.delete(d.domain);
+    await this.#domains.changed(d.domain);
   }
 
   async deleteDomain(domain: string): Promise<void> {
     await this.db.run('DELETE FROM cognito_idp_domains WHERE domain = ?', [domain]);
-    this.#domains.delete(domain);
+    await this.#domains.changed(domain);
   }
 
-  /** Called after DeleteUserPool removed the rows. */
-  forgetPool(poolId: string): void {
-    for (const [k, d] of this.#domains) if (d?.poolId === poolId) this.#domains.delete(k);
-    this.#servers.forget();
+  /** Called after DeleteUserPool removed the rows (a pool with a domain cannot be deleted; this is for safety). */
+  async forgetPool(_poolId: string): Promise<void> {
+    await this.#domains.changed(null);
+    await this.#servers.changed(null);
   }
 
   // Resource servers
 
-  /** Inside a transaction (`tx`) the row is read from it, never from the cache. */
-  async resourceServer(poolId: string, identifier: string, tx?: Sql): Promise<ResourceServer | undefined> {
-    const load = async (): Promise<ResourceServer | undefined> => {
-      const r = await (tx ?? this.db).get<{ pool_id: string; identifier: string; name: string; scopes: string }>(
+  /** Inside a transaction (`tx`), the row as the transaction sees it, not the cache's. */
+  async resourceServer(poolId: string, identifier: string, tx: Sql = this.db): Promise<ResourceServer | undefined> {
+    const load = async (): Promise<ResourceServer | null> => {
+      const r = await tx.get<{ pool_id: string; identifier: string; name: string; scopes: string }>(
         'SELECT * FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?',
         [poolId, identifier],
       );
-      return r === undefined ? undefined : { poolId: r.pool_id, identifier: r.identifier, name: r.name, scopes: JSON.parse(r.scopes) as ResourceServer['scopes'] };
+      return r === undefined ? null : { poolId: r.pool_id, identifier: r.identifier, name: r.name, scopes: JSON.parse(r.scopes) as ResourceServer['scopes'] };
     };
-    return tx === undefined ? this.#servers.get(serverKey(poolId, identifier), load) : load();
+    return (tx === this.db ? await this.#servers.read(serverKey(poolId, identifier), load) : await load()) ?? undefined;
   }
 
   async resourceServers(poolId: string, after: string, limit: number, tx: Sql = this.db): Promise<ResourceServer[]> {
@@ -168,20 +176,24 @@ export class HostedStore {
     return Number((await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM cognito_idp_resource_servers WHERE pool_id = ?', [poolId]))?.n ?? 0);
   }
 
+  /** Inside the caller's transaction: the caller calls `resourceServerChanged` once it committed. */
   async insertResourceServer(s: ResourceServer, tx: Sql): Promise<void> {
-    this.#servers.forget(serverKey(s.poolId, s.identifier));
     await tx.run('INSERT INTO cognito_idp_resource_servers (pool_id, identifier, name, scopes) VALUES (?, ?, ?, ?)', [s.poolId, s.identifier, s.name, JSON.stringify(s.scopes)]);
-    this.#servers.forget(serverKey(s.poolId, s.identifier));
+  }
+
+  /** After a committed change to a resource server's row: no process serves the old one. */
+  resourceServerChanged(poolId: string, identifier: string): Promise<void> {
+    return this.#servers.changed(serverKey(poolId, identifier));
   }
 
   async saveResourceServer(s: ResourceServer): Promise<void> {
     await this.db.run('UPDATE cognito_idp_resource_servers SET name = ?, scopes = ? WHERE pool_id = ? AND identifier = ?', [s.name, JSON.stringify(s.scopes), s.poolId, s.identifier]);
-    this.#servers.forget(serverKey(s.poolId, s.identifier));
+    await this.#servers.changed(serverKey(s.poolId, s.identifier));
   }
 
   async deleteResourceServer(poolId: string, identifier: string): Promise<void> {
     await this.db.run('DELETE FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?', [poolId, identifier]);
-    this.#servers.forget(serverKey(poolId, identifier));
+    await this.#servers.changed(serverKey(poolId, identifier));
   }
 
   // Identity providers

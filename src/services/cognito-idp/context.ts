@@ -24,7 +24,7 @@ import { AttemptStore } from './store/attempts.js';
 import { UsedNonces } from './store/nonces.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
-import { Triggers, type TriggerInvoker } from './triggers.js';
+import { Triggers, type SenderCodes, type TriggerInvoker } from './triggers.js';
 
 export class IdpContext {
   readonly pools: PoolStore;
@@ -43,8 +43,8 @@ export class IdpContext {
   readonly sealer: Sealer;
   readonly triggers: Triggers;
 
-  constructor(readonly platform: Platform, invoker?: TriggerInvoker) {
-    this.triggers = new Triggers(invoker, platform.config.region, platform.config.accountId);
+  constructor(readonly platform: Platform, invoker?: TriggerInvoker, senderCodes?: SenderCodes) {
+    this.triggers = new Triggers(invoker, platform.config.region, platform.config.accountId, platform.log, senderCodes);
     this.pools = new PoolStore(platform.db, platform.secrets);
     this.users = new UserStore(platform.db, platform.secrets);
     this.tokens = new TokenStore(platform.db);

@@ -4,7 +4,7 @@
  * not forgive an attacker. Rows older than the longest window are deleted as new ones arrive.
  * @module
  */
-import type { Database, Sql } from '../../../store/database.js';
+import type { Database } from '../../../store/database.js';
 
 /** Every this many events, rows past the (longest) window are deleted. */
 const PURGE_EVERY = 500;
@@ -13,7 +13,6 @@ export const WINDOW_MS = 3600 * 1000;
 
 export class AttemptStore {
   #counted = 0;
-  #used = 0;
 
   constructor(private readonly db: Database) {}
 
@@ -37,19 +36,6 @@ export class AttemptStore {
   async count(poolId: string, kind: string, subject: string, now: number): Promise<void> {
     await this.db.run('INSERT INTO cognito_idp_attempts (pool_id, kind, subject, at) VALUES (?, ?, ?, ?)', [poolId, kind, subject, now]);
     if (++this.#counted % PURGE_EVERY === 0) await this.db.run('DELETE FROM cognito_idp_attempts WHERE at <= ?', [now - WINDOW_MS]);
-  }
-
-  /**
-   * Marks a single-use nonce (a sealed Session) used; false when it already was, on any node.
-   * One INSERT against the nonce's primary key, so of two racing callers exactly one gets true
-   * without a SERIALIZABLE read (under load those conflicted with every concurrent sign-in's
-   * index page and ran out of retries on PostgreSQL). Given `within`, inside that transaction.
-   */
-  async useOnce(nonce: string, expiresAt: number, now: number, within?: Sql): Promise<boolean> {
-    const r = await (within ?? this.db).run('INSERT INTO cognito_idp_used_sessions (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING', [nonce, expiresAt]);
-    // Not from inside a transaction: on SQLite, statements outside it wait for it to end.
-    if (within === undefined && ++this.#used % PURGE_EVERY === 0) await this.db.run('DELETE FROM cognito_idp_used_sessions WHERE expires_at < ?', [now]);
-    return r.changes === 1;
   }
 
   /** Forgets `subject`'s events of `kind` (a correct answer starts over). */

@@ -36,6 +36,14 @@ function focusedName(page: Page): Promise<string> {
   })()`);
 }
 
+/** The focused heading's text, or '' when the focus is not on a heading (a link of the same name). */
+function focusedHeading(page: Page): Promise<string> {
+  return page.evaluate<string>(`(() => {
+    const e = document.activeElement;
+    return e !== null && /^H[1-6]$/.test(e.tagName) ? (e.textContent ?? '').trim() : '';
+  })()`);
+}
+
 /** Presses Tab until the focus is on `name` (at most 40 times), as a keyboard user would. */
 async function tabTo(page: Page, name: string): Promise<number> {
   for (let presses = 1; presses <= 40; presses++) {
@@ -63,23 +71,25 @@ describe('the console by keyboard', () => {
     await page.keyboard.press('Enter');
 
     await page.getByRole('heading', { name: 'User pools' }).waitFor();
-    await expect.poll(() => focusedName(page)).toBe('User pools');
+    await expect.poll(() => focusedHeading(page)).toBe('User pools');
     expect(await tabTo(page, 'Create user pool')).toBe(1);
     await page.keyboard.press('Enter');
-    await expect.poll(() => focusedName(page)).toBe('Create user pool');
+    await expect.poll(() => focusedHeading(page)).toBe('Create user pool');
     expect(await tabTo(page, 'Pool name')).toBe(1);
     await page.keyboard.type('KeyboardPool');
     await page.keyboard.press('Enter');
-    await expect.poll(() => focusedName(page)).toBe('Review defaults');
+    await expect.poll(() => focusedHeading(page)).toBe('Review defaults');
     await tabTo(page, 'Create pool');
     await page.keyboard.press('Enter');
 
     await page.getByRole('heading', { name: 'General settings' }).waitFor();
-    await expect.poll(() => focusedName(page)).toBe('KeyboardPool');
+    await expect.poll(() => focusedHeading(page)).toBe('KeyboardPool');
     await tabTo(page, 'App clients');
     await page.keyboard.press('Enter');
     await tabTo(page, 'Add an app client');
     await page.keyboard.press('Enter');
+    // The form renders after the key press is handled: Tab only once it is there.
+    await page.getByRole('form', { name: 'Add an app client' }).waitFor();
     expect(await page.getByRole('button', { name: 'Add an app client' }).getAttribute('aria-expanded')).toBe('true');
     expect(await tabTo(page, 'App client name')).toBe(1);
     await page.keyboard.type('keyboard-client');

@@ -56,14 +56,14 @@ export function softwareTokenOperations(idp: IdpContext, sessions: Sessions, cha
       if (mfa.pendingSecret === undefined) {
         throw new ServiceError('SoftwareTokenMFANotFoundException', 'Software Token MFA has not been associated with the user.', 400);
       }
-      await challenges.lockout.check(user.poolId, user.sub, now);
+      const onRecord = await challenges.lockout.check(user.poolId, user.sub, now);
       const step = totpStep(mfa.pendingSecret, input.UserCode, now);
       if (step === undefined) {
         await challenges.lockout.failed(user.poolId, user.sub, now);
         if (setup !== undefined) await idp.sealer.failed(setup.nonce, setup.expiresAt, now, 5);
         throw verifyMismatch();
       }
-      await challenges.lockout.succeeded(user.poolId, user.sub);
+      await challenges.lockout.succeeded(user.poolId, user.sub, onRecord);
       await idp.mfa.put(
         user.poolId,
         user.sub,

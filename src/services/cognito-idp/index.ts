@@ -49,6 +49,7 @@ import { hostedRoutes } from './hosted/routes.js';
 import { discoveryRoutes } from './routes.js';
 import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
+import { TotpSetup } from './totp-setup.js';
 import { UserAuth } from './user-auth.js';
 import { CustomAuth } from './custom-auth.js';
 import { cognitoIdpSchema } from './store/schema.js';
@@ -70,6 +71,7 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
   const devices = new DeviceAuth(idp, sessions);
   const mfa = new MfaChallenges(idp, devices);
   const signIn = new SignIn(idp, devices, mfa);
+  const totp = new TotpSetup(idp, mfa);
   const userAuth = new UserAuth(idp, signIn, mfa);
   const customAuth = new CustomAuth(idp, sessions, signIn);
   const operations: OperationHandlers<Operations> = {
@@ -82,7 +84,7 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
     ...adminUserOperations(idp, sessions),
     ...groupOperations(idp),
     ...mfaOperations(idp, sessions),
-    ...softwareTokenOperations(idp, sessions, mfa),
+    ...softwareTokenOperations(sessions, totp),
     ...webAuthnOperations(idp, sessions),
     ...deviceOperations(idp, sessions),
     ...domainOperations(idp),
@@ -98,7 +100,7 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
       internalErrorCode: 'InternalErrorException',
       operations: operations as ApiService['operations'],
     },
-    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions, signIn)],
+    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions, signIn, totp)],
     schema: cognitoIdpSchema,
     tokens: sessions,
   };

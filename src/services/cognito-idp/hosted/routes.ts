@@ -10,6 +10,7 @@ import { send, type EdgeRequest, type RawRoute } from '../../../protocols/http.j
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
 import type { SignIn } from '../sign-in.js';
+import type { TotpSetup } from '../totp-setup.js';
 import { authorizeEndpoint } from './authorize.js';
 import { brandingEndpoint } from './branding.js';
 import { codeGrant } from './code-grant.js';
@@ -55,7 +56,7 @@ function locate(idp: IdpContext, r: EdgeRequest): { prefix: string; path: string
   return { prefix: m[1]!, path: m[2] ?? '/', base: `${r.secure ? 'https' : 'http'}://${hostHeader}/_auth/${m[1]!}` };
 }
 
-export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn): RawRoute[] {
+export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn, totp: TotpSetup): RawRoute[] {
   const grants = { refreshToken: refreshGrant(sessions), authorizationCode: codeGrant(sessions) };
   const suffix = (): string => `.${idp.platform.config.authHostSuffix}`;
   return [
@@ -83,7 +84,7 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
             return idpResponseEndpoint(idp, sessions, d);
           case '/login':
             r.operation = 'cognito-idp.hosted.login';
-            return loginEndpoint(idp, signIn, sessions, d);
+            return loginEndpoint(idp, { signIn, totp }, sessions, d);
           case '/ui/css':
           case '/ui/logo':
             r.operation = 'cognito-idp.hosted.branding';

@@ -12,7 +12,7 @@
 import {
   AdminGetUserCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand, SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import jsQR from 'jsqr';
+import * as jsqrModule from 'jsqr';
 import * as oidc from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -26,6 +26,11 @@ let server: TestServer;
 let smtp: TestSmtp;
 let browser: Browser;
 const CALLBACK = 'http://127.0.0.1:9/callback';
+const QR_PX = 264;
+/** jsqr is a CommonJS bundle: its function is the default export, or that export's `default`, depending on the loader's interop. */
+type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsqrDefault = (jsqrModule as unknown as { default: Decode | { default: Decode } }).default;
+const jsQR: Decode = typeof jsqrDefault === 'function' ? jsqrDefault : jsqrDefault.default;
 
 interface App { pool: Pool; id: string; secret: string }
 /** TOTP required; `other` is a second app client of the same pool. */
@@ -99,18 +104,20 @@ async function landed(s: Started): Promise<string> {
   return tokens.claims()!['cognito:username'] as string;
 }
 
-/** What the QR code on the page says, read from the pixels Chromium drew. */
+/** What the QR code on the page says, read from the pixels Chromium drew (a canvas in the page; the tests have no DOM types). */
 async function qrText(page: Page): Promise<string | undefined> {
-  const img = await page.getByRole('img', { name: 'QR code for your authenticator app' }).evaluate(async (el: HTMLImageElement) => {
-    await el.decode();
+  await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  const pixels = (await page.evaluate(`(async () => {
+    const img = document.querySelector('img.qr');
+    await img.decode();
     const canvas = document.createElement('canvas');
-    canvas.width = 264;
-    canvas.height = 264;
-    const g = canvas.getContext('2d')!;
-    g.drawImage(el, 0, 0, 264, 264);
-    return Array.from(g.getImageData(0, 0, 264, 264).data);
-  });
-  return jsQR(Uint8ClampedArray.from(img), 264, 264)?.data;
+    canvas.width = ${QR_PX};
+    canvas.height = ${QR_PX};
+    const g = canvas.getContext('2d');
+    g.drawImage(img, 0, 0, ${QR_PX}, ${QR_PX});
+    return Array.from(g.getImageData(0, 0, ${QR_PX}, ${QR_PX}).data);
+  })()`)) as number[];
+  return jsQR(Uint8ClampedArray.from(pixels), QR_PX, QR_PX)?.data;
 }
 
 const totpFor = (secret: string): TOTP => new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { strToU8, zipSync } from 'fflate';
 import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
 
@@ -89,6 +89,8 @@ try {
   const code = zipSync({ 'index.js': strToU8(`exports.handler = async (e) => { e.response.claimsOverrideDetails = { claimsToAddOrOverride: { tenant: 'bench' } }; return e; };`) });
   const fn = await lambda.send(new CreateFunctionCommand({ FunctionName: 'bench-ptg', Runtime: 'nodejs20.x', Role: role.Role!.Arn!, Handler: 'index.handler', Code: { ZipFile: code } }));
 
+  // Cognito may invoke it only with the function's resource policy's leave, as at AWS.
+  await lambda.send(new AddPermissionCommand({ FunctionName: 'bench-ptg', StatementId: 'cognito', Action: 'lambda:InvokeFunction', Principal: 'cognito-idp.amazonaws.com' }));
   const plain = await setUp(server, idp);
   const triggered = await setUp(server, idp, { PreTokenGeneration: fn.FunctionArn! });
   // Alternated, and the first round dropped: the first seconds of a fresh server are JIT warm-up.

@@ -162,7 +162,7 @@ export class Gatehouse {
     query.set('sts', this.sts.service);
     // Triggers run on Lambda, built further down; the port reads it at call time.
     const external = this.config.lambdaEndpoint === undefined ? undefined : externalTriggerInvoker(this.config.lambdaEndpoint, this.config.region, this.platform.root);
-    this.cognitoIdp = createCognitoIdpService(this.platform, { triggers: { invoke: (arn, event, ms) => (external ?? this.lambda.invokeForTrigger)(arn, event, ms) } });
+    this.cognitoIdp = createCognitoIdpService(this.platform, { triggers: { invoke: (arn, event, ms, sourceArn) => (external ?? this.lambda.invokeForTrigger)(arn, event, ms, sourceArn) } });
     json.set('AWSCognitoIdentityProviderService', this.cognitoIdp.service);
     routes.push(...this.cognitoIdp.routes);
     const cognitoIdentity = createCognitoIdentityService(this.platform, {

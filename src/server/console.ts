@@ -84,6 +84,15 @@ function sameOrigin(origin: string, r: EdgeRequest): boolean {
   }
 }
 
+/** Whether Accept-Encoding names gzip with a non-zero weight. */
+function acceptsGzip(r: EdgeRequest): boolean {
+  return String(r.req.headers['accept-encoding'] ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
+    return (coding === 'gzip' || coding === 'x-gzip') && (q === undefined || Number(q.slice(2)) > 0);
+  });
+}
+
 async function body(r: EdgeRequest): Promise<Record<string, unknown> | undefined> {
   try {
     const v = JSON.parse((await readBody(r.req, MAX_BODY, 30_000)).toString('utf8')) as unknown;
@@ -256,13 +265,12 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
       if (r.method !== 'GET' && r.method !== 'HEAD') return json(r, 405, { message: 'Use GET.' }, { allow: 'GET' });
       const type = Object.hasOwn(STATIC, rest) ? STATIC[rest] : undefined;
       if (type !== undefined) {
-        let data: Buffer;
-        try {
-          data = await fs.promises.readFile(path.join(ASSETS, rest));
-        } catch {
-          return send(r.res, 503, { ...CONSOLE_HEADERS, 'content-type': 'text/plain' }, 'The console is not built: run npm run build.\n');
-        }
-        return send(r.res, 200, { ...CONSOLE_HEADERS, 'content-type': type }, data);
+        const read = (file: string) => fs.promises.readFile(path.join(ASSETS, file)).catch(() => undefined);
+        // The build's gzipped copy when the browser takes gzip (and the copy is there).
+        const gzip = acceptsGzip(r) ? await read(`${rest}.gz`) : undefined;
+        const data = gzip ?? (await read(rest));
+        if (data === undefined) return send(r.res, 503, { ...CONSOLE_HEADERS, 'content-type': 'text/plain' }, 'The console is not built: run npm run build.\n');
+        return send(r.res, 200, { ...CONSOLE_HEADERS, 'content-type': type, vary: 'accept-encoding', ...(gzip === undefined ? {} : { 'content-encoding': 'gzip' }) }, data);
       }
       // The single-page app answers every other path under the base (its own routes) and `/`.
       return send(r.res, 200, { ...CONSOLE_HEADERS, 'content-type': 'text/html; charset=utf-8' }, PAGE);

@@ -1,13 +1,15 @@
 /**
  * One app client: its id and the hosted UI's settings ("Login pages": "Allowed callback URLs",
  * "Allowed sign-out URLs", "Identity providers", "OAuth 2.0 grant types", "OpenID Connect
- * scopes", custom scopes), saved with UpdateUserPoolClient; a link to its login page.
+ * scopes", custom scopes) and "App client information" (auth flows, token expirations), each
+ * saved with UpdateUserPoolClient; a link to its login page.
  */
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
 import { Check, ErrorNote, Lines, Saved, Value, attempt, message } from './kit.js';
 import { describePool, domainUrls } from './poolsettings.js';
+import { ClientSettings, DEFAULT_SETTINGS, settingsInput, settingsOf, type Settings } from './appclients.js';
 
 interface Client {
   ClientId: string;
@@ -18,6 +20,11 @@ interface Client {
   SupportedIdentityProviders?: string[];
   AllowedOAuthFlows?: string[];
   AllowedOAuthScopes?: string[];
+  ExplicitAuthFlows?: string[];
+  RefreshTokenValidity?: number;
+  AccessTokenValidity?: number;
+  IdTokenValidity?: number;
+  TokenValidityUnits?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -40,10 +47,12 @@ export function AppClientPage(p: { poolId: string; clientId: string }) {
   const [providers, setProviders] = useState<string[]>([]);
   const [flows, setFlows] = useState<string[]>([]);
   const [scopes, setScopes] = useState<string[]>([]);
-  const [saved, setSaved] = useState(false);
+  const [settings, setSettings] = useState<Settings>(DEFAULT_SETTINGS);
+  const [saved, setSaved] = useState<'login' | 'settings'>();
   const [error, setError] = useState<string>();
   const show = (c: Client) => {
     setClient(c);
+    setSettings(settingsOf(c));
     setCallbacks(c.CallbackURLs ?? []);
     setLogouts(c.LogoutURLs ?? []);
     setProviders(c.SupportedIdentityProviders ?? []);
@@ -58,18 +67,30 @@ export function AppClientPage(p: { poolId: string; clientId: string }) {
     call<{ ResourceServers?: { Identifier: string; Scopes?: { ScopeName: string }[] }[] }>('cognito-idp', 'ListResourceServers', { UserPoolId: p.poolId, MaxResults: 50 }).then((o) => setCustom((o.ResourceServers ?? []).flatMap((r) => (r.Scopes ?? []).map((s) => `${r.Identifier}/${s.ScopeName}`))), (e) => setError(message(e)));
   }, [p.poolId, p.clientId]);
   if (client === undefined) return h(ErrorNote, { error });
+  /** UpdateUserPoolClient replaces every setting: the current ones go back with the changes. */
+  const update = async (changes: Record<string, unknown>) => {
+    const current = await describe();
+    const input: Record<string, unknown> = { UserPoolId: p.poolId, ClientId: p.clientId };
+    for (const k of UPDATABLE) if (current[k] !== undefined) input[k] = current[k];
+    Object.assign(input, changes);
+    // A default redirect that is no longer a callback URL would be refused: it goes with them.
+    if (typeof input.DefaultRedirectURI === 'string' && !(input.CallbackURLs as string[] | undefined ?? []).includes(input.DefaultRedirectURI)) delete input.DefaultRedirectURI;
+    show((await call<{ UserPoolClient: Client }>('cognito-idp', 'UpdateUserPoolClient', input)).UserPoolClient);
+  };
   const save = (e: Event) => {
     e.preventDefault();
-    setSaved(false);
+    setSaved(undefined);
     void attempt(setError, async () => {
-      const current = await describe();
-      const input: Record<string, unknown> = { UserPoolId: p.poolId, ClientId: p.clientId };
-      for (const k of UPDATABLE) if (current[k] !== undefined) input[k] = current[k];
-      Object.assign(input, { CallbackURLs: callbacks, LogoutURLs: logouts, SupportedIdentityProviders: providers, AllowedOAuthFlows: flows, AllowedOAuthScopes: scopes, AllowedOAuthFlowsUserPoolClient: flows.length > 0 });
-      // A default redirect that is no longer a callback URL would be refused: it goes with them.
-      if (typeof input.DefaultRedirectURI === 'string' && !callbacks.includes(input.DefaultRedirectURI)) delete input.DefaultRedirectURI;
-      show((await call<{ UserPoolClient: Client }>('cognito-idp', 'UpdateUserPoolClient', input)).UserPoolClient);
-      setSaved(true);
+      await update({ CallbackURLs: callbacks, LogoutURLs: logouts, SupportedIdentityProviders: providers, AllowedOAuthFlows: flows, AllowedOAuthScopes: scopes, AllowedOAuthFlowsUserPoolClient: flows.length > 0 });
+      setSaved('login');
+    });
+  };
+  const saveSettings = (e: Event) => {
+    e.preventDefault();
+    setSaved(undefined);
+    void attempt(setError, async () => {
+      await update(settingsInput(settings));
+      setSaved('settings');
     });
   };
   const login = domain !== undefined && client.CallbackURLs?.[0] !== undefined && (client.AllowedOAuthFlows ?? []).includes('code')
@@ -85,6 +106,14 @@ export function AppClientPage(p: { poolId: string; clientId: string }) {
     h(ErrorNote, { error }),
     h(
       'form',
+      { onSubmit: saveSettings, 'aria-label': 'App client information' },
+      h('h3', null, 'App client information'),
+      h(ClientSettings, { value: settings, onChange: setSettings }),
+      h(Saved, { show: saved === 'settings', text: 'App client information saved.' }),
+      h('button', { type: 'submit' }, 'Save app client information'),
+    ),
+    h(
+      'form',
       { onSubmit: save, 'aria-label': 'Login pages' },
       h('h3', null, 'Login pages'),
       h(Lines, { key: `cb${client.ClientId}`, label: 'Allowed callback URLs (one per line)', value: callbacks, onChange: setCallbacks }),
@@ -93,7 +122,7 @@ export function AppClientPage(p: { poolId: string; clientId: string }) {
       h('fieldset', null, h('legend', null, 'OAuth 2.0 grant types'), FLOWS.map(([f, label]) => h(Check, { key: f, label, checked: flows.includes(f), onChange: (v) => setFlows(toggle(flows, f, v)) }))),
       h('fieldset', null, h('legend', null, 'OpenID Connect scopes'), OIDC_SCOPES.map((s) => h(Check, { key: s, label: s, checked: scopes.includes(s), onChange: (v) => setScopes(toggle(scopes, s, v)) }))),
       custom.length > 0 && h('fieldset', null, h('legend', null, 'Custom scopes'), custom.map((s) => h(Check, { key: s, label: s, checked: scopes.includes(s), onChange: (v) => setScopes(toggle(scopes, s, v)) }))),
-      h(Saved, { show: saved, text: 'Login pages saved.' }),
+      h(Saved, { show: saved === 'login', text: 'Login pages saved.' }),
       h('button', { type: 'submit' }, 'Save changes'),
     ),
   );

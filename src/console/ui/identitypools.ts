@@ -3,12 +3,14 @@
  * ("Identity pool name", "Enable access to unauthenticated identities", "Authentication
  * providers" → "Cognito": "User Pool ID", "App client id") → "Create Pool"; then "Your Cognito
  * identities require access to your resources" → "Allow", which creates the two roles with the
- * trust policies the AWS console writes and sets them on the pool; "Edit identity pool".
+ * trust policies the AWS console writes and sets them on the pool; "Edit identity pool" (its
+ * ID, guest access, and the role mappings of rolemappings.ts).
  */
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
 import { Check, ErrorNote, Field, Page, Value, attempt, go, message } from './kit.js';
+import { RoleMappings } from './rolemappings.js';
 
 interface CognitoProvider {
   ProviderName: string;
@@ -185,7 +187,7 @@ export function IdentityPoolPage(p: { id: string; edit: boolean }) {
         h('dl', null, h(Value, { label: 'Identity pool ID', value: pool.IdentityPoolId }), ...Object.entries(roles).map(([k, v]) => h(Value, { key: k, label: k === 'authenticated' ? 'Authenticated role' : 'Unauthenticated role', value: v }))),
         h('h3', null, 'Authentication providers'),
         h('ul', null, (pool.CognitoIdentityProviders ?? []).map((c) => h('li', { key: c.ProviderName + c.ClientId }, `Cognito: ${c.ProviderName.split('/').pop() ?? ''}, app client ${c.ClientId}`))),
-        p.edit && h(RoleMappings, { pool, roles }),
+        p.edit && h(RoleMappings, { identityPoolId: pool.IdentityPoolId, providers: (pool.CognitoIdentityProviders ?? []).map((c) => `${c.ProviderName}:${c.ClientId}`), roles }),
         p.edit &&
           h(
             'form',
@@ -195,72 +197,5 @@ export function IdentityPoolPage(p: { id: string; edit: boolean }) {
             h('button', { type: 'submit' }, 'Save Changes'),
           ),
       ),
-  );
-}
-
-interface RoleMapping {
-  Type: 'Token' | 'Rules';
-  AmbiguousRoleResolution: 'AuthenticatedRole' | 'Deny';
-}
-
-/**
- * "Authenticated role selection" per Cognito provider: "Use default role" (no mapping) or
- * "Choose role from token" (the user's groups' cognito:preferred_role), with "Role resolution".
- * Saved with SetIdentityPoolRoles, keeping the pool's roles. Rule-based mappings are kept as
- * they are but not edited here.
- */
-function RoleMappings(p: { pool: IdentityPool; roles: Record<string, string> }) {
-  const [mappings, setMappings] = useState<Record<string, RoleMapping>>();
-  const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    call<{ RoleMappings?: Record<string, RoleMapping> }>('cognito-identity', 'GetIdentityPoolRoles', { IdentityPoolId: p.pool.IdentityPoolId }).then((o) => setMappings(o.RoleMappings ?? {}), (e) => setError(message(e)));
-  }, [p.pool.IdentityPoolId]);
-  if (mappings === undefined) return h(ErrorNote, { error });
-  const providers = (p.pool.CognitoIdentityProviders ?? []).map((c) => `${c.ProviderName}:${c.ClientId}`);
-  const set = (key: string, m: RoleMapping | undefined) => {
-    const next = { ...mappings };
-    if (m === undefined) delete next[key];
-    else next[key] = m;
-    setMappings(next);
-  };
-  const save = (e: Event) => {
-    e.preventDefault();
-    setSaved(false);
-    void attempt(setError, async () => {
-      await call('cognito-identity', 'SetIdentityPoolRoles', { IdentityPoolId: p.pool.IdentityPoolId, Roles: p.roles, RoleMappings: mappings });
-      setSaved(true);
-    });
-  };
-  return h(
-    'form',
-    { onSubmit: save, 'aria-label': 'Role mappings' },
-    h('h3', null, 'Role mappings'),
-    providers.length === 0 && h('p', null, 'No Cognito authentication provider.'),
-    providers.map((key, i) => {
-      const m = mappings[key];
-      const kind = m === undefined ? 'default' : m.Type;
-      return h(
-        'fieldset',
-        { key },
-        h('legend', null, `Cognito: ${key.split('/').pop() ?? key}`),
-        h('div', { class: 'field' }, h('label', { for: `sel-${i}` }, 'Authenticated role selection'),
-          h('select', { id: `sel-${i}`, value: kind, disabled: kind === 'Rules', onChange: (e: Event) => set(key, (e.target as HTMLSelectElement).value === 'Token' ? { Type: 'Token', AmbiguousRoleResolution: m?.AmbiguousRoleResolution ?? 'AuthenticatedRole' } : undefined) },
-            h('option', { value: 'default' }, 'Use default role'),
-            h('option', { value: 'Token' }, 'Choose role from token'),
-            kind === 'Rules' && h('option', { value: 'Rules' }, 'Choose role with rules'),
-          ),
-        ),
-        m !== undefined && h('div', { class: 'field' }, h('label', { for: `res-${i}` }, 'Role resolution'),
-          h('select', { id: `res-${i}`, value: m.AmbiguousRoleResolution, onChange: (e: Event) => set(key, { ...m, AmbiguousRoleResolution: (e.target as HTMLSelectElement).value as RoleMapping['AmbiguousRoleResolution'] }) },
-            h('option', { value: 'AuthenticatedRole' }, 'Use default Authenticated role'),
-            h('option', { value: 'Deny' }, 'DENY'),
-          ),
-        ),
-      );
-    }),
-    h(ErrorNote, { error }),
-    saved && h('p', { role: 'status' }, 'Role mappings saved.'),
-    providers.length > 0 && h('button', { type: 'submit' }, 'Save role mappings'),
   );
 }

@@ -78,9 +78,9 @@ export function prettyPolicy(doc: string | undefined): string {
   }
 }
 
-export function Select(p: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
+export function Select(p: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void; required?: boolean }) {
   const [id] = useState(() => `s${++seq}`);
-  return h('div', { class: 'field' }, h('label', { for: id }, p.label), h('select', { id, value: p.value, onChange: (e: Event) => p.onChange((e.target as HTMLSelectElement).value) }, p.options.map(([v, label]) => h('option', { key: v, value: v }, label))));
+  return h('div', { class: 'field' }, h('label', { for: id }, p.label), h('select', { id, value: p.value, required: p.required, onChange: (e: Event) => p.onChange((e.target as HTMLSelectElement).value) }, p.options.map(([v, label]) => h('option', { key: v, value: v }, label))));
 }
 
 /** A group of radio buttons under a legend (one choice of several, by keyboard with the arrows). */

@@ -34,7 +34,13 @@ async function droppedFiles(items: DataTransferItemList): Promise<Pending[]> {
       }
     }
   };
-  for (const entry of [...items].map((i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null)) await walk(entry, '');
+  // Read while the drop event lasts (the list empties after it); an item with no entry (a
+  // browser without the entries API) is still a file.
+  const dropped = [...items].filter((i) => i.kind === 'file').map((i) => ({ entry: i.webkitGetAsEntry(), file: i.getAsFile() }));
+  for (const { entry, file } of dropped) {
+    if (entry !== null) await walk(entry, '');
+    else if (file !== null) out.push({ file, key: file.name });
+  }
   return out;
 }
 
@@ -79,8 +85,12 @@ export function Objects(p: { bucket: string }) {
   const remove = () =>
     void attempt(setError, async () => {
       setActions(false);
-      if (!confirm(`Delete ${selected.size} objects?`)) return;
+      const what = `${selected.size} ${selected.size === 1 ? 'object' : 'objects'}`;
+      if (!confirm(`Delete ${what}?`)) return;
       for (const key of selected) await call('s3', 'DeleteObject', { Bucket: p.bucket, Key: key });
+      // What was deleted is no longer there to act on.
+      setSelected(new Set());
+      setStatus(`Deleted ${what}.`);
       await load();
     });
   const objects = listing?.Contents?.filter((o) => o.Key !== prefix) ?? [];

@@ -1,8 +1,9 @@
-/** One user pool: "General settings" (Pool Id, ARN) and "App clients" ("Add an app client"). */
+/** One user pool: "General settings" (Pool Id, ARN) and the tabs of its other pages. */
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
-import { Check, ErrorNote, Field, Page, Value, attempt, message } from './kit.js';
+import { ErrorNote, Page, Value, message } from './kit.js';
+import { AppClients } from './appclients.js';
 import { AppClientPage } from './client.js';
 import { IdentityProvidersTab, ResourceServersTab } from './federation.js';
 import { DomainTab, PropertiesTab, SignInTab } from './poolsettings.js';
@@ -13,10 +14,6 @@ interface Pool {
   Name: string;
   Arn: string;
   EstimatedNumberOfUsers?: number;
-}
-interface ClientSummary {
-  ClientId: string;
-  ClientName: string;
 }
 
 export function UserPool(p: { id: string; tab: string; sub?: string }) {
@@ -44,45 +41,5 @@ export function UserPool(p: { id: string; tab: string; sub?: string }) {
     p.tab === 'resource-servers' && h(ResourceServersTab, { poolId: p.id }),
     p.tab === 'users' && h(Users, { poolId: p.id }),
     p.tab === 'groups' && h(Groups, { poolId: p.id }),
-  );
-}
-
-function AppClients(p: { poolId: string }) {
-  const [clients, setClients] = useState<ClientSummary[]>([]);
-  const [adding, setAdding] = useState(false);
-  const [name, setName] = useState('');
-  const [secret, setSecret] = useState(true);
-  const [srp, setSrp] = useState(true);
-  const [created, setCreated] = useState<ClientSummary>();
-  const [error, setError] = useState<string>();
-  const load = () => call<{ UserPoolClients?: ClientSummary[] }>('cognito-idp', 'ListUserPoolClients', { UserPoolId: p.poolId, MaxResults: 60 }).then((o) => setClients(o.UserPoolClients ?? []), (e) => setError(message(e)));
-  useEffect(() => void load(), [p.poolId]);
-  const create = async (e: Event) => {
-    e.preventDefault();
-    await attempt(setError, async () => {
-      const flows = ['ALLOW_REFRESH_TOKEN_AUTH', ...(srp ? ['ALLOW_USER_SRP_AUTH'] : [])];
-      const out = await call<{ UserPoolClient: ClientSummary }>('cognito-idp', 'CreateUserPoolClient', { UserPoolId: p.poolId, ClientName: name, GenerateSecret: secret, ExplicitAuthFlows: flows });
-      setCreated(out.UserPoolClient);
-      setAdding(false);
-      await load();
-    });
-  };
-  return h(
-    'section',
-    null,
-    h('h2', null, 'App clients'),
-    h(ErrorNote, { error }),
-    created !== undefined && h('div', { class: 'notice', role: 'status' }, h('p', null, `App client ${created.ClientName} created.`), h('dl', null, h(Value, { label: 'App client id', value: created.ClientId }))),
-    clients.length > 0 && h('table', null, h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'App client name'), h('th', { scope: 'col' }, 'App client id'))), h('tbody', null, clients.map((c) => h('tr', { key: c.ClientId }, h('td', null, h('a', { href: `#/user-pools/${p.poolId}/clients/${c.ClientId}` }, c.ClientName)), h('td', null, h('code', null, c.ClientId)))))),
-    !adding && h('button', { type: 'button', onClick: () => setAdding(true) }, 'Add an app client'),
-    adding &&
-      h(
-        'form',
-        { onSubmit: create, 'aria-label': 'Add an app client' },
-        h(Field, { label: 'App client name', value: name, onInput: setName, required: true }),
-        h(Check, { label: 'Generate client secret', checked: secret, onChange: setSecret }),
-        h(Check, { label: 'Enable SRP (secure remote password) protocol based authentication (ALLOW_USER_SRP_AUTH)', checked: srp, onChange: setSrp }),
-        h('button', { type: 'submit' }, 'Create app client'),
-      ),
   );
 }

@@ -43,7 +43,7 @@ export class IdpContext {
   readonly triggers: Triggers;
 
   constructor(readonly platform: Platform, invoker?: TriggerInvoker) {
-    this.triggers = new Triggers(invoker, platform.config.region);
+    this.triggers = new Triggers(invoker, platform.config.region, platform.config.accountId);
     this.pools = new PoolStore(platform.db, platform.secrets);
     this.users = new UserStore(platform.db, platform.secrets);
     this.tokens = new TokenStore(platform.db);

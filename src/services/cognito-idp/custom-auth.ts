@@ -16,6 +16,7 @@ import type { Sessions } from './sessions.js';
 import type { SignIn, SignInCall } from './sign-in.js';
 import type { User } from './store/users.js';
 import { eventAttributes } from './triggers.js';
+import { postAuthentication } from './trigger-events.js';
 import { parseA } from './domain/srp.js';
 
 interface Step {
@@ -167,7 +168,9 @@ export class CustomAuth {
       if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
       if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();
       this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: call.pool.id, clientId: call.client.clientId, sub: user.sub, flow: 'CUSTOM_AUTH' }, 'user signed in');
-      return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(call.pool, call.client, user, call.now, call.deviceKey) };
+      const result = await this.sessions.start(call.pool, call.client, user, call.now, call.deviceKey);
+      await postAuthentication(this.idp, call.pool, call.client.clientId, user, result.NewDeviceMetadata !== undefined);
+      return { ChallengeParameters: {}, AuthenticationResult: result };
     }
     if (d.next !== 'CUSTOM_CHALLENGE') throw garbage();
     const r = await this.idp.triggers.call(

@@ -13,11 +13,12 @@
  * @module
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { InitiateAuthResponse } from './api.generated.js';
+import type { AuthenticationResultType, InitiateAuthResponse } from './api.generated.js';
 import type { IdpContext } from './context.js';
 import { bigHex, claimSignature, fromBig, N, parseA, parseTimestamp, serverChallenge, sessionKey, toBig } from './domain/srp.js';
 import { expiredSession, incorrectCredentials, invalidParameter, invalidSession, resourceNotFound } from './errors.js';
 import type { Sessions } from './sessions.js';
+import { postAuthentication } from './trigger-events.js';
 import type { SignInCall } from './sign-in.js';
 import type { Device } from './store/devices.js';
 import type { AppClient, UserPool } from './store/pools.js';
@@ -99,7 +100,13 @@ export class DeviceAuth {
     const confirmed = d?.verifier === undefined ? undefined : d;
     if (confirmed?.remembered === true) return this.challenge(call, user, confirmed);
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub, ...(mfa ? { mfa: true } : {}) }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, confirmed?.deviceKey) };
+    return this.#signedIn(call, user, await this.sessions.start(pool, client, user, now, confirmed?.deviceKey));
+  }
+
+  /** After every step of the sign-in (password or one-time code, MFA, device SRP): PostAuthentication. */
+  async #signedIn(call: SignInCall, user: User, result: AuthenticationResultType): Promise<InitiateAuthResponse> {
+    await postAuthentication(this.idp, call.pool, call.client.clientId, user, result.NewDeviceMetadata !== undefined);
+    return { ChallengeParameters: {}, AuthenticationResult: result };
   }
 
   /** The user a device step names, once its USERNAME and the client secret check out. */
@@ -170,6 +177,6 @@ export class DeviceAuth {
     const got = Buffer.from(signature, 'base64');
     if (want === undefined || got.length !== want.length || !timingSafeEqual(got, want)) throw incorrectCredentials();
     this.idp.platform.log.info({ event: 'cognito-idp.sign-in', userPoolId: pool.id, clientId: client.clientId, sub: user.sub, device: true }, 'user signed in');
-    return { ChallengeParameters: {}, AuthenticationResult: await this.sessions.start(pool, client, user, now, d.deviceKey) };
+    return this.#signedIn(call, user, await this.sessions.start(pool, client, user, now, d.deviceKey));
   }
 }

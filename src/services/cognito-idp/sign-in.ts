@@ -226,10 +226,7 @@ export class SignIn {
     if (this.devices.skipsMfa(pool, device)) return this.devices.challenge(call, user, device);
     const challenge = await this.mfa.challenge(call, user);
     if (challenge !== undefined) return challenge;
-    const result = await this.devices.finish(call, user, false);
-    if (result.AuthenticationResult !== undefined) {
-      await this.idp.triggers.call(pool, 'PostAuthentication', 'PostAuthentication_Authentication', user.username, { clientId: client.clientId }, { userAttributes: eventAttributes(user), newDeviceUsed: result.AuthenticationResult.NewDeviceMetadata !== undefined }, {});
-    }
-    return result;
+    // PostAuthentication runs there, after the last step whichever it is.
+    return this.devices.finish(call, user, false);
   }
 }

@@ -57,6 +57,14 @@ export async function postConfirmation(
   await idp.triggers.call(pool, 'PostConfirmation', source, user.username, caller, { userAttributes: eventAttributes(user) }, {});
 }
 
+/**
+ * PostAuthentication_Authentication, once every step of an API sign-in is proved and its tokens
+ * are made: a failing trigger refuses them.
+ */
+export async function postAuthentication(idp: IdpContext, pool: UserPool, clientId: string, user: User, newDeviceUsed: boolean): Promise<void> {
+  await idp.triggers.call(pool, 'PostAuthentication', 'PostAuthentication_Authentication', user.username, { clientId }, { userAttributes: eventAttributes(user), newDeviceUsed }, {});
+}
+
 export type CustomMessageSource =
   | 'CustomMessage_SignUp'
   | 'CustomMessage_AdminCreateUser'

@@ -10,6 +10,7 @@
  */
 import { ServiceError } from '../../errors.js';
 import type { LambdaConfigType } from './api.generated.js';
+import { userPoolArn } from './domain/ids.js';
 import type { UserPool } from './store/pools.js';
 import type { User } from './store/users.js';
 
@@ -23,9 +24,13 @@ export type TriggerOutcome =
   /** It could not be run or did not answer in time: the reason as AWS words it. */
   | { kind: 'failed'; reason: string };
 
-/** Runs a function for a trigger (Gatehouse's Lambda implements it). */
+/**
+ * Runs a function for a trigger (Gatehouse's Lambda implements it). `sourceArn` is the user
+ * pool's ARN: the function's resource policy must let `cognito-idp.amazonaws.com` invoke it
+ * from there (AddPermission), or the outcome is `failed` with AccessDeniedException.
+ */
 export interface TriggerInvoker {
-  invoke(functionArn: string, event: unknown, timeoutMs: number): Promise<TriggerOutcome>;
+  invoke(functionArn: string, event: unknown, timeoutMs: number, sourceArn: string): Promise<TriggerOutcome>;
 }
 
 export type TriggerName = Exclude<keyof LambdaConfigType, 'CustomEmailSender' | 'CustomSMSSender' | 'KMSKeyID' | 'PreTokenGenerationConfig' | 'InboundFederation'>;
@@ -48,6 +53,7 @@ export class Triggers {
   constructor(
     private readonly invoker: TriggerInvoker | undefined,
     private readonly region: string,
+    private readonly accountId: string,
   ) {}
 
   /** The function configured for a trigger, if any. */
@@ -85,7 +91,7 @@ export class Triggers {
       response,
     };
     if (this.invoker === undefined) throw new ServiceError('UnexpectedLambdaException', `${trigger} invocation failed due to error ResourceNotFoundException.`, 400);
-    const outcome = await this.invoker.invoke(arn, event, TRIGGER_TIMEOUT_MS);
+    const outcome = await this.invoker.invoke(arn, event, TRIGGER_TIMEOUT_MS, userPoolArn(this.region, this.accountId, pool.id));
     if (outcome.kind === 'failed') throw new ServiceError('UnexpectedLambdaException', `${trigger} invocation failed due to error ${outcome.reason}.`, 400);
     if (outcome.kind === 'function-error') throw new ServiceError('UserLambdaValidationException', `${trigger} failed with error ${outcome.errorMessage}.`, 400);
     const payload = outcome.payload;

@@ -20,6 +20,11 @@ export interface AuthorizationRequest {
   context: Readonly<Record<string, string | readonly string[]>>;
   /** Resource-based policies (a bucket policy), as JSON documents. */
   resourcePolicies?: readonly string[];
+  /**
+   * With no principal: an AWS service principal acting on its own behalf (Cognito invoking a
+   * trigger); only a resource-based policy naming that Service can allow it.
+   */
+  service?: string;
   /** Account that owns the resource, for cross-account rules; defaults to the server's account. */
   resourceAccount?: string;
 }

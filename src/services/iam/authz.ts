@@ -35,6 +35,8 @@ export interface DecideRequest {
   principal: Principal | undefined;
   /** With no principal: a web identity from this Federated provider (AssumeRoleWithWebIdentity). */
   federated?: string;
+  /** With no principal: an AWS service principal (see AuthorizationRequest.service). */
+  service?: string;
   action: string;
   resource: string;
   context: Readonly<Record<string, ContextValue>>;
@@ -73,7 +75,7 @@ export class IamAuthorizer implements Authorizer {
 
   authorize(request: AuthorizationRequest): Promise<AuthorizationDecision> {
     const resourcePolicies = request.resourcePolicies?.map((doc, i) => this.#resourcePolicy(doc, i));
-    const decide: DecideRequest = { principal: request.principal, action: request.action, resource: request.resource, context: request.context, resourcePolicies };
+    const decide: DecideRequest = { principal: request.principal, action: request.action, resource: request.resource, context: request.context, resourcePolicies, ...(request.service === undefined ? {} : { service: request.service, requireResourceAllow: true }) };
     const toDecision = (r: EvaluationResult): AuthorizationDecision =>
       r.statement === undefined ? { decision: r.decision, policyType: r.policyType } : { decision: r.decision, decidedBy: r.statement, policyType: r.policyType };
     // The hot path: everything cached, no await.
@@ -97,7 +99,13 @@ export class IamAuthorizer implements Authorizer {
     const p = request.principal;
     if (p === undefined || p.kind === 'root') {
       const principal: RequestPrincipal =
-        p !== undefined ? { kind: 'root', accountId: p.accountId, arn: p.arn } : request.federated !== undefined ? { kind: 'federated', provider: request.federated } : { kind: 'anonymous' };
+        p !== undefined
+          ? { kind: 'root', accountId: p.accountId, arn: p.arn }
+          : request.federated !== undefined
+            ? { kind: 'federated', provider: request.federated }
+            : request.service !== undefined
+              ? { kind: 'service', service: request.service }
+              : { kind: 'anonymous' };
       return evaluate({
         action: request.action,
         resource: request.resource,
@@ -134,7 +142,7 @@ export class IamAuthorizer implements Authorizer {
   #logged(request: DecideRequest, result: EvaluationResult): EvaluationResult {
     if (result.decision !== 'Allow') {
       const denial = {
-        principal: request.principal?.arn ?? (request.federated !== undefined ? `federated:${request.federated}` : 'anonymous'),
+        principal: request.principal?.arn ?? (request.federated !== undefined ? `federated:${request.federated}` : request.service !== undefined ? `service:${request.service}` : 'anonymous'),
         action: request.action,
         resource: request.resource,
         decision: result.decision,

@@ -3,6 +3,8 @@
  * API at that URL — AWS SAM's `sam local start-lambda`, another emulator, or another
  * Gatehouse — through the AWS SDK, instead of the built-in runner. The function is named as
  * the trigger's ARN names it (emulators key functions by name); Cognito's 5 s limit holds.
+ * Whether `cognito-idp.amazonaws.com` may invoke it is that engine's to decide (its own
+ * resource policies, if it keeps any): the user pool's ARN is not checked here.
  * @module
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -12,7 +14,7 @@ export function externalTriggerInvoker(
   endpoint: string,
   region: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
-): (functionArn: string, event: unknown, timeoutMs: number) => Promise<TriggerOutcome> {
+): (functionArn: string, event: unknown, timeoutMs: number, sourceArn: string) => Promise<TriggerOutcome> {
   const client = new LambdaClient({ endpoint, region, credentials, maxAttempts: 1 });
   return async (functionArn, event, timeoutMs) => {
     const name = /:function:([^:]+)/.exec(functionArn)?.[1] ?? functionArn;

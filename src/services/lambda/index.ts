@@ -49,7 +49,7 @@ export interface Lambda {
   service: RestApiService;
   context: LambdaContext;
   /** Runs a function for a user pool trigger (cognito-idp's TriggerInvoker). */
-  invokeForTrigger(functionArn: string, event: unknown, timeoutMs: number): Promise<TriggerOutcome>;
+  invokeForTrigger(functionArn: string, event: unknown, timeoutMs: number, sourceArn: string): Promise<TriggerOutcome>;
   close(): void;
 }
 
@@ -139,7 +139,7 @@ export function createLambda(deps: LambdaDeps): Lambda {
   return {
     service,
     context: lc,
-    invokeForTrigger: (arn, event, timeoutMs) => invokeForTrigger(lc, arn, event, timeoutMs),
+    invokeForTrigger: (arn, event, timeoutMs, sourceArn) => invokeForTrigger(lc, arn, event, timeoutMs, sourceArn),
     close() {
       lc.runner.close();
       fs.rmSync(workDir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * Lambda as the engine behind user pool triggers (cognito-idp's `TriggerInvoker`): the
  * function named by ARN runs as for Invoke, but Cognito waits only `timeoutMs` (5 s); a
- * function with a longer timeout is cut there and reported as Cognito reports it.
+ * function with a longer timeout is cut there and reported as Cognito reports it. Only a
+ * function whose resource policy allows `cognito-idp.amazonaws.com` from the pool runs.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,27 @@ import { runFunction } from './invoke.js';
 
 export type TriggerOutcome = { kind: 'result'; payload: unknown } | { kind: 'function-error'; errorMessage: string } | { kind: 'failed'; reason: string };
 
-export async function invokeForTrigger(lc: LambdaContext, functionArn: string, event: unknown, timeoutMs: number): Promise<TriggerOutcome> {
+/** The service principal Cognito invokes triggers as. */
+const COGNITO = 'cognito-idp.amazonaws.com';
+
+/**
+ * Whether the function's resource policy lets Cognito invoke it for this user pool. As at AWS,
+ * a function with no policy (no AddPermission) may not be invoked by Cognito at all.
+ */
+async function cognitoMayInvoke(lc: LambdaContext, functionArn: string, policy: string | undefined, sourceArn: string): Promise<boolean> {
+  if (policy === undefined) return false;
+  const d = await lc.authorizer.authorize({
+    principal: undefined,
+    service: COGNITO,
+    action: 'lambda:InvokeFunction',
+    resource: functionArn,
+    context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': lc.accountId },
+    resourcePolicies: [policy],
+  });
+  return d.decision === 'Allow';
+}
+
+export async function invokeForTrigger(lc: LambdaContext, functionArn: string, event: unknown, timeoutMs: number, sourceArn: string): Promise<TriggerOutcome> {
   let name: string;
   try {
     name = parseFunctionName(lc, functionArn).name;
@@ -20,6 +41,10 @@ export async function invokeForTrigger(lc: LambdaContext, functionArn: string, e
   }
   const row = await lc.store.get(name);
   if (row === undefined) return { kind: 'failed', reason: 'ResourceNotFoundException' };
+  if (!(await cognitoMayInvoke(lc, row.config.FunctionArn, row.policy, sourceArn))) {
+    lc.log.warn({ event: 'lambda.trigger', function: name, sourceArn }, 'the function\'s resource policy does not let cognito-idp.amazonaws.com invoke it for this user pool (AddPermission)');
+    return { kind: 'failed', reason: 'AccessDeniedException' };
+  }
   const cut = row.config.Timeout * 1000 > timeoutMs;
   let outcome;
   try {

@@ -10,7 +10,7 @@ import { confirmSignIn, fetchAuthSession, signIn, signOut, signUp } from 'aws-am
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, startServer, type TestServer } from '../../support/gatehouse.js';
 import { createPool, idp, PASSWORD, type Pool } from '../cognito-idp/support.js';
-import { createExecutionRole, lambdaClient, zipOf } from './support.js';
+import { allowCognito, createExecutionRole, lambdaClient, zipOf } from './support.js';
 
 const HANDLER = `
 exports.handler = async (event) => {
@@ -46,6 +46,7 @@ beforeAll(async () => {
   pool = await createPool(server);
   const role = await createExecutionRole(server);
   const arn = (await lambdaClient(server).send(new CreateFunctionCommand({ FunctionName: 'amplify-triggers', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.js': HANDLER }) } }))).FunctionArn!;
+  await allowCognito(server, 'amplify-triggers', pool.poolId);
   await idp(server).send(
     new UpdateUserPoolCommand({
       UserPoolId: pool.poolId,

@@ -17,7 +17,7 @@ import { awsCli } from '../../support/cli.js';
 import { anonymous, codeIn, createPool, errorOf, idp, jwtVerifier, PASSWORD, type Pool } from '../cognito-idp/support.js';
 import { closeAll, startServerWithSmtp, type TestServer } from '../../support/gatehouse.js';
 import type { TestSmtp } from '../../support/smtp.js';
-import { createExecutionRole, lambdaClient, zipOf } from './support.js';
+import { createExecutionRole, lambdaClient, poolArn, zipOf } from './support.js';
 
 const HANDLER = `
 exports.handler = async (event) => {
@@ -76,6 +76,12 @@ beforeAll(async () => {
   ]);
   if (created.code !== 0) throw new Error(created.stderr);
   arn = JSON.parse(created.stdout).FunctionArn as string;
+  // Cognito may invoke it only once the function's resource policy says so, as at AWS.
+  const permitted = await awsCli(server.url, server.credentials, [
+    'lambda', 'add-permission', '--function-name', 'pool-triggers', '--statement-id', 'cognito', '--action', 'lambda:InvokeFunction',
+    '--principal', 'cognito-idp.amazonaws.com', '--source-arn', poolArn(pool.poolId),
+  ]);
+  if (permitted.code !== 0) throw new Error(permitted.stderr);
   const config = `PreSignUp=${arn},CustomMessage=${arn},PostConfirmation=${arn},PreTokenGeneration=${arn}`;
   const updated = await awsCli(server.url, server.credentials, [
     'cognito-idp', 'update-user-pool', '--user-pool-id', pool.poolId, '--auto-verified-attributes', 'email', '--lambda-config', config,

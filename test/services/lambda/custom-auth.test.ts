@@ -10,7 +10,7 @@ import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, createPool, errorOf, idp, jwtVerifier, PASSWORD, type Pool } from '../cognito-idp/support.js';
 import { closeAll, startServer, type TestServer } from '../../support/gatehouse.js';
-import { createExecutionRole, lambdaClient, zipOf } from './support.js';
+import { allowCognito, createExecutionRole, lambdaClient, zipOf } from './support.js';
 
 const HANDLER = `
 exports.define = async (event) => {
@@ -66,6 +66,7 @@ beforeAll(async () => {
   const arns: Record<string, string> = {};
   for (const h of ['define', 'create', 'verify']) {
     arns[h] = (await lambdaClient(server).send(new CreateFunctionCommand({ FunctionName: `auth-${h}`, Runtime: 'nodejs20.x', Role: role, Handler: `index.${h}`, Code: { ZipFile: zip } }))).FunctionArn!;
+    await allowCognito(server, `auth-${h}`, pool.poolId);
   }
   await idp(server).send(
     new UpdateUserPoolCommand({ UserPoolId: pool.poolId, AutoVerifiedAttributes: ['email'], LambdaConfig: { DefineAuthChallenge: arns.define, CreateAuthChallenge: arns.create, VerifyAuthChallengeResponse: arns.verify } }),

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, codeIn, createPool, errorOf, idp, PASSWORD, type Pool } from '../cognito-idp/support.js';
 import { closeAll, startServerWithSmtp, type TestServer } from '../../support/gatehouse.js';
 import type { TestSmtp } from '../../support/smtp.js';
-import { createExecutionRole, lambdaClient, zipOf } from './support.js';
+import { allowCognito, createExecutionRole, lambdaClient, zipOf } from './support.js';
 
 const HANDLER = `
 const OLD = { 'legacy': { password: 'Old-Passw0rd!', email: 'legacy@old.example' }, 'resetme': { email: 'resetme@old.example' } };
@@ -50,6 +50,7 @@ beforeAll(async () => {
   const role = await createExecutionRole(server);
   const fn = await lambdaClient(server).send(new CreateFunctionCommand({ FunctionName: 'migrate', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.js': HANDLER }) } }));
   const arn = fn.FunctionArn!;
+  await allowCognito(server, 'migrate', pool.poolId);
   await idp(server).send(
     new UpdateUserPoolCommand({ UserPoolId: pool.poolId, AutoVerifiedAttributes: ['email'], LambdaConfig: { UserMigration: arn, PreAuthentication: arn, PostAuthentication: arn } }),
   );

@@ -3,7 +3,7 @@
  * made from source strings (fflate, the library the server unpacks with).
  */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { strToU8, zipSync } from 'fflate';
 import { REGION, type TestServer } from '../../support/gatehouse.js';
 
@@ -27,4 +27,13 @@ export async function createExecutionRole(server: TestServer, name = 'lambda-exe
 
 export function lambdaClient(server: TestServer, credentials = server.credentials): LambdaClient {
   return new LambdaClient({ endpoint: server.url, region: REGION, credentials });
+}
+
+export const poolArn = (poolId: string): string => `arn:aws:cognito-idp:${REGION}:${ACCT}:userpool/${poolId}`;
+
+/** AddPermission as real deployments must: Cognito may invoke the function for this pool only. */
+export async function allowCognito(server: TestServer, functionName: string, poolId: string): Promise<void> {
+  await lambdaClient(server).send(
+    new AddPermissionCommand({ FunctionName: functionName, StatementId: `cognito-${poolId}`, Action: 'lambda:InvokeFunction', Principal: 'cognito-idp.amazonaws.com', SourceArn: poolArn(poolId) }),
+  );
 }

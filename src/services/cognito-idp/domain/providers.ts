@@ -61,7 +61,8 @@ export function providerDetails(type: IdentityProviderTypeType, details: Record<
   if (type === 'SAML') {
     const file = details.MetadataFile !== undefined;
     const url = details.MetadataURL !== undefined;
-    if (file === url) throw invalidParameter('Exactly one of MetadataFile or MetadataURL must be provided for SAML identity providers.');
+    if (!file && !url) throw invalidParameter('At least one of the MetadataURL or MetadataFile should be provided.');
+    if (file && url) throw invalidParameter('Only one of the MetadataURL or MetadataFile can be provided.');
     if (details.RequestSigningAlgorithm !== undefined && details.RequestSigningAlgorithm !== 'rsa-sha256') {
       throw invalidParameter('RequestSigningAlgorithm must be rsa-sha256.');
     }

@@ -17,10 +17,10 @@ import type { AttemptStore } from '../store/attempts.js';
 const NO_POOL = '';
 
 /**
- * `idp`: the state sent to an external identity provider; `hosted-mfa`: the hosted MFA page's wrapper of an MFA Session; `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id;
+ * `idp`: the state sent to an external OIDC identity provider; `saml`: the RelayState sent to a SAML one; `hosted-mfa`: the hosted MFA page's wrapper of an MFA Session; `mfa`: an MFA challenge's Session; `mfa-setup`: the Sessions of MFA_SETUP, which AssociateSoftwareToken and VerifySoftwareToken take without a client id;
  * `device`: DEVICE_SRP_AUTH's Session; `device-srp`: DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK; `sign-up`: ConfirmSignUp's Session, to sign in with at once; `custom-auth`: CUSTOM_AUTH's Session.
  */
-export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'device' | 'device-srp' | 'sign-up' | 'idp' | 'hosted-mfa' | 'custom-auth';
+export type SealedKind = 'srp' | 'new-password' | 'mfa' | 'mfa-setup' | 'user-auth' | 'user-auth-fake' | 'webauthn' | 'device' | 'device-srp' | 'sign-up' | 'idp' | 'saml' | 'hosted-mfa' | 'custom-auth';
 
 interface Envelope<T> {
   /** Expiry, epoch ms. */

@@ -1,6 +1,8 @@
 /**
  * The user a federated sign-in yields, as Cognito makes it: the user an administrator linked
- * to this provider identity (AdminLinkProviderForUser), or else `<ProviderName>_<userId>`
+ * to this provider identity (AdminLinkProviderForUser: by its subject, or by a mapped attribute
+ * such as `email`, which the first sign-in turns into a subject link, as AWS describes it for
+ * AdminDisableProviderForUser), or else `<ProviderName>_<userId>`
  * with status EXTERNAL_PROVIDER, created on the first sign-in and updated on each: the
  * provider's claims through the provider's AttributeMapping, the `identities` attribute (JSON,
  * which the ID token carries as a claim), and membership of the group `<poolId>_<ProviderName>`.
@@ -11,8 +13,11 @@ import { missingRequired, requiredAttributesError } from '../domain/attributes.j
 import { newSub } from '../domain/ids.js';
 import { caseSensitive } from '../domain/pool-config.js';
 import type { IdentityProvider } from '../store/hosted.js';
+import { SUBJECT, type ProviderLink } from '../store/links.js';
 import type { UserPool } from '../store/pools.js';
 import type { User } from '../store/users.js';
+import type { Sql } from '../../../store/database.js';
+import { applyPreSignUp, postConfirmation, preSignUp, type PreSignUpAnswer } from '../trigger-events.js';
 
 const MAX_VALUE = 2048;
 
@@ -59,12 +64,77 @@ export function providerUserId(p: IdentityProvider, claims: Record<string, unkno
   return v === undefined || v === '' || v.length > 128 ? undefined : v;
 }
 
-/** Signs in the provider's user: the linked user, or the federated user created or updated. Throws a ServiceError when the pool refuses it. */
-export async function federatedUser(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, now: number): Promise<User> {
-  const identity: Identity = { userId, providerName: p.name, providerType: p.type, issuer: null, primary: 'true', dateCreated: String(now) };
+/** The user pool attributes the provider's claims map to (AttributeMapping), onto `into`. */
+function mapped(p: IdentityProvider, claims: Record<string, unknown>, into: Map<string, string>): Map<string, string> {
+  for (const [attribute, claim] of Object.entries(p.attributeMapping)) {
+    if (attribute === 'username' || attribute === 'sub' || attribute === 'identities') continue;
+    const v = claimText(claims[claim]);
+    if (v !== undefined) into.set(attribute, v);
+  }
+  return into;
+}
+
+/**
+ * Signs in the provider's user: the linked user, or the federated user created or updated.
+ * Throws a ServiceError when the pool refuses it. Creating one runs PreSignUp_ExternalProvider
+ * first (the mapped attributes; a refusal creates nothing) and PostConfirmation_ConfirmSignUp
+ * after, as Cognito does on a federated user's first sign-in; `clientId` is the app client the
+ * triggers' callerContext names. `issuer` goes into `identities` (a SAML provider's entity id;
+ * null for OIDC, as Cognito writes it).
+ */
+export async function federatedUser(
+  idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, now: number, clientId?: string, issuer: string | null = null,
+): Promise<User> {
+  const username = `${p.name}_${userId}`;
   const cs = caseSensitive(pool.config);
+  // Not inside the transaction: a trigger may take Cognito's 5 s, and may call the pool itself.
+  let answer: PreSignUpAnswer | undefined;
+  if (idp.triggers.arnOf(pool, 'PreSignUp') !== undefined && !(await known(idp, pool, p, userId, claims, username, cs))) {
+    const attributes = mapped(p, claims, new Map());
+    const missing = missingRequired(pool.config.SchemaAttributes, attributes);
+    if (missing.length > 0) throw requiredAttributesError(missing);
+    answer = await preSignUp(idp, pool, 'PreSignUp_ExternalProvider', { username, attributes }, { clientId, validationData: [] });
+  }
+  const { user, created } = await write(idp, pool, p, { userId, username, claims, issuer }, now, cs, answer);
+  if (created) await postConfirmation(idp, pool, 'PostConfirmation_ConfirmSignUp', user, { clientId });
+  return user;
+}
+
+/**
+ * The identity's link: by its subject, else by one of its mapped attributes (SourceUser's
+ * ProviderAttributeName `email`), each an indexed read.
+ */
+async function findLink(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, tx?: Sql): Promise<ProviderLink | undefined> {
+  const bySubject = await idp.links.get(pool.id, p.name, SUBJECT, userId, tx);
+  if (bySubject !== undefined) return bySubject;
+  for (const [attribute, v] of mapped(p, claims, new Map())) {
+    const byAttribute = v === '' ? undefined : await idp.links.get(pool.id, p.name, attribute, v, tx);
+    if (byAttribute !== undefined) return byAttribute;
+  }
+  return undefined;
+}
+
+/** Whether the provider identity already has a user (linked, or made by an earlier sign-in). */
+async function known(idp: IdpContext, pool: UserPool, p: IdentityProvider, userId: string, claims: Record<string, unknown>, username: string, cs: boolean): Promise<boolean> {
+  const link = await findLink(idp, pool, p, userId, claims);
+  if (link !== undefined && (await idp.users.bySub(pool.id, link.sub)) !== undefined) return true;
+  return (await idp.users.byUsername(pool.id, username, cs)) !== undefined;
+}
+
+async function write(
+  idp: IdpContext, pool: UserPool, p: IdentityProvider, who: { userId: string; username: string; claims: Record<string, unknown>; issuer: string | null },
+  now: number, cs: boolean, answer: PreSignUpAnswer | undefined,
+): Promise<{ user: User; created: boolean }> {
+  const { userId, username, claims } = who;
+  const identity: Identity = { userId, providerName: p.name, providerType: p.type, issuer: who.issuer, primary: 'true', dateCreated: String(now) };
   return idp.platform.db.transaction(async (tx) => {
-    const link = await idp.links.get(pool.id, p.name, userId, tx);
+    let link = await findLink(idp, pool, p, userId, claims, tx);
+    if (link !== undefined && link.attributeName !== SUBJECT) {
+      // From now on the identity is linked by its subject, as AWS keeps it after the first sign-in.
+      await idp.links.delete(pool.id, p.name, link.attributeName, link.providerUserId, tx);
+      link = { ...link, attributeName: SUBJECT, providerUserId: userId };
+      await idp.links.insert(link, tx);
+    }
     if (link !== undefined) {
       const linked = await idp.users.bySub(pool.id, link.sub, tx);
       if (linked !== undefined) {
@@ -74,24 +144,18 @@ export async function federatedUser(idp: IdpContext, pool: UserPool, p: Identity
           linked.updatedAt = now;
           await idp.users.save(linked, cs, tx);
         }
-        return linked;
+        return { user: linked, created: false };
       }
     }
-    const username = `${p.name}_${userId}`;
     const existing = await idp.users.byUsername(pool.id, username, cs, tx);
-    const attributes = existing?.attributes ?? new Map<string, string>();
-    for (const [attribute, claim] of Object.entries(p.attributeMapping)) {
-      if (attribute === 'username' || attribute === 'sub' || attribute === 'identities') continue;
-      const v = claimText(claims[claim]);
-      if (v !== undefined) attributes.set(attribute, v);
-    }
+    const attributes = mapped(p, claims, existing?.attributes ?? new Map<string, string>());
     const sub = existing?.sub ?? newSub();
     attributes.set('sub', sub);
     attributes.set('identities', withIdentity(existing?.attributes.get('identities'), identity));
     if (existing !== undefined) {
       existing.updatedAt = now;
       await idp.users.save(existing, cs, tx);
-      return existing;
+      return { user: existing, created: false };
     }
     const missing = missingRequired(pool.config.SchemaAttributes, attributes);
     if (missing.length > 0) throw requiredAttributesError(missing);
@@ -99,12 +163,15 @@ export async function federatedUser(idp: IdpContext, pool: UserPool, p: Identity
       poolId: pool.id, username, sub, status: 'EXTERNAL_PROVIDER', enabled: true, attributes,
       salt: undefined, verifier: undefined, passwordExpiresAt: undefined, tokensRevokedAt: undefined, createdAt: now, updatedAt: now,
     };
+    // autoVerifyEmail / autoVerifyPhone mark the mapped address verified; the status stays
+    // EXTERNAL_PROVIDER whatever autoConfirmUser says (a federated user is never UNCONFIRMED).
+    if (answer !== undefined) applyPreSignUp(user, { ...answer, autoConfirmUser: false });
     await idp.users.insert(user, cs, tx);
     const group = `${pool.id}_${p.name}`;
     if ((await idp.groups.get(pool.id, group, tx)) === undefined) {
       await idp.groups.insert({ poolId: pool.id, name: group, description: `Autogenerated group for users who sign in using ${p.name}`, roleArn: undefined, precedence: undefined, createdAt: now, updatedAt: now }, tx);
     }
     await idp.groups.addMember(pool.id, group, sub, tx);
-    return user;
+    return { user, created: true };
   });
 }

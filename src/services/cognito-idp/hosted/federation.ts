@@ -21,12 +21,14 @@ import { federatedUser, providerUserId } from './federated-user.js';
 import { sameToken } from './login.js';
 import { endpoints, exchangeCode, IdpFailure, userInfo, verifyIdToken } from './oidc-idp.js';
 import { errorPage } from './pages.js';
+import { startSamlFederation } from './saml-federation.js';
 import type { DomainRequest } from './routes.js';
 
 /** How long the provider's sign-in may take. */
-const STATE_MS = 10 * 60_000;
+export const STATE_MS = 10 * 60_000;
 const STATE_COOKIE = 'cognito-fed';
-const NOT_AVAILABLE = 'Login option is not available. Please try another one';
+export const NOT_AVAILABLE = 'Login option is not available. Please try another one';
+const LAMBDA_ERRORS = new Set(['UserLambdaValidationException', 'UnexpectedLambdaException', 'InvalidLambdaResponseException']);
 
 interface FedState {
   /** The original authorization request's query. */
@@ -62,6 +64,7 @@ export async function requestedProvider(idp: IdpContext, d: DomainRequest, query
 
 /** Sends the browser to the provider's authorization endpoint. */
 export async function startFederation(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, p: IdentityProvider): Promise<void> {
+  if (supports(a.client, p.name) && p.type === 'SAML') return startSamlFederation(idp, d, a, p);
   if (!supports(a.client, p.name) || p.type !== 'OIDC') return errorPage(d, 400, 'invalid_request', NOT_AVAILABLE);
   const now = idp.platform.clock.now();
   let authorize: string;
@@ -91,6 +94,42 @@ export async function startFederation(idp: IdpContext, d: DomainRequest, a: Auth
   send(d.r.res, 302, { location: target.toString(), 'cache-control': 'no-store', 'set-cookie': setCookie(d, STATE_COOKIE, browser, STATE_MS / 1000) });
 }
 
+/**
+ * The end of every federated sign-in (OIDC and SAML): the linked or federated user
+ * (federated-user.ts), the hosted session opened, the original authorization request finished.
+ * ServiceErrors (a required attribute missing) are the caller's to turn into `fail`.
+ */
+export async function signInFederated(
+  idp: IdpContext, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, p: IdentityProvider,
+  who: { userId: string; claims: Record<string, unknown>; issuer: string | null; now: number }, fail: (description: string) => void, cookies: string[],
+): Promise<void> {
+  const { now } = who;
+  const user = await federatedUser(idp, d.pool, p, who.userId, who.claims, now, a.client.clientId, who.issuer);
+  if (!user.enabled) return fail('User is disabled.');
+  const sessionId = randomBytes(32).toString('base64url');
+  const authTime = Math.floor(now / 1000);
+  await idp.oauth.putSession(sessionId, { poolId: d.pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);
+  idp.platform.log.info({ event: 'cognito-idp.federation.sign-in', userPoolId: d.pool.id, clientId: a.client.clientId, providerName: p.name, sub: user.sub }, 'user signed in through an identity provider');
+  return finish(idp, sessions, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), ...cookies] });
+}
+
+/** Where a failed federated sign-in sends the browser: the client's redirect URI with `error`, `error_description` and the state. */
+export function failTo(d: DomainRequest, a: AuthorizeRequest, error: string, cookie?: string): (description: string) => void {
+  return (description) => {
+    const u = new URL(a.redirectUri);
+    // In Cognito's order: error_description, state, error.
+    u.searchParams.set('error_description', description);
+    if (a.state !== undefined) u.searchParams.set('state', a.state);
+    u.searchParams.set('error', error);
+    send(d.r.res, 302, { location: u.toString(), 'cache-control': 'no-store', ...(cookie === undefined ? {} : { 'set-cookie': cookie }) });
+  };
+}
+
+/** What a refused sign-in tells the app; a trigger's failure as Cognito words it: "PreSignUp failed with error …. ". */
+export function failureText(err: Error): string {
+  return err instanceof ServiceError && LAMBDA_ERRORS.has(err.code) ? `${err.message} ` : err.message;
+}
+
 /** `GET /oauth2/idpresponse`: the provider's answer. */
 export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d: DomainRequest): Promise<void> {
   const { r } = d;
@@ -112,13 +151,7 @@ export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d
   const checked = checkAuthorize(d, client, new URLSearchParams(s.q), s.q);
   if (!('ok' in checked)) return errorPage(d, 400, 'invalid_request', 'The authorization request is no longer valid.');
   const a = checked.ok;
-  const fail = (description: string): void => {
-    const u = new URL(a.redirectUri);
-    u.searchParams.set('error_description', description);
-    u.searchParams.set('error', 'invalid_request');
-    if (a.state !== undefined) u.searchParams.set('state', a.state);
-    send(r.res, 302, { location: u.toString(), 'cache-control': 'no-store', 'set-cookie': setCookie(d, STATE_COOKIE, '', 0) });
-  };
+  const fail = failTo(d, a, 'invalid_request', setCookie(d, STATE_COOKIE, '', 0));
   const p = await idp.hosted.provider(d.pool.id, s.p);
   if (p === undefined || p.type !== 'OIDC' || !supports(a.client, p.name)) return fail(NOT_AVAILABLE);
   const error = query.get('error');
@@ -134,17 +167,11 @@ export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d
     if (tokens.accessToken !== undefined) Object.assign(claims, await userInfo(p, e, tokens.accessToken, claims.sub as string));
     const userId = providerUserId(p, claims);
     if (userId === undefined) return fail('The identity provider gave no user id.');
-    const user = await federatedUser(idp, d.pool, p, userId, claims, now);
-    if (!user.enabled) return fail('User is disabled.');
-    const sessionId = randomBytes(32).toString('base64url');
-    const authTime = Math.floor(now / 1000);
-    await idp.oauth.putSession(sessionId, { poolId: d.pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);
-    idp.platform.log.info({ event: 'cognito-idp.federation.sign-in', ...log, sub: user.sub }, 'user signed in through an identity provider');
-    return await finish(idp, sessions, d, a, user.sub, authTime, { 'set-cookie': [setCookie(d, SESSION_COOKIE, sessionId, SESSION_MS / 1000), setCookie(d, STATE_COOKIE, '', 0)] });
+    return await signInFederated(idp, sessions, d, a, p, { userId, claims, issuer: null, now }, fail, [setCookie(d, STATE_COOKIE, '', 0)]);
   } catch (err) {
     if (err instanceof IdpFailure || (err instanceof ServiceError && err.status < 500)) {
       idp.platform.log.warn({ event: 'cognito-idp.federation.failed', ...log, reason: err.message }, 'federated sign-in refused');
-      return fail(err.message);
+      return fail(failureText(err));
     }
     throw err;
   }

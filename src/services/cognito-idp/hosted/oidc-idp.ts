@@ -37,12 +37,11 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-/** GET or POST to the provider; the answer's JSON, read up to MAX_ANSWER bytes within IDP_TIMEOUT_MS. */
-async function call(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
-  let res: Response;
+/** GET or POST to a provider: the answer's status and text, read up to `max` bytes within IDP_TIMEOUT_MS (SAML metadata uses it too). */
+export async function fetchBounded(url: string, init: RequestInit, what: string, max: number): Promise<{ status: number; ok: boolean; text: string }> {
   const signal = AbortSignal.timeout(IDP_TIMEOUT_MS);
   try {
-    res = await fetch(url, { ...init, signal, redirect: 'error' });
+    const res = await fetch(url, { ...init, signal, redirect: 'error' });
     const reader = res.body?.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -50,29 +49,34 @@ async function call(url: string, init: RequestInit, what: string): Promise<Recor
       const next = reader === undefined ? { done: true as const, value: undefined } : await reader.read();
       if (next.done) break;
       size += next.value.length;
-      if (size > MAX_ANSWER) {
+      if (size > max) {
         await reader!.cancel();
         throw new IdpFailure(`The identity provider\u2019s ${what} answer is too large.`);
       }
       chunks.push(next.value);
     }
-    const text = Buffer.concat(chunks).toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new IdpFailure(`The identity provider\u2019s ${what} answer is not JSON (status ${res.status}).`);
-    }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new IdpFailure(`The identity provider\u2019s ${what} answer is not a JSON object.`);
-    if (!res.ok) {
-      const code = (json as Record<string, unknown>).error;
-      throw new IdpFailure(`The identity provider\u2019s ${what} endpoint answered ${res.status}${typeof code === 'string' ? ` ${code.slice(0, 64)}` : ''}.`);
-    }
-    return json as Record<string, unknown>;
+    return { status: res.status, ok: res.ok, text: Buffer.concat(chunks).toString('utf8') };
   } catch (err) {
     if (err instanceof IdpFailure) throw err;
     throw new IdpFailure(signal.aborted ? `The identity provider\u2019s ${what} endpoint did not answer in time.` : `The identity provider\u2019s ${what} endpoint could not be reached.`);
   }
+}
+
+/** GET or POST to the provider; the answer's JSON object. */
+async function call(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
+  const res = await fetchBounded(url, init, what, MAX_ANSWER);
+  let json: unknown;
+  try {
+    json = JSON.parse(res.text);
+  } catch {
+    throw new IdpFailure(`The identity provider\u2019s ${what} answer is not JSON (status ${res.status}).`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new IdpFailure(`The identity provider\u2019s ${what} answer is not a JSON object.`);
+  if (!res.ok) {
+    const code = (json as Record<string, unknown>).error;
+    throw new IdpFailure(`The identity provider\u2019s ${what} endpoint answered ${res.status}${typeof code === 'string' ? ` ${code.slice(0, 64)}` : ''}.`);
+  }
+  return json as Record<string, unknown>;
 }
 
 const trimSlash = (s: string): string => s.replace(/\/+$/, '');

@@ -20,6 +20,7 @@ import { idpResponseEndpoint } from './federation.js';
 import { loginEndpoint } from './login.js';
 import { logoutEndpoint, revokeEndpoint } from './logout.js';
 import { refreshGrant } from './refresh.js';
+import { samlResponseEndpoint } from './saml-federation.js';
 import { signUpPagesEndpoint, type Kind } from './signup.js';
 import { userInfoEndpoint } from './userinfo.js';
 import type { PoolDomain } from '../store/hosted.js';
@@ -100,6 +101,9 @@ export function hostedRoutes(idp: IdpContext, sessions: Sessions, signIn: SignIn
           case '/oauth2/idpresponse':
             r.operation = 'cognito-idp.oauth2.idpresponse';
             return idpResponseEndpoint(idp, sessions, d);
+          case '/saml2/idpresponse':
+            r.operation = 'cognito-idp.saml2.idpresponse';
+            return samlResponseEndpoint(idp, sessions, d);
           case '/login':
             r.operation = 'cognito-idp.hosted.login';
             return loginEndpoint(idp, { signIn, totp }, sessions, d);

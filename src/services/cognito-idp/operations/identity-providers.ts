@@ -11,6 +11,8 @@ import type { IdentityProviderType, IdentityProviderTypeType, Operations } from 
 import type { IdpContext } from '../context.js';
 import { describedDetails, providerDetails } from '../domain/providers.js';
 import { duplicateProvider, invalidParameter, resourceNotFound } from '../errors.js';
+import { IdpFailure } from '../hosted/oidc-idp.js';
+import { metadataText, parseMetadata } from '../hosted/saml-idp.js';
 import type { IdentityProvider } from '../store/hosted.js';
 import type { UserPool } from '../store/pools.js';
 import { afterToken, nextToken, pageSize } from '../views.js';
@@ -37,6 +39,22 @@ function attributeMapping(pool: UserPool, mapping: Record<string, string> | unde
     if (k !== 'username' && !names.has(k)) throw invalidParameter(`Invalid attribute mapping: ${k} is not an attribute of the user pool.`);
   }
   return { ...(mapping ?? {}) };
+}
+
+/**
+ * A SAML provider's metadata is read when it is stored, as Cognito reads it (a MetadataURL is
+ * fetched): a document Gatehouse could not sign in with is refused, and the endpoints it names
+ * become the SSORedirectBindingURI / SLORedirectBindingURI that Describe shows.
+ */
+async function withSamlEndpoints(details: Record<string, string>, now: number): Promise<Record<string, string>> {
+  const { SSORedirectBindingURI: _sso, SLORedirectBindingURI: _slo, ...given } = details;
+  try {
+    const md = parseMetadata(await metadataText(given), now);
+    return { ...given, SSORedirectBindingURI: md.sso, ...(md.slo === undefined ? {} : { SLORedirectBindingURI: md.slo }) };
+  } catch (err) {
+    if (err instanceof IdpFailure) throw invalidParameter(err.message);
+    throw err;
+  }
 }
 
 export function identityProviderOperations(idp: IdpContext): OperationHandlers<Operations> {
@@ -67,7 +85,7 @@ export function identityProviderOperations(idp: IdpContext): OperationHandlers<O
         poolId: pool.id,
         name: input.ProviderName,
         type: input.ProviderType,
-        details: providerDetails(input.ProviderType, input.ProviderDetails),
+        details: input.ProviderType === 'SAML' ? await withSamlEndpoints(providerDetails('SAML', input.ProviderDetails), now) : providerDetails(input.ProviderType, input.ProviderDetails),
         attributeMapping: attributeMapping(pool, input.AttributeMapping),
         idpIdentifiers: [...(input.IdpIdentifiers ?? [])],
         createdAt: now,
@@ -92,7 +110,8 @@ export function identityProviderOperations(idp: IdpContext): OperationHandlers<O
       if (input.ProviderDetails !== undefined) {
         const given = { ...input.ProviderDetails };
         if (p.type === 'SignInWithApple' && given.private_key === undefined && p.details.private_key !== undefined) given.private_key = p.details.private_key;
-        p.details = providerDetails(p.type as IdentityProviderTypeType, given);
+        const details = providerDetails(p.type as IdentityProviderTypeType, given);
+        p.details = p.type === 'SAML' ? await withSamlEndpoints(details, ctx.now()) : details;
       }
       if (input.AttributeMapping !== undefined) p.attributeMapping = attributeMapping(pool, input.AttributeMapping);
       if (input.IdpIdentifiers !== undefined) {

@@ -281,5 +281,26 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_provider_links_user ON cognito_idp_provider_links (pool_id, sub);
       `,
     },
+    {
+      version: 13,
+      description: 'provider links name the attribute they match (Cognito_Subject, or a mapped user-pool attribute such as email), so one value may be linked under two names',
+      // SQLite cannot change a primary key in place: the table is rebuilt, existing links become Cognito_Subject links.
+      sql: `
+      CREATE TABLE cognito_idp_provider_links_v13 (
+        pool_id TEXT NOT NULL,
+        provider_name TEXT NOT NULL,
+        attribute_name TEXT NOT NULL,
+        provider_user_id TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (pool_id, provider_name, attribute_name, provider_user_id)
+      );
+      INSERT INTO cognito_idp_provider_links_v13 (pool_id, provider_name, attribute_name, provider_user_id, sub, created_at)
+        SELECT pool_id, provider_name, 'Cognito_Subject', provider_user_id, sub, created_at FROM cognito_idp_provider_links;
+      DROP TABLE cognito_idp_provider_links;
+      ALTER TABLE cognito_idp_provider_links_v13 RENAME TO cognito_idp_provider_links;
+      CREATE INDEX cognito_idp_provider_links_user ON cognito_idp_provider_links (pool_id, sub);
+      `,
+    },
   ],
 };

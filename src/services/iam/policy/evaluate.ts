@@ -29,7 +29,7 @@ import type { CompiledPrincipal, CompiledStatement, ConditionContext, Evaluation
 
 /** Who is asking, as resource-based and trust policies match principals. */
 export interface RequestPrincipal {
-  kind: 'root' | 'assumed-role' | 'federated' | 'anonymous';
+  kind: 'root' | 'assumed-role' | 'federated' | 'service' | 'anonymous';
   accountId?: string;
   /** Root: `arn:aws:iam::<acct>:root`; role session: `arn:aws:sts::<acct>:assumed-role/<role>/<session>`. */
   arn?: string;
@@ -37,6 +37,8 @@ export interface RequestPrincipal {
   roleArn?: string;
   /** Web-identity callers: the Federated principal (`cognito-identity.amazonaws.com`, an OIDC provider ARN). */
   provider?: string;
+  /** An AWS service acting on its own (`cognito-idp.amazonaws.com` invoking a trigger): the Service principal. */
+  service?: string;
 }
 
 export interface EvaluationInput {
@@ -69,6 +71,8 @@ function principalVia(p: CompiledPrincipal, rp: RequestPrincipal): Via {
       return Via.None;
     case 'federated':
       return rp.provider !== undefined && p.federated.includes(rp.provider) ? Via.Self : Via.None;
+    case 'service':
+      return rp.service !== undefined && p.service.includes(rp.service) ? Via.Self : Via.None;
     case 'root':
       return rp.arn !== undefined && p.aws.includes(rp.arn) ? Via.Account : Via.None;
     default:
@@ -93,6 +97,8 @@ function exemptByNotPrincipal(p: CompiledPrincipal, rp: RequestPrincipal, hasBou
       return false;
     case 'federated':
       return rp.provider !== undefined && p.federated.includes(rp.provider);
+    case 'service':
+      return rp.service !== undefined && p.service.includes(rp.service);
     case 'root':
       return rp.arn !== undefined && p.aws.includes(rp.arn);
     default:

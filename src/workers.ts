@@ -10,6 +10,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './log.js';
+import { CHANGE, CHANGE_APPLIED, CHANGE_RELAYED, type ChangeMessage } from './store/changes.js';
 
 /** What a worker sends its primary once it listens. */
 export const LISTENING = 'gatehouse:listening';
@@ -23,6 +24,40 @@ export interface Workers {
 
 /** A worker that dies sooner than this after its start is restarted only after this delay (crash loops). */
 const RESTART_BACKOFF_MS = 1000;
+
+/** How long the primary waits for every worker to apply a notice before answering its sender anyway. */
+const APPLY_WAIT_MS = 1000;
+const applying = new Map<string, { left: Set<Worker>; finish: () => void }>();
+
+/**
+ * A worker's change notice (store/changes.ts) goes to every other live worker; the sender hears
+ * back once each has said it dropped the entry (or after a bounded wait, for one that is stuck),
+ * so it can answer its client knowing no worker will serve the old row.
+ */
+function relayChange(from: Worker, m: ChangeMessage): void {
+  if (typeof m.id !== 'string' || typeof m.topic !== 'string' || applying.has(m.id)) return;
+  const id = m.id;
+  const notice: ChangeMessage = { type: CHANGE, id, topic: m.topic, key: typeof m.key === 'string' ? m.key : null };
+  const left = new Set(Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w !== from && w.isConnected()));
+  const finish = (): void => {
+    clearTimeout(timer);
+    applying.delete(id);
+    if (from.isConnected()) from.send({ type: CHANGE_RELAYED, id });
+  };
+  const timer = setTimeout(finish, APPLY_WAIT_MS);
+  timer.unref();
+  applying.set(id, { left, finish });
+  if (left.size === 0) return finish();
+  for (const w of left) w.send(notice);
+}
+
+function changeApplied(by: Worker, id: unknown): void {
+  if (typeof id !== 'string') return;
+  const a = applying.get(id);
+  if (a === undefined) return;
+  a.left.delete(by);
+  if (a.left.size === 0) a.finish();
+}
 
 /** Tells the primary that this worker listens; a no-op outside a cluster. */
 export function reportListening(url: string): void {
@@ -71,6 +106,8 @@ export function startWorkers(count: number, log: Logger): Promise<Workers> {
     });
     cluster.on('message', (w, message: unknown) => {
       const m = message as { type?: unknown; url?: unknown };
+      if (m?.type === CHANGE) return relayChange(w, message as ChangeMessage);
+      if (m?.type === CHANGE_APPLIED) return changeApplied(w, (message as { id?: unknown }).id);
       if (m?.type !== LISTENING || typeof m.url !== 'string') return;
       log.debug({ event: 'worker.listening', pid: w.process.pid }, 'worker listening');
       if (url !== undefined) return;

@@ -86,7 +86,9 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
     child.stderr!.on('data', watch);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${buf.slice(-2000)}`)));
   });
-  child.stdout!.resume();
+  // BENCH_SERVER_LOG=<file> keeps the server's log lines (to find what a failed request hit).
+  if (process.env.BENCH_SERVER_LOG) child.stdout!.pipe(fs.createWriteStream(process.env.BENCH_SERVER_LOG));
+  else child.stdout!.resume();
   child.stderr!.pipe(process.stderr);
   const pid = child.pid!;
   const statusOf = (p: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;

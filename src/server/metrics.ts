@@ -124,6 +124,7 @@ export class Metrics {
     return {
       dialect: inner.dialect,
       shared: inner.shared,
+      changes: inner.changes,
       get: <T extends object = Row>(sql: string, params?: readonly SqlValue[]) => count('get', inner.get<T>(sql, params)),
       all: <T extends object = Row>(sql: string, params?: readonly SqlValue[]) => count('all', inner.all<T>(sql, params)),
       run: (sql: string, params?: readonly SqlValue[]): Promise<RunResult> => count('run', inner.run(sql, params)),

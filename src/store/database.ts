@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { ChangeFeed } from './changes.js';
+
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
 export type Row = Record<string, SqlValue>;
 
@@ -29,6 +31,11 @@ export interface Database extends Sql {
    * in-memory caches of rows must read through instead of trusting what this process last wrote.
    */
   readonly shared: boolean;
+  /**
+   * Notices of changed configuration rows between the processes on this store, so their
+   * caches stay correct (store/changes.ts).
+   */
+  readonly changes: ChangeFeed;
   /**
    * Runs `fn` atomically: all of its statements commit together or none do. Statements
    * issued through `db` (not `tx`) while a transaction is open wait until it ends, so other

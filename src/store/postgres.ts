@@ -7,6 +7,7 @@
  * @module
  */
 import pg from 'pg';
+import { PostgresFeed } from './postgres-feed.js';
 import { MIGRATIONS_TABLE, type Database, type Migration, type Row, type RunResult, type Schema, type Sql, type SqlValue } from './database.js';
 
 /** SQLSTATEs after which a transaction may simply be run again: serialization failure, deadlock. */
@@ -94,6 +95,7 @@ export interface PostgresOptions {
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly shared = true;
+  readonly changes: PostgresFeed;
   readonly #pool: pg.Pool;
   readonly #statements: PgStatements;
 
@@ -102,6 +104,13 @@ export class PostgresDatabase implements Database {
     // An idle connection that the server drops (restart, failover) must not crash the process.
     this.#pool.on('error', () => undefined);
     this.#statements = new PgStatements(this.#pool);
+    this.changes = new PostgresFeed(url, async (channel, payload, listenerName) => {
+      const r = await this.#pool.query<{ listeners: string }>(
+        'SELECT pg_notify($1, $2), (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $3) AS listeners',
+        [channel, payload, listenerName],
+      );
+      return Number(r.rows[0]?.listeners ?? 0);
+    });
   }
 
   get<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
@@ -151,6 +160,7 @@ export class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    await this.changes.close();
     await this.#pool.end();
   }
 

@@ -4,6 +4,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS_TABLE, type Database, type Migration, type Row, type RunResult, type Schema, type Sql, type SqlValue } from './database.js';
+import { sqliteFeed, type ChangeFeed } from './changes.js';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
@@ -37,6 +38,7 @@ class SqliteStatements implements Sql {
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly shared: boolean;
+  readonly changes: ChangeFeed;
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, Statement>();
   readonly #tx = new SqliteStatements(this);
@@ -46,6 +48,7 @@ export class SqliteDatabase implements Database {
   /** `shared`: other processes (workers) use the same file. */
   constructor(file: string, options: { shared?: boolean } = {}) {
     this.shared = options.shared ?? false;
+    this.changes = sqliteFeed(this.shared);
     this.#db = new BetterSqlite3(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
@@ -105,6 +108,7 @@ export class SqliteDatabase implements Database {
     while (this.#gate) await this.#gate;
     this.#statements.clear();
     this.#db.close();
+    await this.changes.close();
   }
 }
 

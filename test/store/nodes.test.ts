@@ -10,11 +10,13 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   InitiateAuthCommand,
+  SignUpCommand,
   UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, CreateIdentityPoolCommand, SetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketPolicyCommand, DeletePublicAccessBlockCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import { AuthenticationDetails, CognitoUser, CognitoUserAttribute, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
 import { randomBytes } from 'node:crypto';
@@ -170,6 +172,30 @@ describe('three nodes on one PostgreSQL', () => {
     for (let i = 0; i < 3; i++) expect(await errorOf(attempt())).toMatchObject({ name: 'InvalidParameterException', message: 'USER_PASSWORD_AUTH flow not enabled for this client' });
     await idp().send(new UpdateUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId, ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }));
     for (let i = 0; i < 3; i++) expect((await attempt()).AuthenticationResult?.AccessToken).toBeTruthy();
+  });
+
+  it('shows a user pool and a bucket policy changed on one node to the very next request on every other', async () => {
+    const pool = (await idp().send(new CreateUserPoolCommand({ PoolName: 'changing pool' }))).UserPool!.Id!;
+    const client = (await idp().send(new CreateUserPoolClientCommand({ UserPoolId: pool, ClientName: 'c' }))).UserPoolClient!.ClientId!;
+    let n = 0;
+    const signUp = () => anonymous().send(new SignUpCommand({ ClientId: client, Username: `u${++n}`, Password: PASSWORD }));
+    for (let i = 0; i < 3; i++) expect((await signUp()).UserSub).toBeTruthy(); // every node has the pool cached
+    await idp().send(new UpdateUserPoolCommand({ UserPoolId: pool, AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } }));
+    for (let i = 0; i < 3; i++) expect(await errorOf(signUp())).toMatchObject({ name: 'NotAuthorizedException' });
+    await idp().send(new UpdateUserPoolCommand({ UserPoolId: pool, AdminCreateUserConfig: { AllowAdminCreateUserOnly: false } }));
+    for (let i = 0; i < 3; i++) expect((await signUp()).UserSub).toBeTruthy();
+
+    const s3 = new S3Client({ ...root, endpoint: balancer.url, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'changing-policy' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'changing-policy', Key: 'k.txt', Body: 'public now' }));
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: 'changing-policy' }));
+    const anonymousGet = async () => (await fetch(`${balancer.url}/changing-policy/k.txt`)).status;
+    for (let i = 0; i < 3; i++) expect(await anonymousGet()).toBe(403);
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::changing-policy/*' }] };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'changing-policy', Policy: JSON.stringify(policy) }));
+    for (let i = 0; i < 3; i++) expect(await anonymousGet()).toBe(200);
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'changing-policy' }));
+    for (let i = 0; i < 3; i++) expect(await anonymousGet()).toBe(403);
   });
 
   it('accepts an SRP answer once, whichever node it is replayed to', async () => {

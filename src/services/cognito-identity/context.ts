@@ -3,6 +3,7 @@
  * @module
  */
 import type { Database, Sql } from '../../store/database.js';
+import { RowCache } from '../../store/row-cache.js';
 import { poolNotFound } from './errors.js';
 import type { LoginVerifier } from './logins.js';
 import type { OpenIdTokenIssuer } from './openid-token.js';
@@ -10,29 +11,25 @@ import type { IdentityPoolPorts } from './ports.js';
 import { getPool, type PoolRecord } from './repository.js';
 
 /**
- * Pool settings are read on every credential exchange and change rarely: kept in memory for a
- * few seconds, and dropped at once when this process changes them.
+ * Pool settings are read on every credential exchange and change rarely: kept in memory and
+ * dropped on every node when one changes them (the store's change notices, store/row-cache.ts).
  */
 export class PoolCache {
-  readonly #entries = new Map<string, { pool: PoolRecord; at: number }>();
+  readonly #rows: RowCache<PoolRecord | null>;
 
-  constructor(
-    private readonly db: Database,
-    private readonly ttlMs = 5000,
-  ) {}
+  constructor(private readonly db: Database) {
+    this.#rows = new RowCache(db.changes, 'cognito-identity:pools', db.shared);
+  }
 
   async require(id: string): Promise<PoolRecord> {
-    const now = Date.now();
-    const hit = this.#entries.get(id);
-    if (hit !== undefined && now - hit.at < this.ttlMs) return hit.pool;
-    const pool = await requirePool(this.db, id);
-    if (this.#entries.size >= 1000) this.#entries.clear();
-    this.#entries.set(id, { pool, at: now });
+    const pool = await this.#rows.read(id, async () => (await getPool(this.db, id)) ?? null);
+    if (pool === null) throw poolNotFound(id);
     return pool;
   }
 
-  invalidate(id: string): void {
-    this.#entries.delete(id);
+  /** After a committed change (or a failed attempt at one) to the pool. */
+  invalidate(id: string): Promise<void> {
+    return this.#rows.changed(id);
   }
 }
 

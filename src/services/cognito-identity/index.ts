@@ -36,7 +36,7 @@ export function createCognitoIdentityService(platform: Platform, ports: Identity
   const deps: IdentityPoolDeps = {
     db: platform.db,
     // On a shared store another node may change a pool at any time: no caching there.
-    pools: new PoolCache(platform.db, platform.db.shared ? 0 : 5000),
+    pools: new PoolCache(platform.db),
     region: platform.config.region,
     accountId: platform.config.accountId,
     ports,

@@ -54,9 +54,10 @@ export class IamAuthorizer implements Authorizer {
   readonly denials = new DenialLog();
 
   /**
-   * `maxAgeMs`: on a shared store, other nodes change IAM without this process hearing of it,
-   * so what is cached is dropped at least this often — IAM's own eventual consistency, as AWS
-   * documents it for changes to roles and policies (seconds), not a stale grant for long.
+   * `maxAgeMs`: on a shared store other nodes' IAM writes reach this process as change notices
+   * (IamDirectory.onChange); should one be lost (a node dying between its commit and its
+   * notice), what is cached is still dropped this often — within IAM's own eventual
+   * consistency, as AWS documents it for changes to roles and policies.
    */
   constructor(
     private readonly iam: IamDirectory,
@@ -95,7 +96,8 @@ export class IamAuthorizer implements Authorizer {
   }
 
   #decideCached(request: DecideRequest): EvaluationResult | undefined {
-    if (this.maxAgeMs !== Infinity && Date.now() - this.#generationStarted >= this.maxAgeMs) this.#startOver();
+    // Not hearing other nodes' changes (their notices' connection is down): trust nothing compiled.
+    if (!this.iam.live || (this.maxAgeMs !== Infinity && Date.now() - this.#generationStarted >= this.maxAgeMs)) this.#startOver();
     const p = request.principal;
     if (p === undefined || p.kind === 'root') {
       const principal: RequestPrincipal =

@@ -5,6 +5,7 @@
  * this; they never touch IAM's tables.
  * @module
  */
+import { LocalFeed, type ChangeFeed } from '../../store/changes.js';
 import { PolicyCache } from './policy/index.js';
 import { AWS_MANAGED_POLICIES } from './managed-policies/index.js';
 import { oidcProviderArn, parsePolicyArn, parseRoleArn, roleArn } from './ids.js';
@@ -44,21 +45,48 @@ export interface OidcProviderRecord {
 /** What changed: a role's own policies, or managed policies (which any role may use). */
 export type IamChange = { roleId: string } | { policyArn: string };
 
+const TOPIC = 'iam';
+
+/** A notice's key back into a change; anything unreadable (or "everything") as a change to every role. */
+function parseChange(key: string | null): IamChange {
+  try {
+    const c = JSON.parse(key ?? '') as Partial<{ roleId: unknown; policyArn: unknown }>;
+    if (typeof c.roleId === 'string') return { roleId: c.roleId };
+    if (typeof c.policyArn === 'string') return { policyArn: c.policyArn };
+  } catch {
+    // fall through
+  }
+  return { policyArn: '*' };
+}
+
 export class IamDirectory {
   readonly policies = new PolicyCache();
   readonly #listeners: ((c: IamChange) => void)[] = [];
 
+  /** `feed`: the store's change notices, so that every node's caches hear of every IAM write. */
   constructor(
     readonly repo: IamRepository,
     readonly accountId: string,
-  ) {}
+    private readonly feed: ChangeFeed = new LocalFeed(),
+  ) {
+    feed.subscribe(TOPIC, (key) => {
+      const c = parseChange(key);
+      for (const l of this.#listeners) l(c);
+    });
+  }
 
   onChange(listener: (c: IamChange) => void): void {
     this.#listeners.push(listener);
   }
 
-  changed(c: IamChange): void {
-    for (const l of this.#listeners) l(c);
+  /** Whether changes made by other nodes are heard: while not, nothing compiled may be trusted. */
+  get live(): boolean {
+    return this.feed.live;
+  }
+
+  /** After a committed IAM write: this node's listeners and every other node's hear of it. */
+  changed(c: IamChange): Promise<void> {
+    return this.feed.publish(TOPIC, JSON.stringify(c));
   }
 
   toRole(r: RoleRow): RoleRecord {

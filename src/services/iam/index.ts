@@ -10,6 +10,7 @@ import type { Logger } from '../../log.js';
 import { loadModel } from '../../protocols/model.js';
 import { requestConditionKeys } from '../condition-keys.js';
 import type { Database } from '../../store/database.js';
+import { SHARED_MAX_AGE_MS } from '../../store/row-cache.js';
 import type { ApiService, OperationHandlers, RequestContext } from '../types.js';
 import type { Operations } from './api.generated.js';
 import { accessDeniedMessage } from './authorizer.js';
@@ -32,9 +33,8 @@ export interface Iam {
 }
 
 export function createIam(deps: { db: Database; accountId: string; log: Logger }): Iam {
-  const directory = new IamDirectory(new IamRepository(deps.db), deps.accountId);
-  // Shared store: see what other nodes change within a second (IamAuthorizer's maxAgeMs).
-  const authorizer = new IamAuthorizer(directory, deps.log, deps.db.shared ? 1000 : Infinity);
+  const directory = new IamDirectory(new IamRepository(deps.db), deps.accountId, deps.db.changes);
+  const authorizer = new IamAuthorizer(directory, deps.log, deps.db.shared ? SHARED_MAX_AGE_MS : Infinity);
   return { directory, authorizer, service: createIamService(directory, authorizer) };
 }
 

@@ -149,7 +149,7 @@ export function policyOperations(dir: IamDirectory): Handlers {
         }
         await repo.deletePolicy(p.policy_id, tx);
       });
-      dir.changed({ policyArn: input.PolicyArn });
+      await dir.changed({ policyArn: input.PolicyArn });
     },
 
     async GetPolicyVersion(input) {
@@ -186,7 +186,7 @@ export function policyOperations(dir: IamDirectory): Handlers {
       const now = wholeSeconds(ctx.now());
       const id = await repo.addVersion(p.policy_id, input.PolicyDocument, input.SetAsDefault === true, now, QUOTAS.versionsPerPolicy);
       if (id === undefined) throw limitExceeded('A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.');
-      if (input.SetAsDefault === true) dir.changed({ policyArn: input.PolicyArn });
+      if (input.SetAsDefault === true) await dir.changed({ policyArn: input.PolicyArn });
       return { PolicyVersion: { VersionId: id, IsDefaultVersion: input.SetAsDefault === true, CreateDate: new Date(now) } };
     },
 
@@ -202,7 +202,7 @@ export function policyOperations(dir: IamDirectory): Handlers {
         if ((await repo.getVersion(p.policy_id, input.VersionId, tx)) === undefined) throw noSuchEntity(`Policy ${input.PolicyArn} version ${input.VersionId} does not exist or is not attachable.`);
         await repo.setDefaultVersion(p.policy_id, input.VersionId, wholeSeconds(ctx.now()), tx);
       });
-      dir.changed({ policyArn: input.PolicyArn });
+      await dir.changed({ policyArn: input.PolicyArn });
     },
 
     async ListEntitiesForPolicy(input) {

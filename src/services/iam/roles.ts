@@ -61,7 +61,7 @@ export function roleOperations(dir: IamDirectory): Handlers {
       await fn(row, tx);
       return row.role_id;
     });
-    dir.changed({ roleId });
+    await dir.changed({ roleId });
   }
 
   return {
@@ -106,7 +106,7 @@ export function roleOperations(dir: IamDirectory): Handlers {
       const row = await mustRole(input.RoleName);
       await validateTrustPolicy(dir, input.PolicyDocument);
       await repo.updateRole(row.role_id, { trust_policy: input.PolicyDocument });
-      dir.changed({ roleId: row.role_id });
+      await dir.changed({ roleId: row.role_id });
     },
 
     async UpdateRole(input) {
@@ -130,7 +130,7 @@ export function roleOperations(dir: IamDirectory): Handlers {
       const blocked = await repo.deleteRole(row.role_id);
       if (blocked === 'attached') throw deleteConflict('Cannot delete entity, must detach all policies first.');
       if (blocked === 'inline') throw deleteConflict('Cannot delete entity, must delete policies first.');
-      dir.changed({ roleId: row.role_id });
+      await dir.changed({ roleId: row.role_id });
     },
 
     async PutRolePolicy(input) {
@@ -159,7 +159,7 @@ export function roleOperations(dir: IamDirectory): Handlers {
     async DeleteRolePolicy(input) {
       const row = await mustRole(input.RoleName);
       if (!(await repo.deleteRolePolicy(row.role_id, input.PolicyName))) throw noSuchEntity(`The role policy with name ${input.PolicyName} cannot be found.`);
-      dir.changed({ roleId: row.role_id });
+      await dir.changed({ roleId: row.role_id });
     },
 
     async AttachRolePolicy(input) {
@@ -173,14 +173,14 @@ export function roleOperations(dir: IamDirectory): Handlers {
         await repo.attach(row.role_id, input.PolicyArn, tx);
         return row.role_id;
       });
-      if (roleId !== undefined) dir.changed({ roleId });
+      if (roleId !== undefined) await dir.changed({ roleId });
     },
 
     async DetachRolePolicy(input) {
       if (parsePolicyArn(input.PolicyArn) === undefined) throw invalidArn(input.PolicyArn);
       const row = await mustRole(input.RoleName);
       if (!(await repo.detach(row.role_id, input.PolicyArn))) throw policyNotFound(input.PolicyArn);
-      dir.changed({ roleId: row.role_id });
+      await dir.changed({ roleId: row.role_id });
     },
 
     async ListAttachedRolePolicies(input) {
@@ -204,7 +204,7 @@ export function roleOperations(dir: IamDirectory): Handlers {
     async DeleteRolePermissionsBoundary(input) {
       const row = await mustRole(input.RoleName);
       await repo.updateRole(row.role_id, { boundary_arn: null });
-      dir.changed({ roleId: row.role_id });
+      await dir.changed({ roleId: row.role_id });
     },
 
     async TagRole(input) {

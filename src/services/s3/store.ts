@@ -7,6 +7,7 @@
  * @module
  */
 import type { Database, Schema, Sql } from '../../store/database.js';
+import { RowCache } from '../../store/row-cache.js';
 import { S3Errors } from './errors.js';
 
 export const s3Schema: Schema = {
@@ -184,31 +185,19 @@ export function prefixEnd(prefix: string): string {
 const PREFIX_TAIL = '\u{10FFFF}'.repeat(257);
 
 /**
- * Bucket rows are read by every request; they are cached for a second. Changes made through this
- * process invalidate at once; the TTL bounds staleness should another process share the database
- * (AWS, too, documents bucket configuration changes as eventually consistent).
+ * Bucket rows are read by every request: cached, and dropped on every node sharing the store
+ * once a change to them has committed (the store's change notices, store/row-cache.ts).
  */
-const BUCKET_TTL_MS = 1000;
-
 export class S3Store {
-  readonly #buckets = new Map<string, { row: BucketRow | undefined; at: number }>();
+  readonly #buckets: RowCache<BucketRow | null>;
 
-  constructor(private readonly db: Database) {}
-
-  async getBucket(name: string): Promise<BucketRow | undefined> {
-    const now = Date.now();
-    const hit = this.#buckets.get(name);
-    if (hit !== undefined && now - hit.at < BUCKET_TTL_MS && hit.row !== undefined) return hit.row;
-    const row = await this.db.get<BucketRow>('SELECT * FROM s3_buckets WHERE name = ?', [name]);
-    if (row !== undefined) {
-      if (this.#buckets.size > 10_000) this.#buckets.clear();
-      this.#buckets.set(name, { row, at: now });
-    }
-    return row;
+  constructor(private readonly db: Database) {
+    this.#buckets = new RowCache(db.changes, 's3:buckets', db.shared);
   }
 
-  #forget(name: string): void {
-    this.#buckets.delete(name);
+  async getBucket(name: string): Promise<BucketRow | undefined> {
+    const row = await this.#buckets.read(name, async () => (await this.db.get<BucketRow>('SELECT * FROM s3_buckets WHERE name = ?', [name])) ?? null);
+    return row ?? undefined;
   }
 
   listBuckets(): Promise<BucketRow[]> {
@@ -217,19 +206,18 @@ export class S3Store {
 
   /** False when the name is taken. */
   async createBucket(b: BucketRow): Promise<boolean> {
-    this.#forget(b.name);
     const r = await this.db.run(
       `INSERT INTO s3_buckets (name, region, owner_account, created_at, acl, object_ownership, public_access_block, policy, cors, website)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
       [b.name, b.region, b.owner_account, b.created_at, b.acl, b.object_ownership, b.public_access_block, b.policy, b.cors, b.website],
     );
+    if (r.changes === 1) await this.#buckets.changed(b.name);
     return r.changes === 1;
   }
 
   /** Deletes an empty bucket and its abandoned uploads; returns the part blobs to remove, or 'not-empty'. */
-  deleteBucket(name: string): Promise<string[] | 'not-empty' | 'missing'> {
-    this.#forget(name);
-    return this.db.transaction(async (tx) => {
+  async deleteBucket(name: string): Promise<string[] | 'not-empty' | 'missing'> {
+    const result = await this.db.transaction(async (tx): Promise<string[] | 'not-empty' | 'missing'> => {
       const any = await tx.get('SELECT 1 AS x FROM s3_objects WHERE bucket = ? LIMIT 1', [name]);
       if (any !== undefined) return 'not-empty';
       const blobs = await tx.all<{ blob: string }>('SELECT p.blob FROM s3_parts p JOIN s3_uploads u ON u.upload_id = p.upload_id WHERE u.bucket = ?', [name]);
@@ -238,12 +226,14 @@ export class S3Store {
       const r = await tx.run('DELETE FROM s3_buckets WHERE name = ?', [name]);
       return r.changes === 0 ? 'missing' : blobs.map((b) => b.blob);
     });
+    await this.#buckets.changed(name);
+    return result;
   }
 
   /** Sets one configuration column (acl, object_ownership, public_access_block, policy, cors, website). */
   async setBucketConfig(name: string, column: BucketConfigColumn, value: string | null): Promise<void> {
     await this.db.run(`UPDATE s3_buckets SET ${COLUMN_SQL[column]} = ? WHERE name = ?`, [value, name]);
-    this.#forget(name);
+    await this.#buckets.changed(name);
   }
 
   getObject(bucket: string, key: string): Promise<ObjectRow | undefined> {

@@ -72,7 +72,7 @@ export function clientOperations(idp: IdpContext): OperationHandlers<Operations>
 
     async DeleteUserPoolClient(input) {
       const { client } = await idp.clientIn(input.UserPoolId, input.ClientId);
-      await idp.platform.db.transaction((tx) => idp.pools.deleteClient(client.clientId, tx));
+      await idp.pools.deleteClient(client.clientId);
     },
   };
 }

@@ -86,6 +86,7 @@ export function domainOperations(idp: IdpContext): OperationHandlers<Operations>
         if ((await idp.hosted.domainsOf(pool.id, tx)).some((x) => x.custom === custom)) throw invalidParameter('User pool already has a domain configured.');
         await idp.hosted.insertDomain(d, tx);
       });
+      await idp.hosted.domainChanged(d.domain);
       ctx.log.info({ event: 'cognito-idp.domain.created', userPoolId: pool.id, domain: d.domain, custom }, 'user pool domain created');
       return { ManagedLoginVersion: d.managedLoginVersion, ...(custom ? { CloudFrontDomain: cloudFrontDomain(idp.platform.config) } : {}) };
     },

@@ -60,7 +60,7 @@ export function userPoolOperations(idp: IdpContext): OperationHandlers<Operation
         throw invalidParameter('User pool cannot be deleted. It has a domain configured that should be deleted first.');
       }
       await idp.pools.deletePool(pool.id);
-      idp.hosted.forgetPool(pool.id);
+      await idp.hosted.forgetPool(pool.id);
       ctx.log.info({ event: 'cognito-idp.pool.deleted', userPoolId: pool.id }, 'user pool deleted');
     },
   };

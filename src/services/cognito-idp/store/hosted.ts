@@ -7,7 +7,7 @@
  */
 import type { Database, Sql } from '../../../store/database.js';
 import type { SecretBox } from '../../../store/secrets.js';
-import { rowCache } from './row-cache.js';
+import { RowCache } from '../../../store/row-cache.js';
 
 export interface PoolDomain {
   domain: string;
@@ -86,55 +86,63 @@ const detailsContext = (poolId: string, name: string): string => `cognito-idp:id
 export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_servers', 'cognito_idp_identity_providers', 'cognito_idp_ui_customizations', 'cognito_idp_oauth_codes', 'cognito_idp_hosted_sessions'] as const;
 
 export class HostedStore {
-  /** Cached as pools are (store/pools.ts): read through on a shared store. */
-  readonly #domains: Map<string, PoolDomain | null>;
+  /** Cached as pools are (store/pools.ts), kept correct across nodes by the store's change notices. */
+  readonly #domains: RowCache<PoolDomain | null>;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
   ) {
-    this.#domains = rowCache(db);
+    this.#domains = new RowCache(db.changes, 'cognito-idp:domains', db.shared);
   }
 
   // Domains
 
   async domain(domain: string, tx: Sql = this.db): Promise<PoolDomain | undefined> {
-    const hit = this.#domains.get(domain);
-    if (hit !== undefined) return hit ?? undefined;
-    const r = await tx.get<DomainRow>('SELECT * FROM cognito_idp_domains WHERE domain = ?', [domain]);
-    const d = r === undefined ? undefined : toDomain(r);
-    if (this.#domains.size > 10_000) this.#domains.clear();
-    this.#domains.set(domain, d ?? null);
-    return d;
+    // Inside a transaction, the row as the transaction sees it, not the cache's.
+    if (tx !== this.db) {
+      const r = await tx.get<DomainRow>('SELECT * FROM cognito_idp_domains WHERE domain = ?', [domain]);
+      return r === undefined ? undefined : toDomain(r);
+    }
+    const d = await this.#domains.read(domain, async () => {
+      const r = await this.db.get<DomainRow>('SELECT * FROM cognito_idp_domains WHERE domain = ?', [domain]);
+      return r === undefined ? null : toDomain(r);
+    });
+    return d ?? undefined;
   }
 
   async domainsOf(poolId: string, tx: Sql = this.db): Promise<PoolDomain[]> {
     return (await tx.all<DomainRow>('SELECT * FROM cognito_idp_domains WHERE pool_id = ? ORDER BY domain', [poolId])).map(toDomain);
   }
 
+  /** Inside the caller's transaction: the caller calls `domainChanged` once it committed. */
   async insertDomain(d: PoolDomain, tx: Sql): Promise<void> {
     await tx.run(
       'INSERT INTO cognito_idp_domains (domain, pool_id, custom, certificate_arn, managed_login_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [d.domain, d.poolId, d.custom ? 1 : 0, d.certificateArn ?? null, d.managedLoginVersion, d.createdAt, d.updatedAt],
     );
-    this.#domains.delete(d.domain);
+  }
+
+  /** After a committed change to `domain`'s row: no process serves the old one. */
+  domainChanged(domain: string): Promise<void> {
+    return this.#domains.changed(domain);
   }
 
   async updateDomain(d: PoolDomain): Promise<void> {
     await this.db.run('UPDATE cognito_idp_domains SET certificate_arn = ?, managed_login_version = ?, updated_at = ? WHERE domain = ?', [
       d.certificateArn ?? null, d.managedLoginVersion, d.updatedAt, d.domain,
     ]);
-    this.#domains.delete(d.domain);
+    await this.#domains.changed(d.domain);
   }
 
   async deleteDomain(domain: string): Promise<void> {
     await this.db.run('DELETE FROM cognito_idp_domains WHERE domain = ?', [domain]);
-    this.#domains.delete(domain);
+    await this.#domains.changed(domain);
   }
 
-  /** Called after DeleteUserPool removed the rows. */
-  forgetPool(poolId: string): void {
-    for (const [k, d] of this.#domains) if (d?.poolId === poolId) this.#domains.delete(k);
+  /** Called after DeleteUserPool removed the rows (a pool with a domain cannot be deleted; this is for safety). */
+  forgetPool(_poolId: string): Promise<void> {
+    return this.#domains.changed(null);
   }
 
   // Resource servers

@@ -7,13 +7,13 @@
  * @module
  */
 import { createPrivateKey } from 'node:crypto';
-import type { Database, Sql } from '../../../store/database.js';
+import type { Database } from '../../../store/database.js';
 import type { SecretBox } from '../../../store/secrets.js';
 import type { ClientConfig } from '../domain/client-config.js';
 import { loadSigningKey, type PoolSigningKey } from '../domain/jwt.js';
 import type { PoolConfig } from '../domain/pool-config.js';
 import { HOSTED_TABLES } from './hosted.js';
-import { rowCache } from './row-cache.js';
+import { RowCache } from '../../../store/row-cache.js';
 
 export interface UserPool {
   id: string;
@@ -58,16 +58,16 @@ const keyContext = (poolId: string): string => `cognito-idp:signing-key:${poolId
 const secretContext = (clientId: string): string => `cognito-idp:client-secret:${clientId}`;
 
 export class PoolStore {
-  readonly #pools: Map<string, UserPool | null>;
-  readonly #clients: Map<string, AppClient | null>;
+  readonly #pools: RowCache<UserPool | null>;
+  readonly #clients: RowCache<AppClient | null>;
   readonly #keys = new Map<string, PoolSigningKey>();
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
   ) {
-    this.#pools = rowCache(db);
-    this.#clients = rowCache(db);
+    this.#pools = new RowCache(db.changes, 'cognito-idp:pools', db.shared);
+    this.#clients = new RowCache(db.changes, 'cognito-idp:clients', db.shared);
   }
 
   async createPool(pool: UserPool, signingKeyPem: string, kid: string): Promise<void> {
@@ -75,22 +75,20 @@ export class PoolStore {
       'INSERT INTO cognito_idp_user_pools (id, name, config, signing_key, kid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [pool.id, pool.name, JSON.stringify(pool.config), this.secrets.seal(signingKeyPem, keyContext(pool.id)), kid, pool.createdAt, pool.updatedAt],
     );
-    this.#pools.delete(pool.id);
+    await this.#pools.changed(pool.id);
   }
 
   async getPool(id: string): Promise<UserPool | undefined> {
-    const hit = this.#pools.get(id);
-    if (hit !== undefined) return hit ?? undefined;
-    const row = await this.db.get<PoolRow>('SELECT id, name, config, created_at, updated_at FROM cognito_idp_user_pools WHERE id = ?', [id]);
-    const pool = row === undefined ? undefined : toPool(row);
-    if (this.#pools.size > 10_000) this.#pools.clear();
-    this.#pools.set(id, pool ?? null);
-    return pool;
+    const pool = await this.#pools.read(id, async () => {
+      const row = await this.db.get<PoolRow>('SELECT id, name, config, created_at, updated_at FROM cognito_idp_user_pools WHERE id = ?', [id]);
+      return row === undefined ? null : toPool(row);
+    });
+    return pool ?? undefined;
   }
 
   async updatePool(id: string, name: string, config: PoolConfig, now: number): Promise<void> {
     await this.db.run('UPDATE cognito_idp_user_pools SET name = ?, config = ?, updated_at = ? WHERE id = ?', [name, JSON.stringify(config), now, id]);
-    this.#pools.delete(id);
+    await this.#pools.changed(id);
   }
 
   async listPools(after: string | undefined, limit: number): Promise<UserPool[]> {
@@ -109,9 +107,10 @@ export class PoolStore {
       }
       await tx.run('DELETE FROM cognito_idp_user_pools WHERE id = ?', [id]);
     });
-    this.#pools.delete(id);
     this.#keys.delete(id);
-    for (const [k, c] of this.#clients) if (c?.poolId === id) this.#clients.delete(k);
+    await this.#pools.changed(id);
+    // Which client ids the pool had is not known to the other nodes' caches: drop them all.
+    await this.#clients.changed(null);
   }
 
   async estimatedUsers(poolId: string): Promise<number> {
@@ -143,22 +142,20 @@ export class PoolStore {
         client.updatedAt,
       ],
     );
-    this.#clients.delete(client.clientId);
+    await this.#clients.changed(client.clientId);
   }
 
   async getClient(clientId: string): Promise<AppClient | undefined> {
-    const hit = this.#clients.get(clientId);
-    if (hit !== undefined) return hit ?? undefined;
-    const row = await this.db.get<ClientRow>('SELECT * FROM cognito_idp_clients WHERE client_id = ?', [clientId]);
-    const client = row === undefined ? undefined : this.#toClient(row);
-    if (this.#clients.size > 10_000) this.#clients.clear();
-    this.#clients.set(clientId, client ?? null);
-    return client;
+    const client = await this.#clients.read(clientId, async () => {
+      const row = await this.db.get<ClientRow>('SELECT * FROM cognito_idp_clients WHERE client_id = ?', [clientId]);
+      return row === undefined ? null : this.#toClient(row);
+    });
+    return client ?? undefined;
   }
 
   async updateClient(clientId: string, name: string, config: ClientConfig, now: number): Promise<void> {
     await this.db.run('UPDATE cognito_idp_clients SET name = ?, config = ?, updated_at = ? WHERE client_id = ?', [name, JSON.stringify(config), now, clientId]);
-    this.#clients.delete(clientId);
+    await this.#clients.changed(clientId);
   }
 
   async listClients(poolId: string, after: string | undefined, limit: number): Promise<AppClient[]> {
@@ -166,11 +163,14 @@ export class PoolStore {
     return rows.map((r) => this.#toClient(r));
   }
 
-  async deleteClient(clientId: string, tx: Sql = this.db): Promise<void> {
-    await tx.run('DELETE FROM cognito_idp_ui_customizations WHERE client_id = ?', [clientId]);
-    await tx.run('DELETE FROM cognito_idp_refresh_tokens WHERE client_id = ?', [clientId]);
-    await tx.run('DELETE FROM cognito_idp_clients WHERE client_id = ?', [clientId]);
-    this.#clients.delete(clientId);
+  /** Deletes a client, its branding and its refresh tokens, atomically; then tells the caches. */
+  async deleteClient(clientId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM cognito_idp_ui_customizations WHERE client_id = ?', [clientId]);
+      await tx.run('DELETE FROM cognito_idp_refresh_tokens WHERE client_id = ?', [clientId]);
+      await tx.run('DELETE FROM cognito_idp_clients WHERE client_id = ?', [clientId]);
+    });
+    await this.#clients.changed(clientId);
   }
 
   #toClient(r: ClientRow): AppClient {

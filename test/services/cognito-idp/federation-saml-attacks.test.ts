@@ -25,7 +25,7 @@ const OTHER_PREFIX = 'saml-attacks-other';
 async function setUpPool(p: Pool, prefix: string): Promise<string> {
   await idp(server).send(new CreateUserPoolDomainCommand({ UserPoolId: p.poolId, Domain: prefix }));
   await idp(server).send(new CreateIdentityProviderCommand({
-    UserPoolId: p.poolId, ProviderName: 'Corp', ProviderType: 'SAML', ProviderDetails: { MetadataFile: saml.metadata }, AttributeMapping: { email: 'email' },
+    UserPoolId: p.poolId, ProviderName: 'Corp', ProviderType: 'SAML', ProviderDetails: { MetadataFile: saml.metadata }, AttributeMapping: { email: 'email' }, IdpIdentifiers: ['corp.example'],
   }));
   const c = await idp(server).send(new CreateUserPoolClientCommand({
     UserPoolId: p.poolId, ClientName: 'web', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'], AllowedOAuthScopes: ['openid', 'email'],
@@ -98,6 +98,14 @@ describe('SAML federation: what the provider answers', () => {
     const replayed = await post(samlResponse, req.relayState);
     expect(replayed.status).toBe(400);
     expect(await replayed.text()).toContain('Invalid samlResponse or relayState from identity provider');
+  });
+
+  it('finds the provider by idp_identifier too', async () => {
+    const res = await fetch(`${base()}/oauth2/authorize?client_id=${clients[pool.poolId]}&response_type=code&redirect_uri=${encodeURIComponent(CALLBACK)}&idp_identifier=corp.example`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get('location')!);
+    expect(`${to.origin}${to.pathname}`).toBe(`${saml.url}/sso`);
+    expect(readAuthnRequest(to).id).toMatch(/^_[0-9a-f]{40}$/);
   });
 
   it('accepts a Response signed as a whole instead of its Assertion', async () => {

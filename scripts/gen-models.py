@@ -16,6 +16,7 @@ SERVICES = {
     'sts': '2011-06-15',
     's3': '2006-03-01',
     'lambda': '2015-03-31',
+    'kms': '2014-11-01',
 }
 DROP = {'documentation', 'documentationUrl', 'examples', 'deprecatedMessage', 'deprecatedSince'}
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVICES = ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3', 'lambda'];
+const SERVICES = ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3', 'lambda', 'kms'];
 const RESERVED = new Set(['String', 'Boolean', 'Number', 'Date', 'Object', 'Error', 'Record', 'Map', 'Array', 'Function', 'Symbol', 'Promise', 'Operations', 'OperationName']);
 
 const typeName = (n) => (RESERVED.has(n) ? `${n}Shape` : n);

@@ -23,6 +23,7 @@ import { createIam, iamSchema, type Iam } from './services/iam/index.js';
 import { createS3, s3Schema } from './services/s3/index.js';
 import { createSts, type Sts } from './services/sts/index.js';
 import { createLambda, lambdaSchema, type Lambda } from './services/lambda/index.js';
+import { createKms, kmsSchema } from './services/kms/index.js';
 import { s3Packages, stsExecutionRoles } from './services/lambda/adapters.js';
 import { externalTriggerInvoker } from './services/lambda/external.js';
 import type { ApiService } from './services/types.js';
@@ -53,7 +54,7 @@ export interface GatehouseOptions {
 const SOCKET_IDLE_MS = 120_000;
 
 /** Every component's schema, migrated at start-up in this order. */
-const SCHEMAS: readonly Schema[] = [masterKeySchema, mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema, lambdaSchema];
+const SCHEMAS: readonly Schema[] = [masterKeySchema, mailSchema, iamSchema, cognitoIdpSchema, cognitoIdentitySchema, s3Schema, lambdaSchema, kmsSchema];
 
 export class Gatehouse {
   readonly config: Config;
@@ -152,7 +153,7 @@ export class Gatehouse {
     const rootKey = this.platform.root;
     const localHosts = localHostNames([new URL(this.config.publicUrl).hostname, this.config.host]);
     const routes: RawRoute[] = [
-      healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3', 'lambda'], smtpUrl: this.config.smtpUrl }),
+      healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3', 'lambda', 'kms'], smtpUrl: this.config.smtpUrl }),
       outboxRoute(mailer, rootKey, localHosts),
       decisionsRoute(this.iam.authorizer.denials, rootKey, localHosts),
       consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix, websiteHostSuffix: this.config.websiteHostSuffix, authHostSuffix: this.config.authHostSuffix }),
@@ -162,7 +163,13 @@ export class Gatehouse {
     query.set('sts', this.sts.service);
     // Triggers run on Lambda, built further down; the port reads it at call time.
     const external = this.config.lambdaEndpoint === undefined ? undefined : externalTriggerInvoker(this.config.lambdaEndpoint, this.config.region, this.platform.root);
-    this.cognitoIdp = createCognitoIdpService(this.platform, { triggers: { invoke: (arn, event, ms, sourceArn) => (external ?? this.lambda.invokeForTrigger)(arn, event, ms, sourceArn) } });
+    // KMS: the custom senders' codes are encrypted under the pool's key.
+    const kms = createKms({ db, secrets, authorizer: this.platform.authorizer, region: this.config.region, accountId: this.config.accountId });
+    json.set('TrentService', kms.service);
+    this.cognitoIdp = createCognitoIdpService(this.platform, {
+      triggers: { invoke: (arn, event, ms, sourceArn) => (external ?? this.lambda.invokeForTrigger)(arn, event, ms, sourceArn) },
+      senderCodes: { encrypt: (keyArn, plaintext, poolArn) => kms.encryptForCognito(keyArn, plaintext, poolArn) },
+    });
     json.set('AWSCognitoIdentityProviderService', this.cognitoIdp.service);
     routes.push(...this.cognitoIdp.routes);
     const cognitoIdentity = createCognitoIdentityService(this.platform, {

@@ -66,7 +66,7 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
-export type ServiceModelName = 'cognito-idp' | 'cognito-identity' | 'iam' | 'sts' | 's3' | 'lambda';
+export type ServiceModelName = 'cognito-idp' | 'cognito-identity' | 'iam' | 'sts' | 's3' | 'lambda' | 'kms';
 
 const cache = new Map<ServiceModelName, ServiceModel>();
 

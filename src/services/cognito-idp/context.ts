@@ -23,7 +23,7 @@ import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { AttemptStore } from './store/attempts.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
-import { Triggers, type TriggerInvoker } from './triggers.js';
+import { Triggers, type SenderCodes, type TriggerInvoker } from './triggers.js';
 
 export class IdpContext {
   readonly pools: PoolStore;
@@ -42,8 +42,8 @@ export class IdpContext {
   readonly sealer: Sealer;
   readonly triggers: Triggers;
 
-  constructor(readonly platform: Platform, invoker?: TriggerInvoker) {
-    this.triggers = new Triggers(invoker, platform.config.region, platform.config.accountId);
+  constructor(readonly platform: Platform, invoker?: TriggerInvoker, senderCodes?: SenderCodes) {
+    this.triggers = new Triggers(invoker, platform.config.region, platform.config.accountId, platform.log, senderCodes);
     this.pools = new PoolStore(platform.db, platform.secrets);
     this.users = new UserStore(platform.db, platform.secrets);
     this.tokens = new TokenStore(platform.db);

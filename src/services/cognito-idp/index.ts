@@ -53,9 +53,9 @@ import { TotpSetup } from './totp-setup.js';
 import { UserAuth } from './user-auth.js';
 import { CustomAuth } from './custom-auth.js';
 import { cognitoIdpSchema } from './store/schema.js';
-import type { TriggerInvoker } from './triggers.js';
+import type { SenderCodes, TriggerInvoker } from './triggers.js';
 
-export { TRIGGER_TIMEOUT_MS, type TriggerInvoker, type TriggerOutcome } from './triggers.js';
+export { TRIGGER_TIMEOUT_MS, type SenderCodes, type TriggerInvoker, type TriggerOutcome } from './triggers.js';
 export { TokenVerificationError, type Claims, type TokenCheck, type UserPoolTokenVerifier } from './sessions.js';
 
 export interface CognitoIdpService {
@@ -78,8 +78,8 @@ function cognitoIdpModel(): ServiceModel {
   return { ...model, shapes: { ...model.shapes, DomainType: { ...domainType, max: 253 } } };
 }
 
-export function createCognitoIdpService(platform: Platform, ports: { triggers?: TriggerInvoker } = {}): CognitoIdpService {
-  const idp = new IdpContext(platform, ports.triggers);
+export function createCognitoIdpService(platform: Platform, ports: { triggers?: TriggerInvoker; senderCodes?: SenderCodes } = {}): CognitoIdpService {
+  const idp = new IdpContext(platform, ports.triggers, ports.senderCodes);
   const sessions = new Sessions(idp);
   const devices = new DeviceAuth(idp, sessions);
   const mfa = new MfaChallenges(idp, devices);

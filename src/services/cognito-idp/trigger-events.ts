@@ -76,7 +76,9 @@ export type CustomMessageSource =
 
 /** The message text a CustomMessage trigger gives, or undefined (none configured). */
 export async function customMessage(idp: IdpContext, pool: UserPool, source: CustomMessageSource, user: Pick<User, 'username' | 'attributes' | 'status'>, caller: TriggerCaller): Promise<CustomText | undefined> {
-  if (idp.triggers.arnOf(pool, 'CustomMessage') === undefined) return undefined;
+  const sender = customSender(idp, pool, source, user, caller);
+  // With both custom senders, no message is ever worded by Cognito.
+  if (idp.triggers.arnOf(pool, 'CustomMessage') === undefined || (idp.triggers.hasSender(pool, 'CustomEmailSender') && idp.triggers.hasSender(pool, 'CustomSMSSender'))) return sender;
   const request = {
     userAttributes: eventAttributes(user),
     codeParameter: '{####}',
@@ -84,8 +86,30 @@ export async function customMessage(idp: IdpContext, pool: UserPool, source: Cus
     usernameParameter: source === 'CustomMessage_AdminCreateUser' ? '{username}' : null,
   };
   const r = await idp.triggers.call(pool, 'CustomMessage', source, user.username, caller, request, { smsMessage: null, emailMessage: null, emailSubject: null });
-  if (r === undefined) return undefined;
-  return { smsMessage: text(r, 'smsMessage'), emailMessage: text(r, 'emailMessage'), emailSubject: text(r, 'emailSubject') };
+  if (r === undefined) return sender;
+  return { smsMessage: text(r, 'smsMessage'), emailMessage: text(r, 'emailMessage'), emailSubject: text(r, 'emailSubject'), ...sender };
+}
+
+/** Whether a message of the pool may be worded or sent by a trigger (CustomMessage or a custom sender). */
+export function messageTriggered(idp: IdpContext, pool: UserPool): boolean {
+  return idp.triggers.arnOf(pool, 'CustomMessage') !== undefined || idp.triggers.hasSender(pool, 'CustomEmailSender') || idp.triggers.hasSender(pool, 'CustomSMSSender');
+}
+
+/**
+ * The custom sender for a message, if the pool has one: CustomEmailSender_<event> for mail,
+ * CustomSMSSender_<event> for texts, the event named as CustomMessage's source names it.
+ */
+function customSender(idp: IdpContext, pool: UserPool, source: CustomMessageSource, user: Pick<User, 'username' | 'attributes' | 'status'>, caller: TriggerCaller): CustomText | undefined {
+  if (!idp.triggers.hasSender(pool, 'CustomEmailSender') && !idp.triggers.hasSender(pool, 'CustomSMSSender')) return undefined;
+  const event = source.slice('CustomMessage_'.length);
+  return {
+    deliver: async (medium, secret) => {
+      const kind = medium === 'EMAIL' ? 'CustomEmailSender' : 'CustomSMSSender';
+      if (!idp.triggers.hasSender(pool, kind)) return false;
+      await idp.triggers.send(pool, kind, `${kind}_${event}`, user, caller, secret);
+      return true;
+    },
+  };
 }
 
 const garbage = (): ServiceError => new ServiceError('InvalidLambdaResponseException', 'Unrecognizable lambda output', 400);

@@ -9,6 +9,7 @@
  * @module
  */
 import { ServiceError } from '../../errors.js';
+import type { Logger } from '../../log.js';
 import type { LambdaConfigType } from './api.generated.js';
 import { userPoolArn } from './domain/ids.js';
 import type { UserPool } from './store/pools.js';
@@ -33,6 +34,19 @@ export interface TriggerInvoker {
   invoke(functionArn: string, event: unknown, timeoutMs: number, sourceArn: string): Promise<TriggerOutcome>;
 }
 
+/**
+ * Encrypts a custom sender's secret (code or temporary password) under the pool's KMS key as
+ * Cognito does (Gatehouse's KMS implements it); undefined when the key cannot be used.
+ */
+export interface SenderCodes {
+  encrypt(keyArn: string, plaintext: string, userPoolArn: string): Promise<string | undefined>;
+}
+
+export type SenderName = 'CustomEmailSender' | 'CustomSMSSender';
+
+/** Custom senders are invoked asynchronously (Cognito does not wait): the function's own timeout, up to Lambda's 15 minutes. */
+const SENDER_TIMEOUT_MS = 15 * 60_000;
+
 export type TriggerName = Exclude<keyof LambdaConfigType, 'CustomEmailSender' | 'CustomSMSSender' | 'KMSKeyID' | 'PreTokenGenerationConfig' | 'InboundFederation'>;
 
 export interface TriggerCaller {
@@ -54,7 +68,54 @@ export class Triggers {
     private readonly invoker: TriggerInvoker | undefined,
     private readonly region: string,
     private readonly accountId: string,
+    private readonly log: Logger,
+    private readonly codes?: SenderCodes,
   ) {}
+
+  /** Whether the pool hands its email (or SMS) messages to a custom sender function. */
+  hasSender(pool: UserPool, kind: SenderName): boolean {
+    return pool.config.LambdaConfig?.[kind]?.LambdaArn !== undefined;
+  }
+
+  #event(pool: UserPool, userName: string, caller: TriggerCaller, triggerSource: string, request: Record<string, unknown>, response: Record<string, unknown>, version: string) {
+    return {
+      version,
+      region: this.region,
+      userPoolId: pool.id,
+      userName,
+      callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: caller.clientId ?? 'CLIENT_ID_NOT_APPLICABLE' },
+      triggerSource,
+      request: caller.clientMetadata === undefined ? request : { ...request, clientMetadata: caller.clientMetadata },
+      response,
+    };
+  }
+
+  /**
+   * Hands a message's secret to the pool's custom sender instead of sending the message: the
+   * secret encrypted under the pool's KMSKeyID (AWS Encryption SDK message, base64) in a
+   * `customEmailSenderRequestV1` / `customSMSSenderRequestV1` event. As at AWS the function is
+   * invoked asynchronously: the operation does not wait for it, and its failures are logged.
+   */
+  async send(pool: UserPool, kind: SenderName, triggerSource: string, user: { username: string; attributes: ReadonlyMap<string, string>; status?: string }, caller: TriggerCaller, secret: string): Promise<void> {
+    const lc = pool.config.LambdaConfig;
+    const arn = lc?.[kind]?.LambdaArn;
+    if (arn === undefined) return;
+    const sourceArn = userPoolArn(this.region, this.accountId, pool.id);
+    const log = { event: 'cognito-idp.custom-sender', userPoolId: pool.id, trigger: kind, triggerSource };
+    const code = lc?.KMSKeyID === undefined || this.codes === undefined ? undefined : await this.codes.encrypt(lc.KMSKeyID, secret, sourceArn);
+    if (code === undefined || this.invoker === undefined) {
+      this.log.warn(log, 'message not sent: the pool\'s KMSKeyID is missing, or its key policy does not let cognito-idp.amazonaws.com use it (kms:CreateGrant)');
+      return;
+    }
+    const type = kind === 'CustomEmailSender' ? 'customEmailSenderRequestV1' : 'customSMSSenderRequestV1';
+    const event = this.#event(pool, user.username, caller, triggerSource, { type, code, userAttributes: eventAttributes(user) }, {}, '1');
+    this.invoker.invoke(arn, event, SENDER_TIMEOUT_MS, sourceArn).then(
+      (o) => {
+        if (o.kind !== 'result') this.log.warn({ ...log, reason: o.kind === 'failed' ? o.reason : o.errorMessage }, 'the custom sender failed');
+      },
+      (err: unknown) => this.log.warn({ ...log, err }, 'the custom sender could not be invoked'),
+    );
+  }
 
   /** The function configured for a trigger, if any. */
   arnOf(pool: UserPool, trigger: TriggerName | 'PreTokenGeneration'): string | undefined {
@@ -80,16 +141,7 @@ export class Triggers {
   ): Promise<Record<string, unknown> | undefined> {
     const arn = this.arnOf(pool, trigger);
     if (arn === undefined) return undefined;
-    const event = {
-      version,
-      region: this.region,
-      userPoolId: pool.id,
-      userName,
-      callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: caller.clientId ?? 'CLIENT_ID_NOT_APPLICABLE' },
-      triggerSource,
-      request: caller.clientMetadata === undefined ? request : { ...request, clientMetadata: caller.clientMetadata },
-      response,
-    };
+    const event = this.#event(pool, userName, caller, triggerSource, request, response, version);
     if (this.invoker === undefined) throw new ServiceError('UnexpectedLambdaException', `${trigger} invocation failed due to error ResourceNotFoundException.`, 400);
     const outcome = await this.invoker.invoke(arn, event, TRIGGER_TIMEOUT_MS, userPoolArn(this.region, this.accountId, pool.id));
     if (outcome.kind === 'failed') throw new ServiceError('UnexpectedLambdaException', `${trigger} invocation failed due to error ${outcome.reason}.`, 400);

@@ -25,6 +25,11 @@ export interface AuthorizationRequest {
    * trigger); only a resource-based policy naming that Service can allow it.
    */
   service?: string;
+  /**
+   * A resource policy must allow too (a KMS key policy): the account's identity policies count
+   * only where it lets the account (its root) decide.
+   */
+  requireResourceAllow?: boolean;
   /** Account that owns the resource, for cross-account rules; defaults to the server's account. */
   resourceAccount?: string;
 }

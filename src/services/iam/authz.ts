@@ -76,7 +76,7 @@ export class IamAuthorizer implements Authorizer {
 
   authorize(request: AuthorizationRequest): Promise<AuthorizationDecision> {
     const resourcePolicies = request.resourcePolicies?.map((doc, i) => this.#resourcePolicy(doc, i));
-    const decide: DecideRequest = { principal: request.principal, action: request.action, resource: request.resource, context: request.context, resourcePolicies, ...(request.service === undefined ? {} : { service: request.service, requireResourceAllow: true }) };
+    const decide: DecideRequest = { principal: request.principal, action: request.action, resource: request.resource, context: request.context, resourcePolicies, ...(request.service === undefined ? {} : { service: request.service }), ...(request.service !== undefined || request.requireResourceAllow === true ? { requireResourceAllow: true } : {}) };
     const toDecision = (r: EvaluationResult): AuthorizationDecision =>
       r.statement === undefined ? { decision: r.decision, policyType: r.policyType } : { decision: r.decision, decidedBy: r.statement, policyType: r.policyType };
     // The hot path: everything cached, no await.

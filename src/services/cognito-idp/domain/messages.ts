@@ -27,7 +27,15 @@ export interface CustomText {
   emailMessage?: string | undefined;
   emailSubject?: string | undefined;
   smsMessage?: string | undefined;
+  /**
+   * A custom sender (CustomEmailSender / CustomSMSSender) for the message: given the secret, it
+   * answers true when it took the message, which Gatehouse then does not send itself.
+   */
+  deliver?: ((medium: Medium, secret: string) => Promise<boolean>) | undefined;
 }
+
+/** Cognito HTML-escapes a temporary password's reserved characters before a custom sender gets it. */
+const htmlEscape = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 
 /** `alice@example.com` → `a***@e***.com`, as Cognito shows it. */
 export function maskEmail(email: string): string {
@@ -93,6 +101,7 @@ export class Messages {
 
   /** Sends a verification or reset code with the pool's verification template. */
   async sendCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string, purpose: string, custom?: CustomText): Promise<CodeDeliveryDetailsType> {
+    if (await custom?.deliver?.(dest.medium, code)) return deliveryDetails(dest.medium, dest.to);
     const t = config.VerificationMessageTemplate ?? {};
     if (dest.medium === 'EMAIL') {
       const text = (own(custom?.emailMessage) ?? t.EmailMessage ?? config.EmailVerificationMessage ?? DEFAULT_EMAIL_MESSAGE).replaceAll('{####}', code);
@@ -107,6 +116,7 @@ export class Messages {
 
   /** A sign-in code (SMS_MFA, EMAIL_OTP) with the pool's MFA message templates. */
   async sendMfaCode(config: PoolConfig, dest: { medium: Medium; to: string }, code: string, custom?: CustomText): Promise<CodeDeliveryDetailsType> {
+    if (await custom?.deliver?.(dest.medium, code)) return deliveryDetails(dest.medium, dest.to);
     if (dest.medium === 'EMAIL') {
       const e = config.MfaFactors?.Email ?? {};
       const mine = own(custom?.emailMessage);
@@ -120,6 +130,7 @@ export class Messages {
 
   /** AdminCreateUser's invitation with the username and temporary password. */
   async sendInvitation(config: PoolConfig, dest: { medium: Medium; to: string }, username: string, password: string, custom?: CustomText): Promise<void> {
+    if (await custom?.deliver?.(dest.medium, htmlEscape(password))) return;
     const t = config.AdminCreateUserConfig?.InviteMessageTemplate ?? {};
     const fill = (s: string): string => s.replaceAll('{username}', username).replaceAll('{####}', password);
     if (dest.medium === 'EMAIL') {

@@ -73,6 +73,11 @@ function settings(input: Settable): Omit<PoolConfig, 'SchemaAttributes' | 'Usern
     DefaultEmailOption: t.DefaultEmailOption ?? 'CONFIRM_WITH_CODE',
   };
 
+  const lambda = input.LambdaConfig;
+  if ((lambda?.CustomEmailSender !== undefined || lambda?.CustomSMSSender !== undefined) && lambda.KMSKeyID === undefined) {
+    // The custom senders get their codes encrypted under this key: without it they could get none.
+    throw invalidParameter('KMSKeyID is required when CustomEmailSender or CustomSMSSender is set.');
+  }
   const auto = input.AutoVerifiedAttributes;
   const acu = input.AdminCreateUserConfig ?? {};
   return {

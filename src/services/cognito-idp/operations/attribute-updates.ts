@@ -15,7 +15,7 @@ import { aliasExists, invalidParameter } from '../errors.js';
 import type { UserPool } from '../store/pools.js';
 import type { VerifiableAttribute } from '../store/tokens.js';
 import type { User } from '../store/users.js';
-import { customMessage } from '../trigger-events.js';
+import { customMessage, messageTriggered } from '../trigger-events.js';
 import type { TriggerCaller } from '../triggers.js';
 
 const MEDIUM: Record<VerifiableAttribute, Medium> = { email: 'EMAIL', phone_number: 'SMS' };
@@ -101,7 +101,7 @@ export async function checkCodesDue(idp: IdpContext, pool: UserPool, user: User,
  * leaves them. A trigger that fails refuses the change, which is then not saved.
  */
 export async function wordCodesDue(idp: IdpContext, pool: UserPool, user: User, writes: Attributes, due: readonly CodeDue[], caller: TriggerCaller): Promise<(CustomText | undefined)[]> {
-  if (due.length === 0 || idp.triggers.arnOf(pool, 'CustomMessage') === undefined) return due.map(() => undefined);
+  if (due.length === 0 || !messageTriggered(idp, pool)) return due.map(() => undefined);
   const after = { username: user.username, status: user.status, attributes: new Map(user.attributes) };
   for (const [k, v] of writes) after.attributes.set(k, v);
   const out: (CustomText | undefined)[] = [];

@@ -177,7 +177,7 @@ export class MfaChallenges {
       await this.lockout.failed(pool.id, user.sub, now);
       throw err;
     };
-    if (name !== 'SELECT_MFA_TYPE') await this.lockout.check(pool.id, user.sub, now);
+    const onRecord = name !== 'SELECT_MFA_TYPE' && (await this.lockout.check(pool.id, user.sub, now));
     if (name === 'SELECT_MFA_TYPE') {
       const answer = param(responses, 'ANSWER');
       const on = usable(poolFactors(pool.config), user, await this.idp.mfa.get(pool.id, user.sub));
@@ -205,7 +205,7 @@ export class MfaChallenges {
       if (opened.data.e !== undefined) await this.#enableEmail(call, user, opened.data.e);
     }
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
-    await this.lockout.succeeded(pool.id, user.sub);
+    await this.lockout.succeeded(pool.id, user.sub, onRecord);
     return { user };
   }
 

@@ -68,14 +68,14 @@ export class TotpSetup {
       throw new ServiceError('SoftwareTokenMFANotFoundException', 'Software Token MFA has not been associated with the user.', 400);
     }
     const lockout = this.challenges.lockout;
-    await lockout.check(user.poolId, user.sub, now);
+    const onRecord = await lockout.check(user.poolId, user.sub, now);
     const step = totpStep(mfa.pendingSecret, code, now);
     if (step === undefined) {
       await lockout.failed(user.poolId, user.sub, now);
       if (setup !== undefined) await this.idp.sealer.failed(setup.nonce, setup.expiresAt, now, MAX_WRONG);
       throw verifyMismatch();
     }
-    await lockout.succeeded(user.poolId, user.sub);
+    await lockout.succeeded(user.poolId, user.sub, onRecord);
     await this.idp.mfa.put(
       user.poolId,
       user.sub,

@@ -138,7 +138,7 @@ export class MfaChallenges {
     const to = user.attributes.get(medium === 'SMS' ? 'phone_number' : 'email')!;
     // Bound to the address it went to: a code sent before the address changed proves nothing.
     const attribute = medium === 'SMS' ? 'phone_number' : 'email';
-    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId });
+    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId }, [medium]);
     const code = await this.idp.codes.issue(pool.id, user.sub, medium === 'SMS' ? 'MFA:SMS' : 'MFA:EMAIL', now, { attribute, value: to });
     await this.idp.messages.sendMfaCode(pool.config, { medium, to }, code, custom);
     return {
@@ -240,7 +240,7 @@ export class MfaChallenges {
     if (!isEmail(email)) throw invalidParameter('Invalid email address format.');
     const user = await this.#user(call, opened.data.s, responses);
     await this.idp.codes.mayIssue(pool.id, { sub: user.sub }, 'MFA:EMAIL', email, now);
-    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId });
+    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId }, ['EMAIL']);
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     const code = await this.idp.codes.issue(pool.id, user.sub, 'MFA:EMAIL', now, { attribute: 'email', value: email }, email);
     await this.idp.messages.sendMfaCode(pool.config, { medium: 'EMAIL', to: email }, code, custom);

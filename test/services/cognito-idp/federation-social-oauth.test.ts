@@ -8,10 +8,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { AdminGetUserCommand, DescribeIdentityProviderCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminGetUserCommand, AdminLinkProviderForUserCommand, DescribeIdentityProviderCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, idp } from './support.js';
-import { bodyOf, listen, signInWith, startSocial, type SocialEnv } from './social-support.js';
+import { confirmedUser, errorOf, idp } from './support.js';
+import { bodyOf, listen, signInWith, startSocial, type ProviderInput, type SocialEnv } from './social-support.js';
 
 const FB = { id: 'fb-app-id', secret: 'fb-app-secret-0123456789' };
 const AMZN = { id: 'amzn1.application-oa2-client.test', secret: 'amzn-secret-0123456789' };
@@ -72,7 +72,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
 
 beforeAll(async () => {
   fake = await listen((req, res) => void handle(req, res));
-  env = await startSocial('social-oauth', async () => [
+  env = await startSocial('social-oauth', async (): Promise<ProviderInput[]> => [
     {
       ProviderName: 'Facebook', ProviderType: 'Facebook',
       ProviderDetails: {
@@ -132,7 +132,22 @@ describe('Facebook and Login with Amazon through the hosted UI', () => {
     await page.context().close();
   });
 
-  it('refuses a sign-in whose profile has no user id, and creates no user', async () => {
+  it('signs in the native user a Facebook identity is linked to (AdminLinkProviderForUser)', async () => {
+    const sub = await confirmedUser(env.server, env.pool, 'nina');
+    await idp(env.server).send(new AdminLinkProviderForUserCommand({
+      UserPoolId: env.pool.poolId,
+      DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'nina' },
+      SourceUser: { ProviderName: 'Facebook', ProviderAttributeName: 'Cognito_Subject', ProviderAttributeValue: '20002' },
+    }));
+    person = { id: '20002', email: 'nina@fb.example', name: 'Nina Book' };
+    const { claims, page } = await signInWith(env, 'Facebook');
+    expect(claims).toMatchObject({ 'cognito:username': 'nina', sub });
+    expect(claims!.identities).toEqual([expect.objectContaining({ userId: '20002', providerName: 'Facebook' })]);
+    await page.context().close();
+    await expect(errorOf(idp(env.server).send(new AdminGetUserCommand({ UserPoolId: env.pool.poolId, Username: 'Facebook_20002' })))).resolves.toMatchObject({ name: 'UserNotFoundException' });
+  });
+
+  it('refuses a sign-in whose profile has no user id', async () => {
     person = { id: 'NOID', email: 'no@amzn.example', name: 'No Id' };
     profileWithoutId = true;
     try {

@@ -16,6 +16,8 @@ import { startServer, type TestServer } from '../../support/gatehouse.js';
 import { createPool, idp, type Pool } from './support.js';
 
 
+export type ProviderInput = Omit<CreateIdentityProviderCommandInput, 'UserPoolId'>;
+
 export interface SocialEnv {
   server: TestServer;
   pool: Pool;
@@ -36,7 +38,7 @@ export async function listen(handler: http.RequestListener): Promise<{ url: stri
 }
 
 /** Starts Gatehouse with a pool and domain; `providers` are created once the idpresponse URL is known. */
-export async function startSocial(prefix: string, providers: (base: string) => Promise<Omit<CreateIdentityProviderCommandInput, 'UserPoolId'>[]>): Promise<SocialEnv> {
+export async function startSocial(prefix: string, providers: (base: string) => Promise<ProviderInput[]>): Promise<SocialEnv> {
   const appPage = await listen((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<p>app</p>');

@@ -9,7 +9,11 @@
  * `--users` must cover warm-up plus what the levels sign in (the run of a level stops early,
  * and says so, when they run out).
  *
- *   npm run build && npx tsx bench/cognito-idp-mfa.ts [--seconds 3] [--users 2500] [--levels 1,8]
+ * Each level is also run against a bare node:http server doing only that crypto, request by
+ * request (bench/support/floor-server.mjs): the `node:http floor` rows show how much of the
+ * ceiling HTTP itself leaves on this machine.
+ *
+ *   npm run build && npx tsx bench/cognito-idp-mfa.ts [--seconds 3] [--users 2500] [--levels 1,8] [--cpu-prof DIR]
  */
 import {
   AdminCreateUserCommand,
@@ -26,6 +30,7 @@ import { createDiffieHellman, generateKeyPairSync, getDiffieHellman, randomBytes
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { Secret, TOTP } from 'otpauth';
+import { startFloorServer, type FloorServer } from './support/floor.js';
 import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
 import { respond, start } from './support/srp-client.js';
 
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     users: { type: 'string', default: '2500' },
     levels: { type: 'string', default: '1,8' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -84,6 +90,20 @@ async function mfaLogin(url: URL, poolName: string, clientId: string, u: BenchUs
   const code = u.totp.generate({ timestamp: Date.now() + 30_000 });
   const done = await call<Challenge>(url, 'RespondToAuthChallenge', { ChallengeName: 'SOFTWARE_TOKEN_MFA', ClientId: clientId, Session: mfa.Session, ChallengeResponses: { USERNAME: u.name, SOFTWARE_TOKEN_MFA_CODE: code } });
   if (done.AuthenticationResult === undefined) throw new Error('no tokens after SOFTWARE_TOKEN_MFA');
+}
+
+/** One login's three requests against the floor server: the crypto of each step and nothing else. */
+async function floorLogin(floor: FloorServer, body: string): Promise<void> {
+  for (const step of ['modexp=1', 'modexp=2', 'sign=2']) {
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(`${floor.url}/?${step}`, { method: 'POST', agent, headers: { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`floor: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
 }
 
 /** CPU milliseconds since `from` (this process), so a loaded machine does not inflate the floor. */
@@ -138,7 +158,9 @@ async function setUp(server: BenchServer): Promise<{ poolName: string; clientId:
 }
 
 async function main(): Promise<void> {
-  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'warn' });
+  const profile = values['cpu-prof'];
+  const server = await startBenchServer({ GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'warn' }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
+  const floor = await startFloorServer();
   try {
     const url = new URL(server.url);
     const { poolName, clientId, users } = await setUp(server);
@@ -147,7 +169,15 @@ async function main(): Promise<void> {
     const ceiling = 1000 / floorMs;
     console.log(`crypto ceiling of an SRP + TOTP login: ${floorMs.toFixed(2)} ms -> ${ceiling.toFixed(0)} per CPU-second`);
     let next = 0;
-    console.log('\nconcurrency   logins/s   server CPU ms/login   logins per server-CPU-s   of the ceiling');
+    const row = (label: string, c: number, ops: number, seconds: number, cpuMs: number, note = ''): void => {
+      const perCpu = ops / (cpuMs / 1000);
+      console.log(
+        `${label.padEnd(17)} ${String(c).padStart(11)} ${(ops / seconds).toFixed(0).padStart(10)} ${(cpuMs / ops).toFixed(2).padStart(21)} ${perCpu.toFixed(0).padStart(25)} ${`${((100 * perCpu) / ceiling).toFixed(0)} %`.padStart(16)}${note}`,
+      );
+    };
+    // A body the size of a PASSWORD_VERIFIER answer.
+    const floorBody = JSON.stringify({ ChallengeName: 'PASSWORD_VERIFIER', ClientId: clientId, ChallengeResponses: { USERNAME: 'mfa-user-0', PASSWORD_CLAIM_SECRET_BLOCK: 'x'.repeat(1100), TIMESTAMP: 'Fri Dec 4 20:00:00 UTC 2026', PASSWORD_CLAIM_SIGNATURE: 'y'.repeat(44) } });
+    console.log('\nserver            concurrency   logins/s   server CPU ms/login   logins per server-CPU-s   of the ceiling');
     for (const c of LEVELS) {
       await Promise.all(Array.from({ length: c }, () => mfaLogin(url, poolName, clientId, users[next++]!)));
       const cpu0 = server.cpuMs();
@@ -162,16 +192,26 @@ async function main(): Promise<void> {
           }
         }),
       );
-      const seconds = (performance.now() - t0) / 1000;
-      const cpuMs = server.cpuMs() - cpu0;
-      const perCpu = ops / (cpuMs / 1000);
-      console.log(
-        `${String(c).padStart(11)} ${(ops / seconds).toFixed(0).padStart(10)} ${(cpuMs / ops).toFixed(2).padStart(21)} ${perCpu.toFixed(0).padStart(25)} ${`${((100 * perCpu) / ceiling).toFixed(0)} %`.padStart(16)}${next >= users.length ? '  (ran out of users)' : ''}`,
+      row('gatehouse', c, ops, (performance.now() - t0) / 1000, server.cpuMs() - cpu0, next >= users.length ? '  (ran out of users)' : '');
+      await Promise.all(Array.from({ length: c }, () => floorLogin(floor, floorBody)));
+      const f0 = floor.cpuMs();
+      const ft0 = performance.now();
+      const fdeadline = ft0 + SECONDS * 1000;
+      let fops = 0;
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          while (performance.now() < fdeadline) {
+            await floorLogin(floor, floorBody);
+            fops++;
+          }
+        }),
       );
+      row('node:http floor', c, fops, (performance.now() - ft0) / 1000, floor.cpuMs() - f0);
     }
     console.log(`\npeak server RSS (VmHWM) ${server.peakRssMiB().toFixed(0)} MiB`);
   } finally {
     agent.destroy();
+    await floor.stop();
     await server.stop();
   }
 }

@@ -8,7 +8,9 @@
  *   npm run build && npx tsx bench/cognito-idp-oauth.ts [--seconds 5] [--levels 1,4,16] [--cpu-prof DIR]
  *
  * Codes are made before the exchange phase (a signed-in hosted session authorizes again
- * without the form), so the exchange figures count the exchange alone.
+ * without the form), so the exchange figures count the exchange alone. Each level is also run
+ * against a bare node:http server that does only the signatures (bench/support/floor-server.mjs):
+ * the `node:http floor` rows show how much of the ceiling HTTP itself leaves on this machine.
  */
 import {
   AdminCreateUserCommand,
@@ -22,7 +24,8 @@ import {
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { ROOT, startBenchServer, type BenchServer } from './support/server.js';
+import { startFloorServer, type FloorServer } from './support/floor.js';
+import { ROOT, startBenchServer } from './support/server.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, levels: { type: 'string', default: '1,4,16' }, 'cpu-prof': { type: 'string' } } });
 const SECONDS = Number(values.seconds);
@@ -50,13 +53,14 @@ function request(url: string, method: string, headers: Record<string, string>, b
 }
 
 interface Result {
+  label?: string;
   concurrency: number;
   ops: number;
   seconds: number;
   cpuMs: number;
 }
 
-async function run(server: BenchServer, concurrency: number, op: () => Promise<void>): Promise<Result> {
+async function run(server: { cpuMs(): number }, concurrency: number, op: () => Promise<void>): Promise<Result> {
   await Promise.all(Array.from({ length: concurrency }, () => op()));
   const cpu0 = server.cpuMs();
   const t0 = performance.now();
@@ -75,11 +79,11 @@ async function run(server: BenchServer, concurrency: number, op: () => Promise<v
 
 function print(title: string, results: Result[], ceilingPerCpuS: number): void {
   console.log(`\n${title} (ceiling of its signatures: ${ceilingPerCpuS.toFixed(0)} per CPU-second)`);
-  console.log('concurrency   ops/s   server CPU ms/op   ops per server-CPU-s   of ceiling');
+  console.log('server            concurrency   ops/s   server CPU ms/op   ops per server-CPU-s   of ceiling');
   for (const r of results) {
     const perCpu = r.ops / (r.cpuMs / 1000);
     console.log(
-      `${String(r.concurrency).padStart(11)} ${(r.ops / r.seconds).toFixed(0).padStart(7)} ${(r.cpuMs / r.ops).toFixed(2).padStart(18)} ${perCpu.toFixed(0).padStart(22)} ${`${((100 * perCpu) / ceilingPerCpuS).toFixed(0)} %`.padStart(11)}`,
+      `${(r.label ?? 'gatehouse').padEnd(17)} ${String(r.concurrency).padStart(11)} ${(r.ops / r.seconds).toFixed(0).padStart(7)} ${(r.cpuMs / r.ops).toFixed(2).padStart(18)} ${perCpu.toFixed(0).padStart(22)} ${`${((100 * perCpu) / ceilingPerCpuS).toFixed(0)} %`.padStart(11)}`,
     );
   }
 }
@@ -102,6 +106,15 @@ function signMs(): number {
 async function main(): Promise<void> {
   const profile = values['cpu-prof'];
   const server = await startBenchServer({}, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]);
+  const floor: FloorServer = await startFloorServer();
+  /** The same request against the floor server: form body in, `signatures` RS256 signatures, JSON out. */
+  const floorRun = async (c: number, signatures: number, body: string): Promise<Result> => ({
+    ...(await run(floor, c, async () => {
+      const r = await request(`${floor.url}/oauth2/token?sign=${signatures}`, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, body);
+      if (r.status !== 200) throw new Error(`floor: ${r.status}`);
+    })),
+    label: 'node:http floor',
+  });
   try {
     const admin = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
     const poolId = (await admin.send(new CreateUserPoolCommand({ PoolName: 'bench' }))).UserPool!.Id!;
@@ -149,6 +162,7 @@ async function main(): Promise<void> {
           if (r.status !== 200) throw new Error(`exchange: ${r.status} ${r.body}`);
         }),
       );
+      exchanges.push(await floorRun(c, 2, new URLSearchParams({ grant_type: 'authorization_code', client_id: web.ClientId!, code: codes[0] ?? '', redirect_uri: CALLBACK, code_verifier: verifier }).toString()));
     }
     print('authorization_code exchanges (PKCE; access + ID token)', exchanges, 1000 / (2 * sMs));
 
@@ -161,10 +175,12 @@ async function main(): Promise<void> {
           if (r.status !== 200) throw new Error(`client_credentials: ${r.status} ${r.body}`);
         }),
       );
+      grants.push(await floorRun(c, 1, 'grant_type=client_credentials&scope=api%2Fread'));
     }
     print('client_credentials grants (one access token)', grants, 1000 / sMs);
   } finally {
     agent.destroy();
+    await floor.stop();
     await server.stop();
   }
 }

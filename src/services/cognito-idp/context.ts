@@ -21,6 +21,7 @@ import { LinkStore } from './store/links.js';
 import { OAuthStore } from './store/oauth.js';
 import { PoolStore, type AppClient, type UserPool } from './store/pools.js';
 import { AttemptStore } from './store/attempts.js';
+import { UsedNonces } from './store/nonces.js';
 import { TokenStore } from './store/tokens.js';
 import { UserStore, type User } from './store/users.js';
 import { Triggers, type SenderCodes, type TriggerInvoker } from './triggers.js';
@@ -57,7 +58,7 @@ export class IdpContext {
     this.attempts = new AttemptStore(platform.db);
     this.codes = new Codes(platform.secrets.derive('cognito-idp:codes'), this.tokens, this.attempts);
     this.messages = new Messages(platform.mailer, platform.log);
-    this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'), this.attempts);
+    this.sealer = new Sealer(platform.secrets.derive('cognito-idp:sealed-sessions'), this.attempts, new UsedNonces(platform.db));
   }
 
   get region(): string {

@@ -152,7 +152,7 @@ export class SignIn {
     // Clients answer with USER_ID_FOR_SRP; anything else must name the same user.
     if (username !== user.username && (await this.idp.resolveUser(pool, username))?.sub !== user.sub) throw incorrectCredentials();
     if (Math.abs(ts - now) > TIMESTAMP_SKEW_MS) throw incorrectCredentials();
-    await this.#lockout.check(pool.id, user.sub, now);
+    const onRecord = await this.#lockout.check(pool.id, user.sub, now);
     const key = sessionKey(Buffer.from(state.A, 'base64'), Buffer.from(state.B, 'base64'), Buffer.from(state.b, 'base64'), user.verifier);
     const want = key === undefined ? undefined : claimSignature(key, poolShortName(pool.id), user.username, Buffer.from(blockText, 'base64'), timestamp);
     const got = Buffer.from(signature, 'base64');
@@ -166,7 +166,7 @@ export class SignIn {
     // key and send this same answer again, which must then still work.
     await this.devices.named(call, user);
     if (!(await consume())) throw incorrectCredentials();
-    await this.#lockout.succeeded(pool.id, user.sub);
+    await this.#lockout.succeeded(pool.id, user.sub, onRecord);
     return then(user);
   }
 
@@ -189,12 +189,12 @@ export class SignIn {
       return this.#failUnknown(call, name);
     }
     // The password first: "User is disabled." only for a correct one (afterPassword).
-    await this.#lockout.check(call.pool.id, user.sub, call.now);
+    const onRecord = await this.#lockout.check(call.pool.id, user.sub, call.now);
     if (!passwordMatches(call.pool, user, password)) {
       await this.#lockout.failed(call.pool.id, user.sub, call.now);
       throw incorrectCredentials();
     }
-    await this.#lockout.succeeded(call.pool.id, user.sub);
+    await this.#lockout.succeeded(call.pool.id, user.sub, onRecord);
     return user;
   }
 

@@ -26,31 +26,40 @@ export class Lockout {
     private readonly kind: string,
   ) {}
 
-  /** Throws "Password attempts exceeded" while the user is locked out. */
-  async check(poolId: string, sub: string, now: number): Promise<void> {
-    if (now < (await this.#lockedUntil(poolId, sub, now))) throw notAuthorized('Password attempts exceeded');
+  /**
+   * Throws "Password attempts exceeded" while the user is locked out. True when failures are on
+   * record, for `succeeded`: a sign-in with none has nothing to forget.
+   */
+  async check(poolId: string, sub: string, now: number): Promise<boolean> {
+    const times = await this.attempts.latest(poolId, this.kind, sub, RUN_LIMIT);
+    if (now < lockedUntil(times, now)) throw notAuthorized('Password attempts exceeded');
+    return times.length > 0;
   }
 
   async failed(poolId: string, sub: string, now: number): Promise<void> {
     await this.attempts.count(poolId, this.kind, sub, now);
   }
 
-  async succeeded(poolId: string, sub: string): Promise<void> {
-    await this.attempts.clear(poolId, this.kind, sub);
+  /**
+   * A correct answer starts over. `onRecord`: what `check` said before the answer was checked;
+   * when it found no failures there is nothing to delete (a failure recorded since by a racing
+   * request then stays, which only errs towards locking).
+   */
+  async succeeded(poolId: string, sub: string, onRecord: boolean): Promise<void> {
+    if (onRecord) await this.attempts.clear(poolId, this.kind, sub);
   }
+}
 
-  /** The end of the current lock (0: none), from the latest run of failures. */
-  async #lockedUntil(poolId: string, sub: string, now: number): Promise<number> {
-    const times = await this.attempts.latest(poolId, this.kind, sub, RUN_LIMIT);
-    // A run: failures each less than FORGIVE_AFTER_MS after the one before.
-    let failures = 0;
-    let previous = now;
-    for (const at of times) {
-      if (previous - at >= FORGIVE_AFTER_MS) break;
-      failures++;
-      previous = at;
-    }
-    if (failures < FREE_FAILURES) return 0;
-    return times[0]! + Math.min(2 ** (failures - FREE_FAILURES) * 1000, MAX_LOCK_MS);
+/** The end of the current lock (0: none), from the latest run of failures (newest first). */
+function lockedUntil(times: readonly number[], now: number): number {
+  // A run: failures each less than FORGIVE_AFTER_MS after the one before.
+  let failures = 0;
+  let previous = now;
+  for (const at of times) {
+    if (previous - at >= FORGIVE_AFTER_MS) break;
+    failures++;
+    previous = at;
   }
+  if (failures < FREE_FAILURES) return 0;
+  return times[0]! + Math.min(2 ** (failures - FREE_FAILURES) * 1000, MAX_LOCK_MS);
 }

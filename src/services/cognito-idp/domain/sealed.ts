@@ -3,17 +3,17 @@
  * SECRET_BLOCK, the Session of NEW_PASSWORD_REQUIRED), so it keeps no state in between.
  * AES-256-GCM under a key derived for this purpose; the AAD binds a blob to its pool, app
  * client and kind, so one cannot be replayed elsewhere. Standard base64, because clients
- * decode SECRET_BLOCK as base64 and sign its bytes. Single use is enforced in the store (the
- * attempt table: a used nonce is an event that may happen once), so a blob used on one node of
- * a shared store is used on all; this process also remembers what it saw used, to refuse a
- * replay before any work.
+ * decode SECRET_BLOCK as base64 and sign its bytes. Single use is enforced in the store (a
+ * table of used nonces, store/nonces.ts), so a blob used on one node of a shared store is used
+ * on all; this process also remembers what it saw used, to refuse a replay before any work.
  * @module
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Sql } from '../../../store/database.js';
 import type { AttemptStore } from '../store/attempts.js';
+import type { UsedNonces } from '../store/nonces.js';
 
-/** Attempt rows of sealed blobs belong to no pool (pool_id ''), and outlive every blob (an hour). */
+/** Attempt rows of sealed blobs (wrong answers) belong to no pool (pool_id ''). */
 const NO_POOL = '';
 
 /**
@@ -36,6 +36,7 @@ export class Sealer {
   constructor(
     private readonly key: Buffer,
     private readonly attempts: AttemptStore,
+    private readonly nonces: UsedNonces,
   ) {}
 
   seal<T>(kind: SealedKind, poolId: string, clientId: string, data: T, expiresAt: number): string {
@@ -87,7 +88,7 @@ export class Sealer {
   async consume(nonce: string, expiresAt: number, now: number, tx?: Sql): Promise<boolean> {
     if (this.#used.size > 10_000) for (const [n, e] of this.#used) if (e < now) this.#used.delete(n);
     if (this.#used.has(nonce)) return false;
-    if (!(await this.attempts.once(NO_POOL, 'sealed-used', nonce, now, tx))) return false;
+    if (!(await this.nonces.use(nonce, expiresAt, now, tx))) return false;
     if (tx === undefined) this.#used.set(nonce, expiresAt);
     return true;
   }

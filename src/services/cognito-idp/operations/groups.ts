@@ -45,6 +45,7 @@ export function groupOperations(idp: IdpContext): OperationHandlers<Operations> 
         if ((await idp.groups.get(pool.id, g.name, tx)) !== undefined) throw groupExists(g.name);
         await idp.groups.insert(g, tx);
       });
+      await idp.groups.groupsChanged(pool.id);
       return { Group: groupView(g) };
     },
 

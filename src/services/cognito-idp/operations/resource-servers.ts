@@ -50,6 +50,7 @@ export function resourceServerOperations(idp: IdpContext): OperationHandlers<Ope
         }
         await idp.hosted.insertResourceServer(s, tx);
       });
+      await idp.hosted.resourceServerChanged(s.poolId, s.identifier);
       return { ResourceServer: resourceServerView(s) };
     },
 
@@ -59,9 +60,8 @@ export function resourceServerOperations(idp: IdpContext): OperationHandlers<Ope
 
     /** As AWS documents: every field is replaced, so Scopes left out are removed. */
     async UpdateResourceServer(input) {
-      const s = await existing(input.UserPoolId, input.Identifier);
-      s.name = input.Name;
-      s.scopes = scopes(input.Scopes);
+      // A new value, not the stored one changed in place (that one may be cached).
+      const s: ResourceServer = { ...(await existing(input.UserPoolId, input.Identifier)), name: input.Name, scopes: scopes(input.Scopes) };
       await idp.hosted.saveResourceServer(s);
       return { ResourceServer: resourceServerView(s) };
     },

@@ -4,7 +4,7 @@
  * not forgive an attacker. Rows older than the longest window are deleted as new ones arrive.
  * @module
  */
-import type { Database, Sql } from '../../../store/database.js';
+import type { Database } from '../../../store/database.js';
 
 /** Every this many events, rows past the (longest) window are deleted. */
 const PURGE_EVERY = 500;
@@ -36,21 +36,6 @@ export class AttemptStore {
   async count(poolId: string, kind: string, subject: string, now: number): Promise<void> {
     await this.db.run('INSERT INTO cognito_idp_attempts (pool_id, kind, subject, at) VALUES (?, ?, ?, ?)', [poolId, kind, subject, now]);
     if (++this.#counted % PURGE_EVERY === 0) await this.db.run('DELETE FROM cognito_idp_attempts WHERE at <= ?', [now - WINDOW_MS]);
-  }
-
-  /**
-   * Records the event unless it was recorded before (within the window); false then. In one
-   * transaction, serialised (SQLite's single writer; PostgreSQL's SERIALIZABLE, retried), so of
-   * two racing callers exactly one gets true.
-   */
-  once(poolId: string, kind: string, subject: string, now: number, within?: Sql): Promise<boolean> {
-    const run = async (tx: Sql): Promise<boolean> => {
-      const seen = await tx.get('SELECT at FROM cognito_idp_attempts WHERE pool_id = ? AND kind = ? AND subject = ? AND at > ?', [poolId, kind, subject, now - WINDOW_MS]);
-      if (seen !== undefined) return false;
-      await tx.run('INSERT INTO cognito_idp_attempts (pool_id, kind, subject, at) VALUES (?, ?, ?, ?)', [poolId, kind, subject, now]);
-      return true;
-    };
-    return within === undefined ? this.db.transaction(run) : run(within);
   }
 
   /** Forgets `subject`'s events of `kind` (a correct answer starts over). */

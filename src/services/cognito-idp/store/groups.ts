@@ -1,8 +1,11 @@
 /**
- * Groups of a pool and their members (by sub).
+ * Groups of a pool and their members (by sub). Every token issued reads the user's groups;
+ * whether a pool has any groups at all is cached (store/row-cache.ts, correct across the nodes
+ * of a shared store), so pools without groups (most) skip that read.
  * @module
  */
 import type { Database, Sql } from '../../../store/database.js';
+import { RowCache } from '../../../store/row-cache.js';
 
 export interface Group {
   poolId: string;
@@ -25,13 +28,24 @@ interface GroupRow {
 }
 
 export class GroupStore {
-  constructor(private readonly db: Database) {}
+  readonly #poolHasGroups: RowCache<boolean>;
 
+  constructor(private readonly db: Database) {
+    this.#poolHasGroups = new RowCache(db.changes, 'cognito-idp:pool-has-groups', db.shared);
+  }
+
+  /** Inside a caller's transaction (`tx`), the caller calls `groupsChanged` once it committed. */
   async insert(g: Group, tx: Sql = this.db): Promise<void> {
     await tx.run(
       'INSERT INTO cognito_idp_groups (pool_id, name, description, role_arn, precedence, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [g.poolId, g.name, g.description ?? null, g.roleArn ?? null, g.precedence ?? null, g.createdAt, g.updatedAt],
     );
+    if (tx === this.db) await this.groupsChanged(g.poolId);
+  }
+
+  /** After a committed change to which groups a pool has: no process serves the old answer. */
+  groupsChanged(poolId: string): Promise<void> {
+    return this.#poolHasGroups.changed(poolId);
   }
 
   async save(g: Group): Promise<void> {
@@ -54,6 +68,7 @@ export class GroupStore {
       await tx.run('DELETE FROM cognito_idp_group_members WHERE pool_id = ? AND group_name = ?', [poolId, name]);
       await tx.run('DELETE FROM cognito_idp_groups WHERE pool_id = ? AND name = ?', [poolId, name]);
     });
+    await this.groupsChanged(poolId);
   }
 
   async addMember(poolId: string, name: string, sub: string, tx: Sql = this.db): Promise<void> {
@@ -66,6 +81,8 @@ export class GroupStore {
 
   /** A user's groups, by name. */
   async forUser(poolId: string, sub: string, after = '', limit = 10_000): Promise<Group[]> {
+    const any = await this.#poolHasGroups.read(poolId, async () => (await this.db.get('SELECT 1 AS one FROM cognito_idp_groups WHERE pool_id = ? LIMIT 1', [poolId])) !== undefined);
+    if (!any) return [];
     const rows = await this.db.all<GroupRow>(
       `SELECT g.* FROM cognito_idp_group_members m JOIN cognito_idp_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name
        WHERE m.pool_id = ? AND m.sub = ? AND g.name > ? ORDER BY g.name LIMIT ?`,

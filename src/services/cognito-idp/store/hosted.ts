@@ -1,8 +1,9 @@
 /**
  * What a pool's hosted UI and OAuth 2.0 endpoints are configured with: its domains, resource
  * servers (custom scopes), external identity providers and UI customizations. Domains are
- * read on every hosted-UI request, so they are cached like pools (this process is the only
- * writer). Identity-provider details hold client secrets and private keys: sealed at rest.
+ * read on every hosted-UI request and resource servers on every token grant naming custom
+ * scopes, so both are cached like pools (store/row-cache.ts, correct across the nodes of a
+ * shared store). Identity-provider details hold client secrets and private keys: sealed at rest.
  * @module
  */
 import type { Database, Sql } from '../../../store/database.js';
@@ -81,6 +82,7 @@ interface UiRow {
 }
 
 const detailsContext = (poolId: string, name: string): string => `cognito-idp:idp-details:${poolId}:${name}`;
+const serverKey = (poolId: string, identifier: string): string => `${poolId}\n${identifier}`;
 
 /** The tables that hold a pool's hosted-UI configuration, for DeleteUserPool. */
 export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_servers', 'cognito_idp_identity_providers', 'cognito_idp_ui_customizations', 'cognito_idp_oauth_codes', 'cognito_idp_hosted_sessions'] as const;
@@ -88,12 +90,14 @@ export const HOSTED_TABLES = ['cognito_idp_domains', 'cognito_idp_resource_serve
 export class HostedStore {
   /** Cached as pools are (store/pools.ts), kept correct across nodes by the store's change notices. */
   readonly #domains: RowCache<PoolDomain | null>;
+  readonly #servers: RowCache<ResourceServer | null>;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
   ) {
     this.#domains = new RowCache(db.changes, 'cognito-idp:domains', db.shared);
+    this.#servers = new RowCache(db.changes, 'cognito-idp:resource-servers', db.shared);
   }
 
   // Domains
@@ -141,18 +145,23 @@ export class HostedStore {
   }
 
   /** Called after DeleteUserPool removed the rows (a pool with a domain cannot be deleted; this is for safety). */
-  forgetPool(_poolId: string): Promise<void> {
-    return this.#domains.changed(null);
+  async forgetPool(_poolId: string): Promise<void> {
+    await this.#domains.changed(null);
+    await this.#servers.changed(null);
   }
 
   // Resource servers
 
+  /** Inside a transaction (`tx`), the row as the transaction sees it, not the cache's. */
   async resourceServer(poolId: string, identifier: string, tx: Sql = this.db): Promise<ResourceServer | undefined> {
-    const r = await tx.get<{ pool_id: string; identifier: string; name: string; scopes: string }>(
-      'SELECT * FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?',
-      [poolId, identifier],
-    );
-    return r === undefined ? undefined : { poolId: r.pool_id, identifier: r.identifier, name: r.name, scopes: JSON.parse(r.scopes) as ResourceServer['scopes'] };
+    const load = async (): Promise<ResourceServer | null> => {
+      const r = await tx.get<{ pool_id: string; identifier: string; name: string; scopes: string }>(
+        'SELECT * FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?',
+        [poolId, identifier],
+      );
+      return r === undefined ? null : { poolId: r.pool_id, identifier: r.identifier, name: r.name, scopes: JSON.parse(r.scopes) as ResourceServer['scopes'] };
+    };
+    return (tx === this.db ? await this.#servers.read(serverKey(poolId, identifier), load) : await load()) ?? undefined;
   }
 
   async resourceServers(poolId: string, after: string, limit: number, tx: Sql = this.db): Promise<ResourceServer[]> {
@@ -167,16 +176,24 @@ export class HostedStore {
     return Number((await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM cognito_idp_resource_servers WHERE pool_id = ?', [poolId]))?.n ?? 0);
   }
 
+  /** Inside the caller's transaction: the caller calls `resourceServerChanged` once it committed. */
   async insertResourceServer(s: ResourceServer, tx: Sql): Promise<void> {
     await tx.run('INSERT INTO cognito_idp_resource_servers (pool_id, identifier, name, scopes) VALUES (?, ?, ?, ?)', [s.poolId, s.identifier, s.name, JSON.stringify(s.scopes)]);
   }
 
+  /** After a committed change to a resource server's row: no process serves the old one. */
+  resourceServerChanged(poolId: string, identifier: string): Promise<void> {
+    return this.#servers.changed(serverKey(poolId, identifier));
+  }
+
   async saveResourceServer(s: ResourceServer): Promise<void> {
     await this.db.run('UPDATE cognito_idp_resource_servers SET name = ?, scopes = ? WHERE pool_id = ? AND identifier = ?', [s.name, JSON.stringify(s.scopes), s.poolId, s.identifier]);
+    await this.#servers.changed(serverKey(s.poolId, s.identifier));
   }
 
   async deleteResourceServer(poolId: string, identifier: string): Promise<void> {
     await this.db.run('DELETE FROM cognito_idp_resource_servers WHERE pool_id = ? AND identifier = ?', [poolId, identifier]);
+    await this.#servers.changed(serverKey(poolId, identifier));
   }
 
   // Identity providers

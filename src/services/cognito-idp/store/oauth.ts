@@ -52,12 +52,15 @@ export class OAuthStore {
 
   /** Marks the code used and returns it, or undefined when it is unknown or was used already. */
   async spendCode(code: string, now: number): Promise<AuthorizationCode | undefined> {
-    const hash = hashSecret(code);
-    const spent = await this.db.run('UPDATE cognito_idp_oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL', [now, hash]);
-    if (spent.changes !== 1) return undefined;
+    // One statement: the row comes back only from the update that spent it (RETURNING, in
+    // SQLite and PostgreSQL alike), so of two racing exchanges one gets it.
     const r = await this.db.get<{
       pool_id: string; client_id: string; sub: string; redirect_uri: string; scopes: string; code_challenge: string | null; nonce: string | null; auth_time: number; expires_at: number;
-    }>('SELECT * FROM cognito_idp_oauth_codes WHERE code_hash = ?', [hash]);
+    }>(
+      `UPDATE cognito_idp_oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL
+       RETURNING pool_id, client_id, sub, redirect_uri, scopes, code_challenge, nonce, auth_time, expires_at`,
+      [now, hashSecret(code)],
+    );
     if (r === undefined) return undefined;
     return {
       poolId: r.pool_id,

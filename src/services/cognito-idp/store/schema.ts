@@ -302,5 +302,25 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_provider_links_user ON cognito_idp_provider_links (pool_id, sub);
       `,
     },
+    {
+      version: 14,
+      // A used nonce was a read and an insert in a transaction (attempt rows); a primary key makes
+      // single use one insert. Nonces already used stay used: they are copied over, kept an hour as
+      // the attempt rows were. The sweeps of expired rows get indexes instead of scanning tables.
+      description: 'used Session nonces keyed by nonce (single use in one statement); indexes for the sweeps of expired refresh tokens, codes and hosted sessions',
+      sql: `
+      CREATE TABLE cognito_idp_used_nonces (
+        nonce TEXT PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX cognito_idp_used_nonces_expiry ON cognito_idp_used_nonces (expires_at);
+      INSERT INTO cognito_idp_used_nonces (nonce, expires_at)
+        SELECT subject, MAX(at) + 3600000 FROM cognito_idp_attempts WHERE pool_id = '' AND kind = 'sealed-used' GROUP BY subject;
+      DELETE FROM cognito_idp_attempts WHERE pool_id = '' AND kind = 'sealed-used';
+      CREATE INDEX cognito_idp_refresh_tokens_expiry ON cognito_idp_refresh_tokens (expires_at);
+      CREATE INDEX cognito_idp_oauth_codes_expiry ON cognito_idp_oauth_codes (expires_at);
+      CREATE INDEX cognito_idp_hosted_sessions_expiry ON cognito_idp_hosted_sessions (expires_at);
+      `,
+    },
   ],
 };

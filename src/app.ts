@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log.js';
 import { DefaultMailer, mailSchema } from './mail/mailer.js';
 import type { Platform } from './platform.js';
 import { acceptTlsToo } from './server/dual-protocol.js';
-import { tlsCredentials } from './tls/credentials.js';
+import { hostCredentials, tlsCredentials } from './tls/credentials.js';
 import { oidcDirectoryPort, stsPort, userPoolsPort } from './services/cognito-identity/adapters.js';
 import { cognitoIdentitySchema, createCognitoIdentityService } from './services/cognito-identity/index.js';
 import { JoseOidcVerifier } from './services/cognito-identity/oidc.js';
@@ -39,6 +39,7 @@ import { healthRoute } from './server/health.js';
 import { localHostNames, mayReadOutbox, outboxRoute } from './server/internal.js';
 import { decisionsRoute } from './server/decisions.js';
 import { consoleRoute } from './server/console.js';
+import { ConsoleSessions } from './console/session.js';
 import { Metrics, metricsRoute } from './server/metrics.js';
 import type { RawRoute } from './protocols/http.js';
 import { VERSION } from './version.js';
@@ -90,7 +91,7 @@ export class Gatehouse {
     this.rootCreated = root.created;
 
     if (this.config.databaseUrl === undefined) {
-      // Worker processes share the file: caches read through then, as on PostgreSQL.
+      // Worker processes share the file: their caches hear of each other's writes through the primary.
       const sqlite = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')), { shared: (this.config.workers ?? 1) > 1 });
       migrateSqlite(sqlite, SCHEMAS);
       this.#db = sqlite;
@@ -156,7 +157,7 @@ export class Gatehouse {
       healthRoute({ version: VERSION, db, schemas: SCHEMAS, services: ['cognito-idp', 'cognito-identity', 'iam', 'sts', 's3', 'lambda', 'kms'], smtpUrl: this.config.smtpUrl }),
       outboxRoute(mailer, rootKey, localHosts),
       decisionsRoute(this.iam.authorizer.denials, rootKey, localHosts),
-      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix, websiteHostSuffix: this.config.websiteHostSuffix, authHostSuffix: this.config.authHostSuffix }),
+      consoleRoute({ endpoint: () => `http://${selfHost(this.config.host)}:${this.config.port}`, region: this.config.region, s3HostSuffix: this.config.s3HostSuffix, websiteHostSuffix: this.config.websiteHostSuffix, authHostSuffix: this.config.authHostSuffix, sessions: new ConsoleSessions(() => this.clock.now()) }),
       metricsRoute(this.metrics, this.config.metrics ?? 'local', (r) => mayReadOutbox(r, rootKey, localHosts)),
     ];
     query.set('iam', this.iam.service);
@@ -216,7 +217,9 @@ export class Gatehouse {
     // A connection with no traffic either way for this long is closed (a stalled body or download).
     this.#server.timeout = SOCKET_IDLE_MS;
     // HTTPS on the same port: Amplify and browsers reach the hosted UI only over https://.
-    this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log);
+    const forHost = hostCredentials(this.config);
+    // User pools' custom domains get their own certificate from the local CA (with GATEHOUSE_TLS_CERT, that one serves them).
+    this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log, forHost === undefined ? undefined : { has: (host) => this.cognitoIdp.customDomains.has(host), credentials: forHost });
     this.#server.on('clientError', this.#edge.clientError);
   }
 

@@ -100,11 +100,12 @@ export function AppClients(p: { poolId: string }) {
     created !== undefined && h('div', { class: 'notice', role: 'status' }, h('p', null, `App client ${created.ClientName} created.`), h('dl', null, h(Value, { label: 'App client id', value: created.ClientId }))),
     clients.length > 0 && h('table', null, h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'App client name'), h('th', { scope: 'col' }, 'App client id'))), h('tbody', null, clients.map((c) => h('tr', { key: c.ClientId }, h('td', null, h('a', { href: `#/user-pools/${p.poolId}/clients/${c.ClientId}` }, c.ClientName)), h('td', null, h('code', null, c.ClientId)))))),
     !adding && h(ErrorNote, { error }),
-    !adding && h('button', { type: 'button', onClick: () => setAdding(true) }, 'Add an app client'),
+    // A disclosure: the button stays (and keeps the focus), the form opens after it.
+    h('button', { type: 'button', 'aria-expanded': adding, 'aria-controls': 'add-app-client', onClick: () => setAdding(!adding) }, 'Add an app client'),
     adding &&
       h(
         'form',
-        { onSubmit: create, 'aria-label': 'Add an app client' },
+        { id: 'add-app-client', onSubmit: create, 'aria-label': 'Add an app client' },
         h(Field, { label: 'App client name', value: name, onInput: setName, required: true }),
         h(Check, { label: 'Generate client secret', checked: secret, onChange: setSecret }),
         h(ClientSettings, { value: settings, onChange: setSettings }),

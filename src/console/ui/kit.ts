@@ -1,6 +1,6 @@
 /** Small shared pieces: a labelled field, an announced error, a copy button, the router. */
 import { h, type ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 let seq = 0;
 export function Field(p: { label: string; value: string; onInput: (v: string) => void; type?: string; required?: boolean; autocomplete?: string }) {
@@ -26,11 +26,25 @@ export function Value(p: { label: string; value: string }) {
   return h('div', { class: 'value' }, h('dt', null, p.label), h('dd', null, h('code', null, p.value), ' ', h(Copy, p)));
 }
 
+/**
+ * Moves focus to `ref` when the page has none (the element that had it was replaced by the
+ * next page or step), so keyboard and screen-reader users continue from the new heading instead
+ * of the top of the document; focus a person placed somewhere else is left alone.
+ */
+export function useFocusIfLost(ref: { readonly current: HTMLElement | null }, deps: unknown[]): void {
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active === null || active === document.body || !active.isConnected) ref.current?.focus();
+  }, deps);
+}
+
 export function Page(p: { title: string; children?: ComponentChildren }) {
+  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${p.title} · Gatehouse console`;
   }, [p.title]);
-  return h('section', { class: 'page' }, h('h1', null, p.title), p.children);
+  useFocusIfLost(heading, [p.title]);
+  return h('section', { class: 'page' }, h('h1', { ref: heading, tabIndex: -1 }, p.title), p.children);
 }
 
 /** The app's routes live in the hash so any path under the base serves the same page. */

@@ -1,6 +1,6 @@
 /** User pools: the list, "Create user pool" → "Review defaults" → "Create pool". */
 import { h } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from './api.js';
 import { ErrorNote, Field, Page, attempt, go, message } from './kit.js';
 
@@ -42,6 +42,11 @@ export function CreateUserPool() {
   const [name, setName] = useState('');
   const [review, setReview] = useState(false);
   const [error, setError] = useState<string>();
+  // Asked for the review (by the button or Enter in the field): it is read from its heading.
+  const reviewHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (review) reviewHeading.current?.focus();
+  }, [review]);
   const create = async () => {
     await attempt(setError, async () => {
       const out = await call<{ UserPool: { Id: string } }>('cognito-idp', 'CreateUserPool', { PoolName: name, ...POOL_DEFAULTS });
@@ -62,7 +67,7 @@ export function CreateUserPool() {
       h(
         'div',
         { class: 'review' },
-        h('h2', null, 'Review defaults'),
+        h('h2', { ref: reviewHeading, tabIndex: -1 }, 'Review defaults'),
         h('dl', null,
           h('dt', null, 'Required attributes'), h('dd', null, 'email'),
           h('dt', null, 'Password policy'), h('dd', null, `Minimum length ${pw.MinimumLength}; uppercase, lowercase, numbers and special characters required`),

@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log.js';
 import { DefaultMailer, mailSchema } from './mail/mailer.js';
 import type { Platform } from './platform.js';
 import { acceptTlsToo } from './server/dual-protocol.js';
-import { tlsCredentials } from './tls/credentials.js';
+import { hostCredentials, tlsCredentials } from './tls/credentials.js';
 import { oidcDirectoryPort, stsPort, userPoolsPort } from './services/cognito-identity/adapters.js';
 import { cognitoIdentitySchema, createCognitoIdentityService } from './services/cognito-identity/index.js';
 import { JoseOidcVerifier } from './services/cognito-identity/oidc.js';
@@ -91,7 +91,7 @@ export class Gatehouse {
     this.rootCreated = root.created;
 
     if (this.config.databaseUrl === undefined) {
-      // Worker processes share the file: caches read through then, as on PostgreSQL.
+      // Worker processes share the file: their caches hear of each other's writes through the primary.
       const sqlite = new SqliteDatabase(privateFile(path.join(this.config.dataDir, 'gatehouse.db')), { shared: (this.config.workers ?? 1) > 1 });
       migrateSqlite(sqlite, SCHEMAS);
       this.#db = sqlite;
@@ -217,7 +217,9 @@ export class Gatehouse {
     // A connection with no traffic either way for this long is closed (a stalled body or download).
     this.#server.timeout = SOCKET_IDLE_MS;
     // HTTPS on the same port: Amplify and browsers reach the hosted UI only over https://.
-    this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log);
+    const forHost = hostCredentials(this.config);
+    // User pools' custom domains get their own certificate from the local CA (with GATEHOUSE_TLS_CERT, that one serves them).
+    this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log, forHost === undefined ? undefined : { has: (host) => this.cognitoIdp.customDomains.has(host), credentials: forHost });
     this.#server.on('clientError', this.#edge.clientError);
   }
 

@@ -5,7 +5,7 @@
  * and the store once before any worker starts (so workers never race to create keys,
  * credentials or the CA, or to migrate), replaces a worker that dies, and stops them all on
  * SIGTERM/SIGINT. Each worker opens the store as a shared one, exactly as nodes on PostgreSQL
- * do: caches read through and no state lives only in one process.
+ * do: caches are kept correct by change notices relayed here, and no state lives only in one process.
  * @module
  */
 import cluster, { type Worker } from 'node:cluster';

@@ -28,7 +28,7 @@ export interface Database extends Sql {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * Other processes write to this store too (PostgreSQL, or SQLite under several workers):
-   * in-memory caches of rows must read through instead of trusting what this process last wrote.
+   * in-memory caches of rows must hear of their writes (`changes`) and bound what they keep.
    */
   readonly shared: boolean;
   /**

@@ -1,6 +1,6 @@
 /**
  * The settings later issues added to user pools, set through the console in Chromium (issue 13):
- * "Domain" (a custom domain refused with Cognito's own message; a Cognito domain, its hosted UI
+ * "Domain" (a custom domain, shown once created; a Cognito domain beside it, its hosted UI
  * URL), "Sign-in experience" (Optional MFA with authenticator apps; Passkey as a choice-based
  * first factor with its relying party), "User pool properties" (Lambda triggers picked from
  * ListFunctions, with the permission that lets Cognito invoke them; a sign-up then runs one),
@@ -16,7 +16,6 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
-  CreateUserPoolDomainCommand,
   DescribeIdentityProviderCommand,
   DescribeResourceServerCommand,
   DescribeUserPoolClientCommand,
@@ -73,14 +72,16 @@ describe('user pool settings in the console', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'SettingsPool' }).click();
 
-    // Domain: Cognito's own refusal of a custom domain is what the page says; then a prefix.
+    // Domain: a custom domain (Gatehouse serves its host itself), then a prefix domain beside it.
     await page.getByRole('link', { name: 'Domain', exact: true }).click();
     await page.getByLabel('Custom domain', { exact: true }).check();
     await page.getByLabel('Custom domain name').fill('auth.example.test');
     await page.getByLabel('ACM certificate ARN').fill('arn:aws:acm:us-east-1:000000000000:certificate/abc');
     await page.getByRole('button', { name: 'Create custom domain' }).click();
-    const refused = await idp.send(new CreateUserPoolDomainCommand({ UserPoolId: poolId, Domain: 'auth.example.test', CustomDomainConfig: { CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/abc' } })).then(() => undefined, (e: Error) => e.message);
-    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toBe(refused);
+    await expect.poll(() => page.locator('dt:has-text("Custom domain") + dd code').first().textContent(), { timeout: 10_000 }).toBe('auth.example.test');
+    expect((await idp.send(new DescribeUserPoolDomainCommand({ Domain: 'auth.example.test' }))).DomainDescription).toMatchObject({
+      UserPoolId: poolId, CustomDomainConfig: { CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/abc' },
+    });
     await page.getByLabel('Cognito domain').check();
     await page.getByLabel('Domain prefix').fill('settings-console');
     await page.getByRole('button', { name: 'Create Cognito domain' }).click();

@@ -71,6 +71,13 @@ export function DomainTab(p: { poolId: string }) {
     null,
     h('h2', null, 'Domain'),
     h(ErrorNote, { error }),
+    pool.CustomDomain !== undefined &&
+      h(
+        'div',
+        null,
+        h('dl', null, h(Value, { label: 'Custom domain', value: pool.CustomDomain })),
+        h('button', { type: 'button', class: 'secondary', onClick: () => remove(pool.CustomDomain!) }, 'Delete custom domain'),
+      ),
     urls !== undefined &&
       h(
         'div',

@@ -138,7 +138,7 @@ export class MfaChallenges {
     const to = user.attributes.get(medium === 'SMS' ? 'phone_number' : 'email')!;
     // Bound to the address it went to: a code sent before the address changed proves nothing.
     const attribute = medium === 'SMS' ? 'phone_number' : 'email';
-    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId });
+    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId }, [medium]);
     const code = await this.idp.codes.issue(pool.id, user.sub, medium === 'SMS' ? 'MFA:SMS' : 'MFA:EMAIL', now, { attribute, value: to });
     await this.idp.messages.sendMfaCode(pool.config, { medium, to }, code, custom);
     return {
@@ -215,15 +215,21 @@ export class MfaChallenges {
    * address and the EMAIL_OTP challenge asks for it.
    */
   async respondSetup(call: SignInCall, session: string | undefined, responses: Params): Promise<InitiateAuthResponse> {
+    const out = await this.verifySetup(call, session, responses);
+    return 'next' in out ? out.next : this.finish(call, out.user);
+  }
+
+  /** MFA_SETUP's answer checked (the hosted pages' too): the user once TOTP is verified, or EMAIL_OTP next. */
+  async verifySetup(call: SignInCall, session: string | undefined, responses: Params): Promise<{ user: User } | { next: InitiateAuthResponse }> {
     const { pool, client, now } = call;
     if (session === undefined) throw invalidParameter('Missing required parameter Session');
     const opened = this.openSetup(session, now);
     if (opened.data.p !== pool.id || opened.data.c !== client.clientId) throw invalidSession();
-    if (Object.hasOwn(responses, 'EMAIL') && opened.data.st === 'associate') return this.#setupEmail(call, opened, responses);
+    if (Object.hasOwn(responses, 'EMAIL') && opened.data.st === 'associate') return { next: await this.#setupEmail(call, opened, responses) };
     if (opened.data.st !== 'respond') throw invalidParameter('User has not verified software token mfa');
     const user = await this.#user(call, opened.data.s, responses);
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
-    return this.finish(call, user);
+    return { user };
   }
 
   /** MFA_SETUP with EMAIL: the code goes to the address given, bound to it (a held change until answered). */
@@ -234,7 +240,7 @@ export class MfaChallenges {
     if (!isEmail(email)) throw invalidParameter('Invalid email address format.');
     const user = await this.#user(call, opened.data.s, responses);
     await this.idp.codes.mayIssue(pool.id, { sub: user.sub }, 'MFA:EMAIL', email, now);
-    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId });
+    const custom = await customMessage(this.idp, pool, 'CustomMessage_Authentication', user, { clientId: client.clientId }, ['EMAIL']);
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
     const code = await this.idp.codes.issue(pool.id, user.sub, 'MFA:EMAIL', now, { attribute: 'email', value: email }, email);
     await this.idp.messages.sendMfaCode(pool.config, { medium: 'EMAIL', to: email }, code, custom);

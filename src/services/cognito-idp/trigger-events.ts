@@ -4,7 +4,7 @@
  * @module
  */
 import type { AttributeType } from './api.generated.js';
-import type { CustomText } from './domain/messages.js';
+import type { CustomText, Medium } from './domain/messages.js';
 import { groupClaims, type ClaimChanges, type TokenOverrides } from './domain/tokens.js';
 import type { Group } from './store/groups.js';
 import type { IdpContext } from './context.js';
@@ -75,10 +75,14 @@ export type CustomMessageSource =
   | 'CustomMessage_Authentication';
 
 /** The message text a CustomMessage trigger gives, or undefined (none configured). */
-export async function customMessage(idp: IdpContext, pool: UserPool, source: CustomMessageSource, user: Pick<User, 'username' | 'attributes' | 'status'>, caller: TriggerCaller): Promise<CustomText | undefined> {
+export async function customMessage(
+  idp: IdpContext, pool: UserPool, source: CustomMessageSource, user: Pick<User, 'username' | 'attributes' | 'status'>, caller: TriggerCaller,
+  mediums: readonly Medium[] = ['EMAIL', 'SMS'],
+): Promise<CustomText | undefined> {
   const sender = customSender(idp, pool, source, user, caller);
-  // With both custom senders, no message is ever worded by Cognito.
-  if (idp.triggers.arnOf(pool, 'CustomMessage') === undefined || (idp.triggers.hasSender(pool, 'CustomEmailSender') && idp.triggers.hasSender(pool, 'CustomSMSSender'))) return sender;
+  // A message a custom sender takes is never worded by Cognito: CustomMessage only for the others.
+  const worded = mediums.some((m) => !idp.triggers.hasSender(pool, m === 'EMAIL' ? 'CustomEmailSender' : 'CustomSMSSender'));
+  if (idp.triggers.arnOf(pool, 'CustomMessage') === undefined || !worded) return sender;
   const request = {
     userAttributes: eventAttributes(user),
     codeParameter: '{####}',

@@ -8,7 +8,7 @@
  * over SMTP). A key policy that does not let Cognito use the key sends nothing at all.
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AdminCreateUserCommand, AdminGetUserCommand, UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
@@ -36,6 +36,7 @@ let smtp: TestSmtp;
 let pool: Pool;
 let s3: S3Client;
 let fnArn: string;
+let keyArn: string;
 
 interface Delivered {
   code: string;
@@ -84,6 +85,7 @@ beforeAll(async () => {
   pool = await createPool(server);
   const kms = new KMSClient({ endpoint: server.url, region: REGION, credentials: server.credentials });
   const key = (await kms.send(new CreateKeyCommand({ Description: 'custom sender codes', Policy: keyPolicy([pool.poolId]) }))).KeyMetadata!.Arn!;
+  keyArn = key;
   const role = await createExecutionRole(server);
   await new IAMClient({ endpoint: server.url, region: REGION, credentials: server.credentials }).send(
     new PutRolePolicyCommand({
@@ -156,6 +158,25 @@ describe('the pool\'s key', () => {
     expect(server.logs().some((l) => l.event === 'lambda.invoke' && String(l.output ?? '').includes('nina'))).toBe(false);
     expect((await errorOf(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'CustomEmailSender_SignUp/nina' })))).name).toBe('NoSuchKey');
     expect(smtp.messages.filter((m) => m.to.includes('nina@example.com'))).toEqual([]);
+  });
+
+  it('does not word a message the custom sender takes: CustomMessage is left out for mail when only CustomEmailSender is set', async () => {
+    const kms = new KMSClient({ endpoint: server.url, region: REGION, credentials: server.credentials });
+    const mixed = await createPool(server);
+    const key = (await kms.send(new CreateKeyCommand({ Policy: keyPolicy([mixed.poolId]) }))).KeyMetadata!.Arn!;
+    await new IAMClient({ endpoint: server.url, region: REGION, credentials: server.credentials }).send(
+      new PutRolePolicyCommand({ RoleName: 'lambda-exec', PolicyName: 'sender-mixed', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: key }] }) }),
+    );
+    // The function would throw on a CustomMessage event (it has no code to decrypt): the sign-up fails if it gets one.
+    await idp(server).send(new UpdateUserPoolCommand({ UserPoolId: mixed.poolId, AutoVerifiedAttributes: ['email'], LambdaConfig: { CustomMessage: fnArn, CustomEmailSender: { LambdaVersion: 'V1_0', LambdaArn: fnArn }, KMSKeyID: key } }));
+    await allowCognito(server, 'sender', mixed.poolId);
+    await lambdaClient(server).send(new UpdateFunctionConfigurationCommand({ FunctionName: 'sender', Environment: { Variables: { KEY_ARN: key } } }));
+    try {
+      await cb<ISignUpResult>((done) => userPool(mixed).signUp('max', PASSWORD, [new CognitoUserAttribute({ Name: 'email', Value: 'max@example.com' })], [], done));
+      expect((await delivered('CustomEmailSender_SignUp', 'max')).code).toMatch(/^\d{6}$/);
+    } finally {
+      await lambdaClient(server).send(new UpdateFunctionConfigurationCommand({ FunctionName: 'sender', Environment: { Variables: { KEY_ARN: keyArn } } }));
+    }
   });
 
   it('refuses a custom sender without KMSKeyID', async () => {

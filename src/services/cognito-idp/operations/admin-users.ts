@@ -42,7 +42,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
 
   const invite = async (pool: UserPool, user: User, password: string, mediums: readonly Medium[], clientMetadata: Record<string, string> | undefined): Promise<void> => {
     const wanted = mediums.filter((m) => user.attributes.get(m === 'EMAIL' ? 'email' : 'phone_number'));
-    const custom = wanted.length === 0 ? undefined : await customMessage(idp, pool, 'CustomMessage_AdminCreateUser', user, { clientMetadata });
+    const custom = wanted.length === 0 ? undefined : await customMessage(idp, pool, 'CustomMessage_AdminCreateUser', user, { clientMetadata }, wanted);
     for (const medium of wanted) {
       const to = user.attributes.get(medium === 'EMAIL' ? 'email' : 'phone_number')!;
       await idp.messages.sendInvitation(pool.config, { medium, to }, user.username, password, custom);
@@ -166,7 +166,7 @@ export function adminUserOperations(idp: IdpContext, sessions: Sessions): Operat
       const now = ctx.now();
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'ForgotPassword', dest.to, now);
       // Worded before anything changes: a failing trigger leaves the user as it was.
-      const custom = await customMessage(idp, pool, 'CustomMessage_ForgotPassword', user, { clientMetadata: input.ClientMetadata });
+      const custom = await customMessage(idp, pool, 'CustomMessage_ForgotPassword', user, { clientMetadata: input.ClientMetadata }, [dest.medium]);
       user.status = 'RESET_REQUIRED';
       await save(pool, user, now);
       await sessions.revokeUser(pool, user, now);

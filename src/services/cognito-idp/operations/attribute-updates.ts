@@ -44,7 +44,7 @@ export async function sendAttributeCode(
   const purpose = `Verify:${attribute}` as const;
   if (opts.limited) await idp.codes.mayIssue(pool.id, { sub: user.sub }, purpose, to, now);
   // A code asked for (GetUserAttributeVerificationCode): worded by CustomMessage_VerifyUserAttribute.
-  const custom = opts.caller === undefined ? opts.custom : await customMessage(idp, pool, 'CustomMessage_VerifyUserAttribute', user, opts.caller);
+  const custom = opts.caller === undefined ? opts.custom : await customMessage(idp, pool, 'CustomMessage_VerifyUserAttribute', user, opts.caller, [MEDIUM[attribute]]);
   const code = await idp.codes.issue(pool.id, user.sub, purpose, now, { attribute, value: to }, opts.pending);
   return { ...(await idp.messages.sendCode(pool.config, { medium: MEDIUM[attribute], to }, code, purpose, custom)), AttributeName: attribute };
 }
@@ -105,7 +105,7 @@ export async function wordCodesDue(idp: IdpContext, pool: UserPool, user: User, 
   const after = { username: user.username, status: user.status, attributes: new Map(user.attributes) };
   for (const [k, v] of writes) after.attributes.set(k, v);
   const out: (CustomText | undefined)[] = [];
-  for (let i = 0; i < due.length; i++) out.push(await customMessage(idp, pool, 'CustomMessage_UpdateUserAttribute', after, caller));
+  for (let i = 0; i < due.length; i++) out.push(await customMessage(idp, pool, 'CustomMessage_UpdateUserAttribute', after, caller, [MEDIUM[due[i]!.attribute]]));
   return out;
 }
 

@@ -107,7 +107,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       if (pre.autoConfirmUser) return { UserConfirmed: true, UserSub: user.sub };
       const dest = signUpDestination(pool.config, user);
       if (dest === undefined) return { UserConfirmed: false, UserSub: user.sub };
-      const custom = await customMessage(idp, pool, 'CustomMessage_SignUp', user, caller);
+      const custom = await customMessage(idp, pool, 'CustomMessage_SignUp', user, caller, [dest.medium]);
       const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now, sentTo(dest));
       const details = await idp.messages.sendCode(pool.config, dest, code, 'SignUp', custom);
       return { UserConfirmed: false, UserSub: user.sub, CodeDeliveryDetails: details };
@@ -164,7 +164,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
       if (user.status !== 'UNCONFIRMED') throw invalidParameter('User is already confirmed.');
       if (dest === undefined) throw invalidParameter('Auto verification not turned on.');
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'SignUp', dest.to, now);
-      const custom = await customMessage(idp, pool, 'CustomMessage_ResendCode', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata });
+      const custom = await customMessage(idp, pool, 'CustomMessage_ResendCode', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata }, [dest.medium]);
       const code = await idp.codes.issue(pool.id, user.sub, 'SignUp', now, sentTo(dest));
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ResendConfirmationCode', custom) };
     },
@@ -195,7 +195,7 @@ export function signUpOperations(idp: IdpContext): OperationHandlers<Operations>
         throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
       }
       await idp.codes.mayIssue(pool.id, { sub: user.sub }, 'ForgotPassword', dest.to, now);
-      const custom = await customMessage(idp, pool, 'CustomMessage_ForgotPassword', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata });
+      const custom = await customMessage(idp, pool, 'CustomMessage_ForgotPassword', user, { clientId: client.clientId, clientMetadata: input.ClientMetadata }, [dest.medium]);
       const code = await idp.codes.issue(pool.id, user.sub, 'ForgotPassword', now, sentTo(dest));
       return { CodeDeliveryDetails: await idp.messages.sendCode(pool.config, dest, code, 'ForgotPassword', custom) };
     },

@@ -1,9 +1,8 @@
 /**
- * User pools and app clients. Both are read on every sign-in, so they are cached in memory
- * and the cache is dropped on every write — when this process is the only writer. On a shared
- * store (other nodes write too) they are read through, so a change made on one node holds on
- * the next request to any other. Signing keys never change: they are opened from their sealed
- * form once per pool.
+ * User pools and app clients. Both are read on every sign-in, so they are cached in memory;
+ * a write drops the entry on every process sharing the store before it returns
+ * (store/row-cache.ts), so a change made on one node holds on the next request to any other.
+ * Signing keys never change: they are opened from their sealed form once per pool.
  * @module
  */
 import { createPrivateKey } from 'node:crypto';

@@ -7,7 +7,6 @@
  * generated secret's SECRET_HASH) works once allowed, and the access token lives as long as set.
  * The login-page settings the form does not show survive its UpdateUserPoolClient.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
@@ -19,35 +18,16 @@ import {
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../scripts/build-console.mjs';
-import { launchChromium } from '../support/browser.js';
-import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
+import { REGION, type TestServer } from '../support/gatehouse.js';
+import { noSeriousViolations, startConsole, stopConsole } from './support.js';
 
-const ARTIFACTS = path.resolve('test-artifacts', 'console');
 const PASSWORD = 'Corr3ct-Horse!';
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  await buildConsole(path.resolve(import.meta.dirname, '..', '..'));
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function noSeriousViolations(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const result = await new AxeBuilder({ page } as never).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-  expect([name, serious]).toEqual([name, []]);
-}
+beforeAll(async () => ({ server, browser } = await startConsole()), 60_000);
+afterAll(() => stopConsole(server, browser));
 
 /** The access token's lifetime in seconds (exp − iat). */
 function accessLifetime(token: string): number {

@@ -6,40 +6,21 @@
  * link, deleted from "Actions"; "Error document"; "Block public access" and a "Bucket policy"
  * (S3's message for a malformed one). Pages scanned by axe.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import { AdminCreateUserCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, ListUsersCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateRoleCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetBucketPolicyCommand, GetBucketWebsiteCommand, GetObjectCommand, GetPublicAccessBlockCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../scripts/build-console.mjs';
 import { cognitoIdentityTrustPolicy } from '../../src/demo/provision.js';
-import { launchChromium } from '../support/browser.js';
-import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
+import { REGION, type TestServer } from '../support/gatehouse.js';
+import { noSeriousViolations, startConsole, stopConsole } from './support.js';
 
-const ARTIFACTS = path.resolve('test-artifacts', 'console');
 const BUCKET = 'controls-bucket';
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  await buildConsole(path.resolve(import.meta.dirname, '..', '..'));
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function noSeriousViolations(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const result = await new AxeBuilder({ page } as never).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-  expect([name, serious]).toEqual([name, []]);
-}
+beforeAll(async () => ({ server, browser } = await startConsole()), 60_000);
+afterAll(() => stopConsole(server, browser));
 
 const refusal = (p: Promise<unknown>): Promise<string> => p.then(() => 'accepted', (e: Error) => e.message);
 

@@ -10,7 +10,6 @@
  * page did not touch included, since UpdateUserPool replaces what it is not given. Each page is
  * screenshotted and scanned by axe (no serious violations).
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import {
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
@@ -25,35 +24,16 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../scripts/build-console.mjs';
-import { launchChromium } from '../support/browser.js';
-import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
+import { REGION, type TestServer } from '../support/gatehouse.js';
 import { createExecutionRole, lambdaClient, zipOf } from '../services/lambda/support.js';
+import { noSeriousViolations, startConsole, stopConsole } from './support.js';
 
-const ARTIFACTS = path.resolve('test-artifacts', 'console');
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  await buildConsole(path.resolve(import.meta.dirname, '..', '..'));
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function noSeriousViolations(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const result = await new AxeBuilder({ page } as never).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-  expect([name, serious]).toEqual([name, []]);
-}
+beforeAll(async () => ({ server, browser } = await startConsole()), 60_000);
+afterAll(() => stopConsole(server, browser));
 
 describe('user pool settings in the console', () => {
   it('sets the domain, MFA, passkeys, triggers, providers, resource servers and login pages', async () => {

@@ -8,7 +8,6 @@
  * admins group carry the Admin role, a user matched by e-mail the Reader role, and a user no rule
  * matches is refused. Each page state is screenshotted and scanned by axe.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -23,36 +22,17 @@ import { CognitoIdentityClient, CreateIdentityPoolCommand, GetIdentityPoolRolesC
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../scripts/build-console.mjs';
 import { cognitoIdentityTrustPolicy } from '../../src/demo/provision.js';
-import { launchChromium } from '../support/browser.js';
-import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
+import { REGION, type TestServer } from '../support/gatehouse.js';
+import { noSeriousViolations, startConsole, stopConsole } from './support.js';
 
-const ARTIFACTS = path.resolve('test-artifacts', 'console');
 const PASSWORD = 'Corr3ct-Horse!';
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  await buildConsole(path.resolve(import.meta.dirname, '..', '..'));
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function noSeriousViolations(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const result = await new AxeBuilder({ page } as never).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-  expect([name, serious]).toEqual([name, []]);
-}
+beforeAll(async () => ({ server, browser } = await startConsole()), 60_000);
+afterAll(() => stopConsole(server, browser));
 
 describe('identity-pool role mappings in the console', () => {
   it('sets rule-based role mappings that decide the role of each signed-in user', async () => {

@@ -8,18 +8,17 @@
  * then a person signs in through the hosted UI with the URL-registered provider (the test's own
  * SAML IdP, signed Responses) and arrives as `Corp_<NameID>` with the mapped address.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import { AdminGetUserCommand, CognitoIdentityProviderClient, CreateIdentityProviderCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, CreateUserPoolDomainCommand, DescribeIdentityProviderCommand } from '@aws-sdk/client-cognito-identity-provider';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../scripts/build-console.mjs';
 import { launchChromium } from '../support/browser.js';
 import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
 import { startTestIdp, type TestIdp } from '../services/cognito-idp/saml-test-idp.js';
+import { ARTIFACTS, noSeriousViolations } from './support.js';
 
-const ARTIFACTS = path.resolve('test-artifacts', 'console');
 const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 const CALLBACK = 'http://127.0.0.1:9/callback';
 const PREFIX = 'console-saml';
@@ -42,13 +41,6 @@ afterAll(async () => {
   await saml?.close();
   await server?.close();
 });
-
-async function noSeriousViolations(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const result = await new AxeBuilder({ page } as never).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-  expect([name, serious]).toEqual([name, []]);
-}
 
 describe('SAML identity providers in the console', () => {
   it('adds SAML providers by metadata file and URL, and one signs a person in', async () => {

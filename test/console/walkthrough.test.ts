@@ -11,7 +11,6 @@
  * the bucket; a guest's denied call shows in "Access decisions"; the seed user gets a group and
  * "Reset password". Each page is screenshotted and scanned by axe (no serious violations).
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import { AdminListGroupsForUserCommand, CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -20,15 +19,13 @@ import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../scripts/build-console.mjs';
 import { preparePage } from '../../src/demo/page.js';
 import { cognitoIdentityTrustPolicy } from '../../src/demo/provision.js';
-import { launchChromium } from '../support/browser.js';
-import { REGION, startServer, type TestServer } from '../support/gatehouse.js';
+import { REGION, type TestServer } from '../support/gatehouse.js';
+import { ARTIFACTS, noSeriousViolations, startConsole, stopConsole } from './support.js';
 
-const ARTIFACTS = path.resolve('test-artifacts', 'console');
 /** The walkthrough's own index.html (the seed's, unchanged), as its reader downloads it. */
 const SEED_PAGE = path.resolve(import.meta.dirname, '..', 'fixtures', 'walkthrough-index.html');
 const BUCKET = 'msn-web-app';
@@ -37,23 +34,8 @@ const PASSWORD = 'Corr3ct-Horse!';
 const WALKTHROUGH_CORS = [{ AllowedHeaders: ['*'], AllowedMethods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], AllowedOrigins: ['*'], ExposeHeaders: [] }];
 let server: TestServer;
 let browser: Browser;
-beforeAll(async () => {
-  await buildConsole(path.resolve(import.meta.dirname, '..', '..'));
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function noSeriousViolations(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const result = await new AxeBuilder({ page } as never).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-  expect([name, serious]).toEqual([name, []]);
-}
+beforeAll(async () => ({ server, browser } = await startConsole()), 60_000);
+afterAll(() => stopConsole(server, browser));
 
 describe('the console in Chromium', () => {
   it('does the walkthrough\'s whole set-up by clicking, then the seed app works against it', async () => {

@@ -1,21 +1,25 @@
 /**
  * The hosted UI's own sign-in page runs the API's triggers, as AWS's does: UserMigration_Authentication
  * for a name the pool does not know, PreAuthentication_Authentication once the password is right,
- * PostAuthentication_Authentication after the last step (here the password, or the Change Password
- * form), each with the app client in callerContext. A function deployed with the SDK v3 Lambda
+ * PostAuthentication_Authentication after the last step (the password, the Change Password form,
+ * or the MFA form), each with the app client in callerContext. A function deployed with the SDK v3 Lambda
  * client (AddPermission for the pool) logs the events it gets; Chromium signs in on /login and
  * openid-client is the app. A PreAuthentication refusal is shown on the page as Cognito words it
  * ("PreAuthentication failed with error …."), and no code reaches the app; a PostAuthentication
  * refusal opens no hosted session.
  */
-import { AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand, UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand, AssociateSoftwareTokenCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
+  InitiateAuthCommand, SetUserPoolMfaConfigCommand, UpdateUserPoolCommand, VerifySoftwareTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import * as oidc from 'openid-client';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
 import { startServer, type TestServer } from '../../support/gatehouse.js';
-import { createPool, idp, PASSWORD, type Pool } from '../cognito-idp/support.js';
+import { anonymous, createPool, idp, PASSWORD, type Pool } from '../cognito-idp/support.js';
 import { allowCognito, createExecutionRole, lambdaClient, zipOf } from './support.js';
 
 const TEMPORARY = 'Temp-Passw0rd!';
@@ -173,5 +177,26 @@ describe('Lambda triggers on the hosted sign-in page (Chromium, openid-client)',
     const [, post, ...rest] = events('tara');
     expect(rest).toEqual([]);
     expect(post).toMatchObject({ triggerSource: 'PostAuthentication_Authentication', callerContext: { clientId: app.id }, request: { userAttributes: { 'cognito:user_status': 'CONFIRMED' } } });
+  });
+
+  it('runs PostAuthentication only after the MFA form is answered', async () => {
+    await idp(server).send(new SetUserPoolMfaConfigCommand({ UserPoolId: pool.poolId, MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true } }));
+    await user('tom');
+    const token = (await anonymous(server).send(new InitiateAuthCommand({ ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'tom', PASSWORD } }))).AuthenticationResult!.AccessToken!;
+    const { SecretCode } = await anonymous(server).send(new AssociateSoftwareTokenCommand({ AccessToken: token }));
+    const totp = new TOTP({ secret: Secret.fromBase32(SecretCode!), algorithm: 'SHA1', digits: 6, period: 30 });
+    await anonymous(server).send(new VerifySoftwareTokenCommand({ AccessToken: token, UserCode: totp.generate({ timestamp: server.gatehouse.clock.now() }) }));
+    server.gatehouse.clock.advance(30_000); // the next time step: the one VerifySoftwareToken took is used
+    const before = events('tom').length; // the API sign-in's own two
+
+    const s = await signIn('tom');
+    await s.page.getByText('Enter the code from your authenticator app.').waitFor();
+    expect(events('tom').slice(before).map((e) => e.triggerSource)).toEqual(['PreAuthentication_Authentication']);
+    await s.page.getByLabel('Code').fill(totp.generate({ timestamp: server.gatehouse.clock.now() }));
+    await s.page.getByRole('button', { name: 'Sign in' }).click();
+    expect((await landed(s))['cognito:username']).toBe('tom');
+    const after = events('tom').slice(before);
+    expect(after.map((e) => e.triggerSource)).toEqual(['PreAuthentication_Authentication', 'PostAuthentication_Authentication']);
+    expect(after[1]).toMatchObject({ callerContext: { clientId: app.id }, request: { newDeviceUsed: false } });
   });
 });

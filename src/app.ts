@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log.js';
 import { DefaultMailer, mailSchema } from './mail/mailer.js';
 import type { Platform } from './platform.js';
 import { acceptTlsToo } from './server/dual-protocol.js';
-import { tlsCredentials } from './tls/credentials.js';
+import { hostCredentials, tlsCredentials } from './tls/credentials.js';
 import { oidcDirectoryPort, stsPort, userPoolsPort } from './services/cognito-identity/adapters.js';
 import { cognitoIdentitySchema, createCognitoIdentityService } from './services/cognito-identity/index.js';
 import { JoseOidcVerifier } from './services/cognito-identity/oidc.js';
@@ -217,7 +217,9 @@ export class Gatehouse {
     // A connection with no traffic either way for this long is closed (a stalled body or download).
     this.#server.timeout = SOCKET_IDLE_MS;
     // HTTPS on the same port: Amplify and browsers reach the hosted UI only over https://.
-    this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log);
+    const forHost = hostCredentials(this.config);
+    // User pools' custom domains get their own certificate from the local CA (with GATEHOUSE_TLS_CERT, that one serves them).
+    this.#tls = acceptTlsToo(this.#server, tlsCredentials(this.config), this.log, forHost === undefined ? undefined : { has: (host) => this.cognitoIdp.customDomains.has(host), credentials: forHost });
     this.#server.on('clientError', this.#edge.clientError);
   }
 

@@ -42,6 +42,8 @@ export interface RawRoute extends HttpHandler {
   /** Name for the log line. */
   readonly name: string;
   matches(request: EdgeRequest): boolean;
+  /** For what only a look-up can tell (a custom domain's host name): asked when `matches` said no. */
+  claims?(request: EdgeRequest): Promise<boolean>;
 }
 
 export function send(res: ServerResponse, status: number, headers: Record<string, string | number>, body?: string | Buffer): void {

@@ -5,7 +5,8 @@
  * every service, timeout, keep-alive rule and shutdown path is the same on both.
  *
  * The TLS credentials are asked for on the first TLS connection only, so a server nobody
- * reaches over HTTPS never creates its local CA (tests start cheaply).
+ * reaches over HTTPS never creates its local CA (tests start cheaply). A client that names
+ * (SNI) one of the extra hosts (user pools' custom domains) gets that host's own certificate.
  * @module
  */
 import type http from 'node:http';
@@ -24,13 +25,22 @@ export interface TlsCredentials {
   cert: string | Buffer;
 }
 
+/** Host names known only at run time (custom domains), each with its own certificate. */
+export interface ExtraHosts {
+  has(host: string): Promise<boolean>;
+  credentials(host: string): TlsCredentials;
+}
+
+/** Secure contexts kept per extra host name. */
+const MAX_CONTEXTS = 1000;
+
 /**
  * Makes `server` (not yet listening) accept TLS on its port too. `credentials` is called
  * once, on the first TLS connection; a failure there is logged and closes that connection.
  * Returns a function that ends the connections still waiting for their first byte or in their
  * handshake (for close; the http.Server ends the rest).
  */
-export function acceptTlsToo(server: http.Server, credentials: () => TlsCredentials, log: Logger): { closeWaiting(): void } {
+export function acceptTlsToo(server: http.Server, credentials: () => TlsCredentials, log: Logger, extra?: ExtraHosts): { closeWaiting(): void } {
   const httpListeners = server.listeners('connection') as ((socket: net.Socket) => void)[];
   server.removeAllListeners('connection');
   const toHttp = (socket: net.Socket): void => {
@@ -51,6 +61,27 @@ export function acceptTlsToo(server: http.Server, credentials: () => TlsCredenti
     return context;
   };
 
+  const hostContexts = new Map<string, tls.SecureContext>();
+  const sniCallback = (servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
+    const name = servername.toLowerCase();
+    const known = hostContexts.get(name);
+    if (known !== undefined || extra === undefined) return cb(null, known ?? secureContext());
+    extra.has(name).then(
+      (yes) => {
+        if (!yes) return cb(null, secureContext());
+        const { key, cert } = extra.credentials(name);
+        const ctx = tls.createSecureContext({ key, cert, minVersion: 'TLSv1.2' });
+        if (hostContexts.size >= MAX_CONTEXTS) hostContexts.clear();
+        hostContexts.set(name, ctx);
+        cb(null, ctx);
+      },
+      (err: Error) => {
+        log.error({ event: 'tls.host-credentials.failed', host: name, err: err.message }, 'TLS credentials for a host could not be made');
+        cb(err);
+      },
+    );
+  };
+
   // TLS sockets are made here rather than by a tls.Server so that a handshake still under way
   // is ours to end at shutdown (a client that went away mid-handshake is otherwise only noticed
   // at the handshake timeout).
@@ -60,7 +91,7 @@ export function acceptTlsToo(server: http.Server, credentials: () => TlsCredenti
       socket.destroy();
       return;
     }
-    const t = new tls.TLSSocket(socket, { isServer: true, secureContext: ctx });
+    const t = new tls.TLSSocket(socket, { isServer: true, secureContext: ctx, ...(extra === undefined ? {} : { SNICallback: sniCallback }) });
     waiting.add(t as net.Socket);
     const timer = setTimeout(() => t.destroy(), HANDSHAKE_MS);
     const done = (): void => {

@@ -131,7 +131,7 @@ export class Edge {
     }
 
     for (const route of this.services.routes) {
-      if (route.matches(request)) {
+      if (route.matches(request) || (route.claims !== undefined && (await route.claims(request)))) {
         request.operation = route.name;
         return route.handle(request);
       }

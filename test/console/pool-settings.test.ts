@@ -1,9 +1,10 @@
 /**
  * The settings later issues added to user pools, set through the console in Chromium (issue 13):
- * "Domain" (a custom domain refused with Cognito's own message; a Cognito domain, its hosted UI
+ * "Domain" (a custom domain, shown once created; a Cognito domain beside it, its hosted UI
  * URL), "Sign-in experience" (Optional MFA with authenticator apps; Passkey as a choice-based
  * first factor with its relying party), "User pool properties" (Lambda triggers picked from
- * ListFunctions), "Identity providers" (OIDC), "Resource servers", and an app client's "Login
+ * ListFunctions, with the permission that lets Cognito invoke them; a sign-up then runs one),
+ * "Identity providers" (OIDC), "Resource servers", and an app client's "Login
  * pages" (callback and sign-out URLs, identity providers, grant types, scopes) whose "View login
  * page" link opens the hosted UI. Each result is read back with the SDK v3 clients — settings the
  * page did not touch included, since UpdateUserPool replaces what it is not given. Each page is
@@ -11,18 +12,19 @@
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import {
+  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
-  CreateUserPoolDomainCommand,
   DescribeIdentityProviderCommand,
   DescribeResourceServerCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   DescribeUserPoolDomainCommand,
   GetUserPoolMfaConfigCommand,
+  SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -59,7 +61,7 @@ describe('user pool settings in the console', () => {
     const poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'SettingsPool', AutoVerifiedAttributes: ['email'], Policies: { PasswordPolicy: { MinimumLength: 12 } } }))).UserPool!.Id!;
     const clientId = (await idp.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'web' }))).UserPoolClient!.ClientId!;
     const role = await createExecutionRole(server);
-    const fnArn = (await lambdaClient(server).send(new CreateFunctionCommand({ FunctionName: 'pre-sign-up', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.js': 'exports.handler = async (e) => e;' }) } }))).FunctionArn!;
+    const fnArn = (await lambdaClient(server).send(new CreateFunctionCommand({ FunctionName: 'pre-sign-up', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.js': 'exports.handler = async (e) => { e.response.autoConfirmUser = true; return e; };' }) } }))).FunctionArn!;
 
     const page = await (await browser.newContext()).newPage();
     const errors: string[] = [];
@@ -70,14 +72,16 @@ describe('user pool settings in the console', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'SettingsPool' }).click();
 
-    // Domain: Cognito's own refusal of a custom domain is what the page says; then a prefix.
+    // Domain: a custom domain (Gatehouse serves its host itself), then a prefix domain beside it.
     await page.getByRole('link', { name: 'Domain', exact: true }).click();
     await page.getByLabel('Custom domain', { exact: true }).check();
     await page.getByLabel('Custom domain name').fill('auth.example.test');
     await page.getByLabel('ACM certificate ARN').fill('arn:aws:acm:us-east-1:000000000000:certificate/abc');
     await page.getByRole('button', { name: 'Create custom domain' }).click();
-    const refused = await idp.send(new CreateUserPoolDomainCommand({ UserPoolId: poolId, Domain: 'auth.example.test', CustomDomainConfig: { CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/abc' } })).then(() => undefined, (e: Error) => e.message);
-    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toBe(refused);
+    await expect.poll(() => page.locator('dt:has-text("Custom domain") + dd code').first().textContent(), { timeout: 10_000 }).toBe('auth.example.test');
+    expect((await idp.send(new DescribeUserPoolDomainCommand({ Domain: 'auth.example.test' }))).DomainDescription).toMatchObject({
+      UserPoolId: poolId, CustomDomainConfig: { CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/abc' },
+    });
     await page.getByLabel('Cognito domain').check();
     await page.getByLabel('Domain prefix').fill('settings-console');
     await page.getByRole('button', { name: 'Create Cognito domain' }).click();
@@ -117,6 +121,12 @@ describe('user pool settings in the console', () => {
     await noSeriousViolations(page, 'pool-lambda-triggers');
     described = (await idp.send(new DescribeUserPoolCommand({ UserPoolId: poolId }))).UserPool!;
     expect(described.LambdaConfig).toEqual({ PreSignUp: fnArn });
+    // The page let Cognito invoke the function for this pool (as the AWS console does), so the
+    // trigger runs: a sign-up is confirmed by it. Adding a second trigger of the same function kept one statement.
+    const statements = (JSON.parse((await lambdaClient(server).send(new GetPolicyCommand({ FunctionName: 'pre-sign-up' }))).Policy!) as { Statement: { Principal: unknown; Condition?: unknown }[] }).Statement;
+    expect(statements).toEqual([expect.objectContaining({ Principal: { Service: 'cognito-idp.amazonaws.com' }, Condition: { ArnLike: { 'AWS:SourceArn': described.Arn } } })]);
+    await idp.send(new SignUpCommand({ ClientId: clientId, Username: 'trigger-user', Password: 'Corr3ct-Horse-Battery!' }));
+    expect((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'trigger-user' }))).UserStatus).toBe('CONFIRMED');
     expect(described.Policies?.SignInPolicy?.AllowedFirstAuthFactors?.sort()).toEqual(['PASSWORD', 'WEB_AUTHN']);
 
     // An OIDC identity provider.

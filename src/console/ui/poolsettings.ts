@@ -6,12 +6,13 @@
  */
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, config } from './api.js';
+import { ApiError, call, config } from './api.js';
 import { Check, ErrorNote, Field, Radios, Saved, Select, Value, attempt, message } from './kit.js';
 
 export interface PoolDescription {
   Id: string;
   Name: string;
+  Arn?: string;
   Domain?: string;
   CustomDomain?: string;
   LambdaConfig?: Record<string, unknown>;
@@ -70,6 +71,13 @@ export function DomainTab(p: { poolId: string }) {
     null,
     h('h2', null, 'Domain'),
     h(ErrorNote, { error }),
+    pool.CustomDomain !== undefined &&
+      h(
+        'div',
+        null,
+        h('dl', null, h(Value, { label: 'Custom domain', value: pool.CustomDomain })),
+        h('button', { type: 'button', class: 'secondary', onClick: () => remove(pool.CustomDomain!) }, 'Delete custom domain'),
+      ),
     urls !== undefined &&
       h(
         'div',
@@ -226,6 +234,19 @@ export const TRIGGERS: [string, string][] = [
   ['CustomMessage', 'Messaging: Custom message trigger'],
 ];
 
+/**
+ * Cognito invokes a trigger only when the function's resource policy lets cognito-idp.amazonaws.com
+ * invoke it for this pool. The AWS console adds that statement when it assigns a trigger, and so
+ * does this page: one per function and pool (an existing one is kept).
+ */
+async function allowCognito(functionArn: string, pool: PoolDescription): Promise<void> {
+  try {
+    await call('lambda', 'AddPermission', { FunctionName: functionArn, StatementId: `cognito-idp-${pool.Id}`, Action: 'lambda:InvokeFunction', Principal: 'cognito-idp.amazonaws.com', ...(pool.Arn === undefined ? {} : { SourceArn: pool.Arn }) });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'ResourceConflictException' && err.message.includes('already exists'))) throw err;
+  }
+}
+
 export function PropertiesTab(p: { poolId: string }) {
   const [pool, setPool] = useState<PoolDescription>();
   const [functions, setFunctions] = useState<{ FunctionName: string; FunctionArn: string }[]>([]);
@@ -244,8 +265,12 @@ export function PropertiesTab(p: { poolId: string }) {
   const save = (next: Record<string, unknown>) => void attempt(setError, async () => setPool(await updateUserPool(p.poolId, () => ({ LambdaConfig: next }))));
   const add = (e: Event) => {
     e.preventDefault();
-    // The console sets a pre token generation trigger in both forms (V1_0 event) as AWS's does.
-    save({ ...lambdaConfig, [trigger]: fn, ...(trigger === 'PreTokenGeneration' ? { PreTokenGenerationConfig: { LambdaArn: fn, LambdaVersion: 'V1_0' } } : {}) });
+    void attempt(setError, async () => {
+      await allowCognito(fn, pool);
+      // The console sets a pre token generation trigger in both forms (V1_0 event) as AWS's does.
+      const next = { ...lambdaConfig, [trigger]: fn, ...(trigger === 'PreTokenGeneration' ? { PreTokenGenerationConfig: { LambdaArn: fn, LambdaVersion: 'V1_0' } } : {}) };
+      setPool(await updateUserPool(p.poolId, () => ({ LambdaConfig: next })));
+    });
   };
   const remove = (t: string) => {
     const next = { ...lambdaConfig };

@@ -21,7 +21,7 @@
  * @module
  */
 import type { Platform } from '../../platform.js';
-import { loadModel } from '../../protocols/model.js';
+import { loadModel, type ServiceModel } from '../../protocols/model.js';
 import type { RawRoute } from '../../protocols/http.js';
 import type { Schema } from '../../store/database.js';
 import type { ApiService, OperationHandlers } from '../types.js';
@@ -45,10 +45,11 @@ import { selfOperations } from './operations/self.js';
 import { userAttributeOperations } from './operations/user-attributes.js';
 import { signUpOperations } from './operations/sign-up.js';
 import { userPoolOperations } from './operations/user-pools.js';
-import { hostedRoutes } from './hosted/routes.js';
+import { hostedRoutes, isCustomDomainHost } from './hosted/routes.js';
 import { discoveryRoutes } from './routes.js';
 import { Sessions, type UserPoolTokenVerifier } from './sessions.js';
 import { SignIn } from './sign-in.js';
+import { TotpSetup } from './totp-setup.js';
 import { UserAuth } from './user-auth.js';
 import { CustomAuth } from './custom-auth.js';
 import { cognitoIdpSchema } from './store/schema.js';
@@ -62,6 +63,19 @@ export interface CognitoIdpService {
   routes: RawRoute[];
   schema: Schema;
   tokens: UserPoolTokenVerifier;
+  /** Whether a host name is a user pool's custom domain (the edge's TLS gives such names their own certificate). */
+  customDomains: { has(host: string): Promise<boolean> };
+}
+
+/**
+ * AWS's model, less DomainType's pattern and 63-character limit: AWS checks a domain itself,
+ * a prefix with its own message and a custom domain (which has dots) as a host name
+ * (domain/custom-domains.ts); the SDKs and the CLI send `auth.example.com` as it is.
+ */
+function cognitoIdpModel(): ServiceModel {
+  const model = loadModel('cognito-idp');
+  const { pattern: _pattern, ...domainType } = model.shapes.DomainType!;
+  return { ...model, shapes: { ...model.shapes, DomainType: { ...domainType, max: 253 } } };
 }
 
 export function createCognitoIdpService(platform: Platform, ports: { triggers?: TriggerInvoker; senderCodes?: SenderCodes } = {}): CognitoIdpService {
@@ -70,6 +84,7 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
   const devices = new DeviceAuth(idp, sessions);
   const mfa = new MfaChallenges(idp, devices);
   const signIn = new SignIn(idp, devices, mfa);
+  const totp = new TotpSetup(idp, mfa);
   const userAuth = new UserAuth(idp, signIn, mfa);
   const customAuth = new CustomAuth(idp, sessions, signIn);
   const operations: OperationHandlers<Operations> = {
@@ -82,7 +97,7 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
     ...adminUserOperations(idp, sessions),
     ...groupOperations(idp),
     ...mfaOperations(idp, sessions),
-    ...softwareTokenOperations(idp, sessions, mfa),
+    ...softwareTokenOperations(sessions, totp),
     ...webAuthnOperations(idp, sessions),
     ...deviceOperations(idp, sessions),
     ...domainOperations(idp),
@@ -93,13 +108,14 @@ export function createCognitoIdpService(platform: Platform, ports: { triggers?: 
   return {
     service: {
       name: 'cognito-idp',
-      model: loadModel('cognito-idp'),
+      model: cognitoIdpModel(),
       validationErrorCode: 'InvalidParameterException',
       internalErrorCode: 'InternalErrorException',
       operations: operations as ApiService['operations'],
     },
-    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions, signIn)],
+    routes: [...discoveryRoutes(idp), ...hostedRoutes(idp, sessions, signIn, totp)],
     schema: cognitoIdpSchema,
     tokens: sessions,
+    customDomains: { has: (host) => isCustomDomainHost(idp, host) },
   };
 }

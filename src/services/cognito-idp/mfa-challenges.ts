@@ -215,15 +215,21 @@ export class MfaChallenges {
    * address and the EMAIL_OTP challenge asks for it.
    */
   async respondSetup(call: SignInCall, session: string | undefined, responses: Params): Promise<InitiateAuthResponse> {
+    const out = await this.verifySetup(call, session, responses);
+    return 'next' in out ? out.next : this.finish(call, out.user);
+  }
+
+  /** MFA_SETUP's answer checked (the hosted pages' too): the user once TOTP is verified, or EMAIL_OTP next. */
+  async verifySetup(call: SignInCall, session: string | undefined, responses: Params): Promise<{ user: User } | { next: InitiateAuthResponse }> {
     const { pool, client, now } = call;
     if (session === undefined) throw invalidParameter('Missing required parameter Session');
     const opened = this.openSetup(session, now);
     if (opened.data.p !== pool.id || opened.data.c !== client.clientId) throw invalidSession();
-    if (Object.hasOwn(responses, 'EMAIL') && opened.data.st === 'associate') return this.#setupEmail(call, opened, responses);
+    if (Object.hasOwn(responses, 'EMAIL') && opened.data.st === 'associate') return { next: await this.#setupEmail(call, opened, responses) };
     if (opened.data.st !== 'respond') throw invalidParameter('User has not verified software token mfa');
     const user = await this.#user(call, opened.data.s, responses);
     if (!(await this.idp.sealer.consume(opened.nonce, opened.expiresAt, now))) throw invalidSession();
-    return this.finish(call, user);
+    return { user };
   }
 
   /** MFA_SETUP with EMAIL: the code goes to the address given, bound to it (a held change until answered). */

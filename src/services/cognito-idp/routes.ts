@@ -9,7 +9,7 @@
  */
 import { send, type EdgeRequest, type RawRoute } from '../../protocols/http.js';
 import type { IdpContext } from './context.js';
-import { domainBase } from './hosted/routes.js';
+import { customDomainBase, domainBase } from './hosted/routes.js';
 
 const PATH = /^\/([\w-]+_[0-9A-Za-z]+)\/\.well-known\/(jwks\.json|openid-configuration)$/;
 
@@ -65,16 +65,20 @@ async function answer(idp: IdpContext, r: EdgeRequest): Promise<void> {
   }
   const issuer = idp.issuer(poolId!);
   // With a domain, its endpoints (in the path form, reachable wherever the issuer is).
-  const prefix = (await idp.hosted.domainsOf(poolId!)).find((d) => !d.custom)?.domain;
+  const domains = await idp.hosted.domainsOf(poolId!);
+  const prefix = domains.find((d) => !d.custom)?.domain;
+  const custom = domains.find((d) => d.custom)?.domain;
+  // The prefix domain's path form (reachable wherever the issuer is), else the custom domain's host.
+  const base = prefix !== undefined ? domainBase(idp.platform.config.publicUrl, prefix) : custom === undefined ? undefined : customDomainBase(idp.platform.config.publicUrl, custom);
   const endpoints =
-    prefix === undefined
+    base === undefined
       ? {}
       : {
-          authorization_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/authorize`,
-          token_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/token`,
-          userinfo_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/userInfo`,
-          end_session_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/logout`,
-          revocation_endpoint: `${domainBase(idp.platform.config.publicUrl, prefix)}/oauth2/revoke`,
+          authorization_endpoint: `${base}/oauth2/authorize`,
+          token_endpoint: `${base}/oauth2/token`,
+          userinfo_endpoint: `${base}/oauth2/userInfo`,
+          end_session_endpoint: `${base}/logout`,
+          revocation_endpoint: `${base}/oauth2/revoke`,
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
           grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
           response_types_supported: ['code', 'token'],

@@ -13,7 +13,7 @@ import type { User } from './store/users.js';
 
 const date = (ms: number): Date => new Date(ms);
 
-export function userPoolView(pool: UserPool, region: string, accountId: string, estimatedUsers: number, domain?: string): UserPoolType {
+export function userPoolView(pool: UserPool, region: string, accountId: string, estimatedUsers: number, domain?: string, customDomain?: string): UserPoolType {
   const { MfaFactors: _factors, ...config } = pool.config;
   return {
     Id: pool.id,
@@ -23,6 +23,7 @@ export function userPoolView(pool: UserPool, region: string, accountId: string, 
     CreationDate: date(pool.createdAt),
     EstimatedNumberOfUsers: estimatedUsers,
     ...(domain === undefined ? {} : { Domain: domain }),
+    ...(customDomain === undefined ? {} : { CustomDomain: customDomain }),
     Arn: userPoolArn(region, accountId, pool.id),
   };
 }

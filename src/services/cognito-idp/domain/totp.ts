@@ -25,3 +25,8 @@ export function totpStep(secret: string, code: string, now: number): number | un
   const delta = t.validate({ token: code, timestamp: now, window: 1 });
   return delta === null ? undefined : t.counter({ timestamp: now }) + delta;
 }
+
+/** The `otpauth://totp/…` URI an authenticator app reads (from a QR code or a link) for this secret. */
+export function totpUri(secret: string, issuer: string, account: string): string {
+  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: PERIOD, issuer, label: account }).toString();
+}

@@ -11,7 +11,6 @@ import { BodyTimeout, BodyTooLarge, readBody } from '../../../protocols/http.js'
 import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
-import type { SignIn } from '../sign-in.js';
 import type { User } from '../store/users.js';
 import { migrateUser } from '../migration.js';
 import { postAuthentication, preAuthentication } from '../trigger-events.js';
@@ -19,8 +18,9 @@ import { hostedRequest, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, 
 import { brandingFor } from './branding.js';
 import type { Branding, ProviderChoice } from './pages.js';
 import { startNewPassword, answerNewPassword } from './new-password.js';
-import { answerMfa, sameStep, startMfa, type MfaStep } from './mfa.js';
-import { errorPage, loginPage, mfaPage, newPasswordPage, pageHeaders } from './pages.js';
+import { answerMfa, sameStep, startMfa, type MfaDeps, type MfaStep } from './mfa.js';
+import { errorPage, loginPage, newPasswordPage, pageHeaders } from './pages.js';
+import { stepPage } from './setup-pages.js';
 import type { DomainRequest } from './routes.js';
 
 export const CSRF_COOKIE = 'XSRF-TOKEN';
@@ -68,7 +68,7 @@ const showNewPassword = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest,
   show(idp, d, a, status, (f) => newPasswordPage({ ...f, session, required, ...(error === undefined ? {} : { error }) }));
 
 const showMfa = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, step: MfaStep, error?: string): Promise<void> =>
-  show(idp, d, a, status, (f) => mfaPage({ ...f, ...step, ...(error === undefined ? {} : { error }) }));
+  show(idp, d, a, status, (f) => stepPage({ ...f, ...step, ...(error === undefined ? {} : { error }) }));
 
 /**
  * A trigger's refusal (UserLambdaValidationException, UnexpectedLambdaException,
@@ -76,7 +76,8 @@ const showMfa = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status:
  */
 const byTrigger = (err: ServiceError): boolean => /Lambda/.test(err.code);
 
-export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest): Promise<void> {
+export async function loginEndpoint(idp: IdpContext, deps: MfaDeps, sessions: Sessions, d: DomainRequest): Promise<void> {
+  const { signIn } = deps;
   const hosted = await hostedRequest(idp, d, ['GET', 'POST']);
   if (hosted === undefined) return;
   const { r } = d;
@@ -100,7 +101,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
   if (form.get('step') === 'new-password') {
     try {
       const user = await answerNewPassword(idp, d, a, form, now);
-      return await signedIn(idp, signIn, sessions, d, a, user, now);
+      return await signedIn(idp, deps, sessions, d, a, user, now);
     } catch (err) {
       if (!(err instanceof ServiceError) || err.status >= 500) throw err;
       // The same sealed session stays answerable until it expires, so a typo can be corrected.
@@ -111,13 +112,13 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
   }
   if (form.get('step') === 'mfa') {
     try {
-      const answered = await answerMfa(idp, signIn, d, a, form, now);
+      const answered = await answerMfa(idp, deps, d, a, form, now);
       if ('step' in answered) return await showMfa(idp, d, a, 200, answered.step);
-      return await signedIn(idp, signIn, sessions, d, a, answered.user, now, true);
+      return await signedIn(idp, deps, sessions, d, a, answered.user, now, true);
     } catch (err) {
       if (!(err instanceof ServiceError) || err.status >= 500) throw err;
       // A wrong code may be corrected while the Session lasts; a used-up or foreign one starts over.
-      const again = err.code === 'NotAuthorizedException' || byTrigger(err) ? undefined : sameStep(idp, d, a, form, now);
+      const again = err.code === 'NotAuthorizedException' || byTrigger(err) ? undefined : await sameStep(idp, d, a, form, now);
       return again === undefined ? showForm(idp, d, a, 400, { error: err.message }) : showMfa(idp, d, a, 400, again, err.message);
     }
   }
@@ -138,7 +139,7 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
       const { session, required } = startNewPassword(idp, d, a, user, now);
       return await showNewPassword(idp, d, a, 200, session, required);
     }
-    return await signedIn(idp, signIn, sessions, d, a, user, now);
+    return await signedIn(idp, deps, sessions, d, a, user, now);
   } catch (err) {
     if (err instanceof ServiceError && err.status < 500) return showForm(idp, d, a, 400, { username, error: err.message });
     throw err;
@@ -146,12 +147,12 @@ export async function loginEndpoint(idp: IdpContext, signIn: SignIn, sessions: S
 }
 
 /** The password (or the new one) was right: MFA if the pool demands it, else the hosted session and the redirect to the client. */
-async function signedIn(idp: IdpContext, signIn: SignIn, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number, mfaDone = false): Promise<void> {
+async function signedIn(idp: IdpContext, deps: MfaDeps, sessions: Sessions, d: DomainRequest, a: AuthorizeRequest, user: User, now: number, mfaDone = false): Promise<void> {
   const pool = d.pool;
   // Never skip a second factor the API would ask for: the MFA step comes first.
   if (!mfaDone) {
-    const step = await startMfa(idp, signIn, d, a, user, now);
-    if (step !== undefined) return show(idp, d, a, 200, (f) => mfaPage({ ...f, ...step }));
+    const step = await startMfa(idp, deps, d, a, user, now);
+    if (step !== undefined) return showMfa(idp, d, a, 200, step);
   }
   // After the last step, whichever it was; a refusal is shown on the page and opens no session.
   await postAuthentication(idp, pool, a.client.clientId, user, false);

@@ -146,7 +146,7 @@ export interface MfaForm {
   branding?: Branding;
 }
 
-const FACTOR_NAMES: Record<string, string> = { SOFTWARE_TOKEN_MFA: 'Authenticator app', SMS_MFA: 'SMS', EMAIL_OTP: 'Email' };
+export const FACTOR_NAMES: Record<string, string> = { SOFTWARE_TOKEN_MFA: 'Authenticator app', SMS_MFA: 'SMS', EMAIL_OTP: 'Email' };
 
 /** The second factor: a code (from the authenticator app, or sent by SMS or email), or the choice of factor. */
 export function mfaPage(f: MfaForm): string {

@@ -1,13 +1,16 @@
 /**
  * CreateUserPoolDomain, DescribeUserPoolDomain, UpdateUserPoolDomain, DeleteUserPoolDomain,
  * and the classic hosted UI's branding: SetUICustomization, GetUICustomization.
- * A prefix domain is unique across the server (as across an AWS Region); a pool has at most
- * one. The hosted pages answer at the prefix's host name and path (see `hosted/`).
+ * A domain is unique across the server (as across an AWS Region); a pool has at most one
+ * prefix domain and one custom domain (`CustomDomainConfig`, see domain/custom-domains.ts).
+ * The hosted pages answer at the prefix's host name and path, and at the custom host name
+ * (see `hosted/`).
  * @module
  */
 import type { OperationHandlers } from '../../types.js';
 import type { Operations, UICustomizationType } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
+import { checkCertificateArn, checkCustomDomain, checkPrefix, cloudFrontDomain } from '../domain/custom-domains.js';
 import { invalidParameter } from '../errors.js';
 import type { PoolDomain, UiCustomization } from '../store/hosted.js';
 
@@ -56,17 +59,21 @@ export function domainOperations(idp: IdpContext): OperationHandlers<Operations>
   return {
     async CreateUserPoolDomain(input, ctx) {
       const pool = await idp.pool(input.UserPoolId);
-      if (input.CustomDomainConfig !== undefined) {
-        throw invalidParameter('Custom domains are not supported by Gatehouse; use a prefix domain.');
+      const custom = input.CustomDomainConfig !== undefined;
+      if (custom) {
+        checkCustomDomain(idp.platform.config, input.Domain);
+        checkCertificateArn(input.CustomDomainConfig!.CertificateArn);
+      } else {
+        checkPrefix(input.Domain);
+        const reserved = RESERVED.find((w) => input.Domain.includes(w));
+        if (reserved !== undefined) throw invalidParameter(`Domain cannot contain reserved word: ${reserved}`);
       }
-      const reserved = RESERVED.find((w) => input.Domain.includes(w));
-      if (reserved !== undefined) throw invalidParameter(`Domain cannot contain reserved word: ${reserved}`);
       const now = ctx.now();
       const d: PoolDomain = {
         domain: input.Domain,
         poolId: pool.id,
-        custom: false,
-        certificateArn: undefined,
+        custom,
+        certificateArn: input.CustomDomainConfig?.CertificateArn,
         managedLoginVersion: managedLoginVersion(input.ManagedLoginVersion),
         createdAt: now,
         updatedAt: now,
@@ -75,12 +82,13 @@ export function domainOperations(idp: IdpContext): OperationHandlers<Operations>
         if ((await tx.get('SELECT 1 AS x FROM cognito_idp_domains WHERE domain = ?', [d.domain])) !== undefined) {
           throw invalidParameter('Domain already associated with another user pool.');
         }
-        if ((await idp.hosted.domainsOf(pool.id, tx)).some((x) => !x.custom)) throw invalidParameter('User pool already has a domain configured.');
+        // One of each kind per pool, as AWS: a prefix domain and a custom domain may live side by side.
+        if ((await idp.hosted.domainsOf(pool.id, tx)).some((x) => x.custom === custom)) throw invalidParameter('User pool already has a domain configured.');
         await idp.hosted.insertDomain(d, tx);
       });
       await idp.hosted.domainChanged(d.domain);
-      ctx.log.info({ event: 'cognito-idp.domain.created', userPoolId: pool.id, domain: d.domain }, 'user pool domain created');
-      return { ManagedLoginVersion: d.managedLoginVersion };
+      ctx.log.info({ event: 'cognito-idp.domain.created', userPoolId: pool.id, domain: d.domain, custom }, 'user pool domain created');
+      return { ManagedLoginVersion: d.managedLoginVersion, ...(custom ? { CloudFrontDomain: cloudFrontDomain(idp.platform.config) } : {}) };
     },
 
     /** As AWS: an unknown domain is not an error, the description is just empty. */
@@ -92,6 +100,7 @@ export function domainOperations(idp: IdpContext): OperationHandlers<Operations>
           UserPoolId: d.poolId,
           AWSAccountId: idp.platform.config.accountId,
           Domain: d.domain,
+          ...(d.custom ? { CloudFrontDistribution: cloudFrontDomain(idp.platform.config), CustomDomainConfig: { CertificateArn: d.certificateArn! } } : {}),
           Version: version(d.updatedAt),
           Status: 'ACTIVE',
           ManagedLoginVersion: d.managedLoginVersion,
@@ -99,13 +108,18 @@ export function domainOperations(idp: IdpContext): OperationHandlers<Operations>
       };
     },
 
+    /** The branding version, and a custom domain's certificate; the name itself cannot change (delete and create, as AWS). */
     async UpdateUserPoolDomain(input, ctx) {
       const d = await ownDomain(input.UserPoolId, input.Domain);
-      if (input.CustomDomainConfig !== undefined) throw invalidParameter('Custom domains are not supported by Gatehouse; use a prefix domain.');
+      if (input.CustomDomainConfig !== undefined) {
+        if (!d.custom) throw invalidParameter('CustomDomainConfig applies only to a custom domain.');
+        checkCertificateArn(input.CustomDomainConfig.CertificateArn);
+        d.certificateArn = input.CustomDomainConfig.CertificateArn;
+      }
       d.managedLoginVersion = input.ManagedLoginVersion === undefined ? d.managedLoginVersion : managedLoginVersion(input.ManagedLoginVersion);
       d.updatedAt = ctx.now();
       await idp.hosted.updateDomain(d);
-      return { ManagedLoginVersion: d.managedLoginVersion };
+      return { ManagedLoginVersion: d.managedLoginVersion, ...(d.custom ? { CloudFrontDomain: cloudFrontDomain(idp.platform.config) } : {}) };
     },
 
     async DeleteUserPoolDomain(input, ctx) {

@@ -15,8 +15,10 @@ import { afterToken, nextToken, userPoolDescription, userPoolView } from '../vie
 export function userPoolOperations(idp: IdpContext): OperationHandlers<Operations> {
   const view = async (poolId: string) => {
     const pool = await idp.pool(poolId);
-    const domain = (await idp.hosted.domainsOf(pool.id)).find((d) => !d.custom)?.domain;
-    return userPoolView(pool, idp.region, idp.platform.config.accountId, await idp.pools.estimatedUsers(pool.id), domain);
+    const domains = await idp.hosted.domainsOf(pool.id);
+    const domain = domains.find((d) => !d.custom)?.domain;
+    const custom = domains.find((d) => d.custom)?.domain;
+    return userPoolView(pool, idp.region, idp.platform.config.accountId, await idp.pools.estimatedUsers(pool.id), domain, custom);
   };
 
   return {

@@ -54,7 +54,10 @@ export async function startBalancer(): Promise<Balancer> {
     });
     req.pipe(out);
   });
-  server.keepAliveTimeout = 1000;
+  // Longer than clients keep idle connections (undici: 4 s), as real balancers do (nginx 75 s, ALB
+  // 60 s): with a shorter one the balancer may close a connection just as a client reuses it,
+  // and the client sees a network error that no node caused. close() still ends idle ones.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   b.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return b;

@@ -58,9 +58,12 @@ export function withoutIdentity(current: string | undefined, providerName: strin
   }
 }
 
-/** The provider's user id: the claim AttributeMapping maps to `username` (by default `sub`). */
+/** The claim that names a provider's user when AttributeMapping maps none to `username`. */
+const USER_ID_CLAIM: Record<string, string> = { Facebook: 'id', LoginWithAmazon: 'user_id' };
+
+/** The provider's user id: the claim AttributeMapping maps to `username` (by default `sub`; Facebook's `id`, Amazon's `user_id`). */
 export function providerUserId(p: IdentityProvider, claims: Record<string, unknown>): string | undefined {
-  const v = claimText(claims[p.attributeMapping.username ?? 'sub']);
+  const v = claimText(claims[p.attributeMapping.username ?? USER_ID_CLAIM[p.type] ?? 'sub']);
   return v === undefined || v === '' || v.length > 128 ? undefined : v;
 }
 

@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { send } from '../../../protocols/http.js';
+import { BodyTimeout, BodyTooLarge, readBody, send } from '../../../protocols/http.js';
 import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
@@ -22,11 +22,15 @@ import { sameToken } from './login.js';
 import { endpoints, exchangeCode, IdpFailure, userInfo, verifyIdToken } from './oidc-idp.js';
 import { errorPage } from './pages.js';
 import { startSamlFederation } from './saml-federation.js';
+import { isSocial, socialClaims, socialFlow, type SocialFlow, type SocialType } from './social-idp.js';
 import type { DomainRequest } from './routes.js';
 
 /** How long the provider's sign-in may take. */
 export const STATE_MS = 10 * 60_000;
 const STATE_COOKIE = 'cognito-fed';
+/** A form_post answer: a code, the state, Apple's `user` field. */
+const MAX_ANSWER_FORM = 32 * 1024;
+const ANSWER_FORM_MS = 10_000;
 export const NOT_AVAILABLE = 'Login option is not available. Please try another one';
 const LAMBDA_ERRORS = new Set(['UserLambdaValidationException', 'UnexpectedLambdaException', 'InvalidLambdaResponseException']);
 
@@ -65,11 +69,11 @@ export async function requestedProvider(idp: IdpContext, d: DomainRequest, query
 /** Sends the browser to the provider's authorization endpoint. */
 export async function startFederation(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, p: IdentityProvider): Promise<void> {
   if (supports(a.client, p.name) && p.type === 'SAML') return startSamlFederation(idp, d, a, p);
-  if (!supports(a.client, p.name) || p.type !== 'OIDC') return errorPage(d, 400, 'invalid_request', NOT_AVAILABLE);
+  if (!supports(a.client, p.name) || (p.type !== 'OIDC' && !isSocial(p.type))) return errorPage(d, 400, 'invalid_request', NOT_AVAILABLE);
   const now = idp.platform.clock.now();
-  let authorize: string;
+  let flow: SocialFlow;
   try {
-    authorize = (await endpoints(p, now)).authorize;
+    flow = isSocial(p.type) ? socialFlow(p) : { authorize: (await endpoints(p, now)).authorize, nonce: true, pkce: true, formPost: false };
   } catch (err) {
     if (!(err instanceof IdpFailure)) throw err;
     idp.platform.log.warn({ event: 'cognito-idp.federation.failed', userPoolId: d.pool.id, providerName: p.name, reason: err.message }, 'identity provider unusable');
@@ -79,19 +83,23 @@ export async function startFederation(idp: IdpContext, d: DomainRequest, a: Auth
   const nonce = randomBytes(24).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
   const state = idp.sealer.seal<FedState>('idp', d.pool.id, '', { q: a.query, c: a.client.clientId, p: p.name, n: nonce, v: verifier, b: d.base, k: sha(browser) }, now + STATE_MS);
-  const target = new URL(authorize);
+  const target = new URL(flow.authorize);
   const params: Record<string, string> = {
     response_type: 'code',
     client_id: p.details.client_id!,
     redirect_uri: `${d.base}/oauth2/idpresponse`,
     scope: p.details.authorize_scopes!,
     state,
-    nonce,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
+    ...(flow.nonce ? { nonce } : {}),
+    ...(flow.pkce ? { code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' } : {}),
+    ...(flow.formPost ? { response_mode: 'form_post' } : {}),
   };
   for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
-  send(d.r.res, 302, { location: target.toString(), 'cache-control': 'no-store', 'set-cookie': setCookie(d, STATE_COOKIE, browser, STATE_MS / 1000) });
+  let cookie = setCookie(d, STATE_COOKIE, browser, STATE_MS / 1000);
+  // A form_post answer is a cross-site POST, which carries no SameSite=Lax cookie; over HTTPS
+  // (the only scheme Apple sends to) the state cookie is SameSite=None instead.
+  if (flow.formPost && d.r.secure) cookie = cookie.replace('SameSite=Lax', 'SameSite=None');
+  send(d.r.res, 302, { location: target.toString(), 'cache-control': 'no-store', 'set-cookie': cookie });
 }
 
 /**
@@ -130,14 +138,38 @@ export function failureText(err: Error): string {
   return err instanceof ServiceError && LAMBDA_ERRORS.has(err.code) ? `${err.message} ` : err.message;
 }
 
-/** `GET /oauth2/idpresponse`: the provider's answer. */
-export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d: DomainRequest): Promise<void> {
+/** The provider's answer: the query of a GET, or the form of a POST (response_mode=form_post, Apple's). */
+async function answerOf(d: DomainRequest): Promise<URLSearchParams | undefined> {
   const { r } = d;
-  if (r.method !== 'GET') {
-    send(r.res, 405, { allow: 'GET', 'content-type': 'text/plain' }, 'Use GET.\n');
-    return;
+  if (r.method === 'GET') return new URLSearchParams(r.query);
+  if (r.method !== 'POST') {
+    send(r.res, 405, { allow: 'GET, POST', 'content-type': 'text/plain' }, 'Use GET or POST.\n');
+    return undefined;
   }
-  const query = new URLSearchParams(r.query);
+  try {
+    return new URLSearchParams((await readBody(r.req, MAX_ANSWER_FORM, ANSWER_FORM_MS)).toString('utf8'));
+  } catch (err) {
+    if (err instanceof BodyTooLarge || err instanceof BodyTimeout) {
+      errorPage(d, err instanceof BodyTooLarge ? 413 : 408, 'invalid_request', 'The identity provider\u2019s answer is not acceptable.');
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** An OIDC provider's user: the verified ID token's claims, and its userinfo answer for the same subject. */
+async function oidcClaims(p: IdentityProvider, code: string, redirectUri: string, s: FedState, now: number): Promise<Record<string, unknown>> {
+  const e = await endpoints(p, now);
+  const tokens = await exchangeCode(p, e, code, redirectUri, s.v);
+  const claims: Record<string, unknown> = { ...(await verifyIdToken(p, e, tokens.idToken, s.n, now)) };
+  if (tokens.accessToken !== undefined) Object.assign(claims, await userInfo(p, e, tokens.accessToken, claims.sub as string));
+  return claims;
+}
+
+/** `GET|POST /oauth2/idpresponse`: the provider's answer. */
+export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d: DomainRequest): Promise<void> {
+  const query = await answerOf(d);
+  if (query === undefined) return;
   const sealed = query.get('state') ?? '';
   const now = idp.platform.clock.now();
   const opened = sealed === '' || sealed.length > 8192 ? 'invalid' : idp.sealer.open<FedState>('idp', d.pool.id, '', sealed, now);
@@ -153,18 +185,18 @@ export async function idpResponseEndpoint(idp: IdpContext, sessions: Sessions, d
   const a = checked.ok;
   const fail = failTo(d, a, 'invalid_request', setCookie(d, STATE_COOKIE, '', 0));
   const p = await idp.hosted.provider(d.pool.id, s.p);
-  if (p === undefined || p.type !== 'OIDC' || !supports(a.client, p.name)) return fail(NOT_AVAILABLE);
+  if (p === undefined || (p.type !== 'OIDC' && !isSocial(p.type)) || !supports(a.client, p.name)) return fail(NOT_AVAILABLE);
   const error = query.get('error');
   const code = query.get('code');
   if (error !== null || code === null || code === '' || code.length > 4096) {
     return fail(error === null ? 'The identity provider returned no code.' : `The identity provider answered ${error.slice(0, 64)}.`);
   }
   const log = { userPoolId: d.pool.id, clientId: a.client.clientId, providerName: p.name };
+  const redirectUri = `${s.b}/oauth2/idpresponse`;
   try {
-    const e = await endpoints(p, now);
-    const tokens = await exchangeCode(p, e, code, `${s.b}/oauth2/idpresponse`, s.v);
-    const claims: Record<string, unknown> = { ...(await verifyIdToken(p, e, tokens.idToken, s.n, now)) };
-    if (tokens.accessToken !== undefined) Object.assign(claims, await userInfo(p, e, tokens.accessToken, claims.sub as string));
+    const claims = isSocial(p.type)
+      ? await socialClaims(p as IdentityProvider & { type: SocialType }, { code, redirectUri, verifier: s.v, nonce: s.n, appleUser: query.get('user') ?? undefined }, now)
+      : await oidcClaims(p, code, redirectUri, s, now);
     const userId = providerUserId(p, claims);
     if (userId === undefined) return fail('The identity provider gave no user id.');
     return await signInFederated(idp, sessions, d, a, p, { userId, claims, issuer: null, now }, fail, [setCookie(d, STATE_COOKIE, '', 0)]);

@@ -27,6 +27,8 @@ export interface IdpEndpoints {
   token: string;
   userinfo: string | undefined;
   jwks: string;
+  /** Other spellings of the issuer the provider's tokens carry (Google's `accounts.google.com`). */
+  alsoIssuers?: string[];
 }
 
 const discovered = new Map<string, { at: number; doc: Record<string, unknown> }>();
@@ -63,7 +65,7 @@ export async function fetchBounded(url: string, init: RequestInit, what: string,
 }
 
 /** GET or POST to the provider; the answer's JSON object. */
-async function call(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
+export async function call(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
   const res = await fetchBounded(url, init, what, MAX_ANSWER);
   let json: unknown;
   try {
@@ -106,10 +108,17 @@ export async function endpoints(p: IdentityProvider, now: number): Promise<IdpEn
   return { issuer: typeof doc.issuer === 'string' ? doc.issuer : issuer, authorize, token, userinfo: pick(d.attributes_url, 'userinfo_endpoint'), jwks };
 }
 
-/** Trades the provider's code for its tokens (client_secret_post when the provider has a secret, PKCE always). */
-export async function exchangeCode(p: IdentityProvider, e: IdpEndpoints, code: string, redirectUri: string, verifier: string): Promise<{ idToken: string; accessToken: string | undefined }> {
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: p.details.client_id!, code_verifier: verifier });
-  if (p.details.client_secret !== undefined) body.set('client_secret', p.details.client_secret);
+/**
+ * Trades the provider's code for its tokens (client_secret_post when the provider has a
+ * secret; the PKCE verifier when the authorization request carried a challenge). `secret`
+ * replaces the stored one (Apple's is a JWT made for each exchange).
+ */
+export async function exchangeCode(
+  p: IdentityProvider, e: IdpEndpoints, code: string, redirectUri: string, verifier: string | undefined, secret: string | undefined = p.details.client_secret,
+): Promise<{ idToken: string; accessToken: string | undefined }> {
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: p.details.client_id! });
+  if (verifier !== undefined) body.set('code_verifier', verifier);
+  if (secret !== undefined) body.set('client_secret', secret);
   const t = await call(e.token, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, 'token');
   if (typeof t.id_token !== 'string' || t.id_token.length > 16_384) throw new IdpFailure('The identity provider returned no ID token.');
   return { idToken: t.id_token, accessToken: typeof t.access_token === 'string' && t.access_token.length <= 16_384 ? t.access_token : undefined };
@@ -125,7 +134,7 @@ export async function verifyIdToken(p: IdentityProvider, e: IdpEndpoints, idToke
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(idToken, keys.keys, {
-      issuer: e.issuer,
+      issuer: [e.issuer, ...(e.alsoIssuers ?? [])],
       audience: p.details.client_id!,
       requiredClaims: ['sub', 'exp', 'iat'],
       algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],

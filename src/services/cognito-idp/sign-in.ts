@@ -24,7 +24,7 @@ import type { AppClient, UserPool } from './store/pools.js';
 import { foldUsername, type User } from './store/users.js';
 import { caseSensitive } from './domain/pool-config.js';
 import { migrateUser } from './migration.js';
-import { eventAttributes } from './triggers.js';
+import { preAuthentication } from './trigger-events.js';
 
 /** What SECRET_BLOCK carries (sealed): who, and the SRP numbers the second call needs. */
 interface SrpState {
@@ -201,7 +201,7 @@ export class SignIn {
   /** The password was right: account state decides between an error, a challenge and tokens. */
   async afterPassword(call: SignInCall, user: User): Promise<InitiateAuthResponse> {
     const { pool, client, now } = call;
-    await this.idp.triggers.call(pool, 'PreAuthentication', 'PreAuthentication_Authentication', user.username, { clientId: client.clientId }, { userAttributes: eventAttributes(user), validationData: null }, {});
+    await preAuthentication(this.idp, pool, client.clientId, user);
     if (!user.enabled) throw userDisabled();
     if (user.status === 'UNCONFIRMED') throw userNotConfirmed();
     if (user.status === 'RESET_REQUIRED') throw passwordResetRequired();

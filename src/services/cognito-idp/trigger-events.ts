@@ -58,8 +58,16 @@ export async function postConfirmation(
 }
 
 /**
- * PostAuthentication_Authentication, once every step of an API sign-in is proved and its tokens
- * are made: a failing trigger refuses them.
+ * PreAuthentication_Authentication, once the password is proved and before the account's state
+ * or any challenge is looked at (the API's sign-ins and the hosted page's): a failing trigger refuses the sign-in.
+ */
+export async function preAuthentication(idp: IdpContext, pool: UserPool, clientId: string, user: User): Promise<void> {
+  await idp.triggers.call(pool, 'PreAuthentication', 'PreAuthentication_Authentication', user.username, { clientId }, { userAttributes: eventAttributes(user), validationData: null }, {});
+}
+
+/**
+ * PostAuthentication_Authentication, once every step of a sign-in is proved (the API's, once its tokens
+ * are made; the hosted page's, before its session opens): a failing trigger refuses them.
  */
 export async function postAuthentication(idp: IdpContext, pool: UserPool, clientId: string, user: User, newDeviceUsed: boolean): Promise<void> {
   await idp.triggers.call(pool, 'PostAuthentication', 'PostAuthentication_Authentication', user.username, { clientId }, { userAttributes: eventAttributes(user), newDeviceUsed }, {});

@@ -3,7 +3,7 @@
  * as a cookie and a hidden field); POST checks the token first (a form without it changes
  * nothing, not even the lockout count), then the authorization request again, then the
  * password through the same code as the API (lockout, PreventUserExistenceErrors, account
- * state). Success opens the one-hour hosted session and redirects to the client with a code.
+ * state), with the API's triggers (UserMigration, PreAuthentication, PostAuthentication). Success opens the one-hour hosted session and redirects to the client with a code.
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -12,6 +12,8 @@ import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
 import type { Sessions } from '../sessions.js';
 import type { User } from '../store/users.js';
+import { migrateUser } from '../migration.js';
+import { postAuthentication, preAuthentication } from '../trigger-events.js';
 import { hostedRequest, cookies, finish, SESSION_COOKIE, SESSION_MS, setCookie, type AuthorizeRequest } from './authorize.js';
 import { brandingFor } from './branding.js';
 import type { Branding, ProviderChoice } from './pages.js';
@@ -68,6 +70,12 @@ const showNewPassword = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest,
 const showMfa = (idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, status: number, step: MfaStep, error?: string): Promise<void> =>
   show(idp, d, a, status, (f) => stepPage({ ...f, ...step, ...(error === undefined ? {} : { error }) }));
 
+/**
+ * A trigger's refusal (UserLambdaValidationException, UnexpectedLambdaException,
+ * InvalidLambdaResponseException): the step's session is used up by then, so the page starts over.
+ */
+const byTrigger = (err: ServiceError): boolean => /Lambda/.test(err.code);
+
 export async function loginEndpoint(idp: IdpContext, deps: MfaDeps, sessions: Sessions, d: DomainRequest): Promise<void> {
   const { signIn } = deps;
   const hosted = await hostedRequest(idp, d, ['GET', 'POST']);
@@ -98,7 +106,7 @@ export async function loginEndpoint(idp: IdpContext, deps: MfaDeps, sessions: Se
       if (!(err instanceof ServiceError) || err.status >= 500) throw err;
       // The same sealed session stays answerable until it expires, so a typo can be corrected.
       const session = form.get('session') ?? '';
-      if (err.code === 'NotAuthorizedException' && /session/.test(err.message)) return showForm(idp, d, a, 400, { error: err.message });
+      if ((err.code === 'NotAuthorizedException' && /session/.test(err.message)) || byTrigger(err)) return showForm(idp, d, a, 400, { error: err.message });
       return showNewPassword(idp, d, a, 400, session, requiredFor(form), err.message);
     }
   }
@@ -110,7 +118,7 @@ export async function loginEndpoint(idp: IdpContext, deps: MfaDeps, sessions: Se
     } catch (err) {
       if (!(err instanceof ServiceError) || err.status >= 500) throw err;
       // A wrong code may be corrected while the Session lasts; a used-up or foreign one starts over.
-      const again = err.code === 'NotAuthorizedException' ? undefined : await sameStep(idp, d, a, form, now);
+      const again = err.code === 'NotAuthorizedException' || byTrigger(err) ? undefined : await sameStep(idp, d, a, form, now);
       return again === undefined ? showForm(idp, d, a, 400, { error: err.message }) : showMfa(idp, d, a, 400, again, err.message);
     }
   }
@@ -120,7 +128,11 @@ export async function loginEndpoint(idp: IdpContext, deps: MfaDeps, sessions: Se
     return showForm(idp, d, a, 400, { username: username.slice(0, 128), error: 'Incorrect username or password.' });
   }
   try {
-    const user = await signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, await idp.resolveUser(pool, username), password);
+    // As at AWS, the page runs the API's triggers: UserMigration for a name the pool does not
+    // know, PreAuthentication once the password is right, PostAuthentication in signedIn.
+    const known = (await idp.resolveUser(pool, username)) ?? (await migrateUser(idp, pool, a.client, username, password, now));
+    const user = await signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, known, password);
+    await preAuthentication(idp, pool, a.client.clientId, user);
     if (user.status === 'UNCONFIRMED') throw new ServiceError('UserNotConfirmedException', 'User is not confirmed.', 400);
     if (user.status === 'RESET_REQUIRED') throw new ServiceError('PasswordResetRequiredException', 'Password reset required for the user', 400);
     if (user.status === 'FORCE_CHANGE_PASSWORD') {
@@ -142,6 +154,8 @@ async function signedIn(idp: IdpContext, deps: MfaDeps, sessions: Sessions, d: D
     const step = await startMfa(idp, deps, d, a, user, now);
     if (step !== undefined) return showMfa(idp, d, a, 200, step);
   }
+  // After the last step, whichever it was; a refusal is shown on the page and opens no session.
+  await postAuthentication(idp, pool, a.client.clientId, user, false);
   const sessionId = randomBytes(32).toString('base64url');
   const authTime = Math.floor(now / 1000);
   await idp.oauth.putSession(sessionId, { poolId: pool.id, sub: user.sub, authTime, expiresAt: now + SESSION_MS }, now);

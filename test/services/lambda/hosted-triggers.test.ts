@@ -9,7 +9,7 @@
  * refusal opens no hosted session.
  */
 import {
-  AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand, AssociateSoftwareTokenCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
+  AdminCreateUserCommand, AdminDisableUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand, AssociateSoftwareTokenCommand, CreateUserPoolClientCommand, CreateUserPoolDomainCommand,
   InitiateAuthCommand, SetUserPoolMfaConfigCommand, UpdateUserPoolCommand, VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
@@ -140,6 +140,13 @@ describe('Lambda triggers on the hosted sign-in page (Chromium, openid-client)',
     expect(events('mallory')).toEqual([]);
     await expect(refusal(await signIn('mallory'))).resolves.toBe('PreAuthentication failed with error Not on the list.');
     expect(events('mallory').map((e) => e.triggerSource)).toEqual(['PreAuthentication_Authentication']);
+  });
+
+  it('refuses a disabled user on the page once the password is right, and opens no session', async () => {
+    await user('dora');
+    await idp(server).send(new AdminDisableUserCommand({ UserPoolId: pool.poolId, Username: 'dora' }));
+    await expect(refusal(await signIn('dora', `${PASSWORD}x`))).resolves.toBe('Incorrect username or password.');
+    await expect(refusal(await signIn('dora'))).resolves.toBe('User is disabled.');
   });
 
   it('shows a PostAuthentication refusal and opens no hosted session', async () => {

@@ -10,6 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { BodyTimeout, BodyTooLarge, readBody } from '../../../protocols/http.js';
 import { ServiceError } from '../../../errors.js';
 import type { IdpContext } from '../context.js';
+import { userDisabled } from '../errors.js';
 import type { Sessions } from '../sessions.js';
 import type { User } from '../store/users.js';
 import { migrateUser } from '../migration.js';
@@ -133,6 +134,8 @@ export async function loginEndpoint(idp: IdpContext, deps: MfaDeps, sessions: Se
     const known = (await idp.resolveUser(pool, username)) ?? (await migrateUser(idp, pool, a.client, username, password, now));
     const user = await signIn.checkPassword({ pool, client: a.client, now, hidden: idp.hidesUsers(a.client) }, username, known, password);
     await preAuthentication(idp, pool, a.client.clientId, user);
+    // As the API's afterPassword: a disabled user is told so, only once the password is right.
+    if (!user.enabled) throw userDisabled();
     if (user.status === 'UNCONFIRMED') throw new ServiceError('UserNotConfirmedException', 'User is not confirmed.', 400);
     if (user.status === 'RESET_REQUIRED') throw new ServiceError('PasswordResetRequiredException', 'Password reset required for the user', 400);
     if (user.status === 'FORCE_CHANGE_PASSWORD') {

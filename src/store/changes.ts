@@ -41,10 +41,6 @@ export class Listeners {
     else list.push(l);
   }
 
-  get size(): number {
-    return this.#topics.size;
-  }
-
   dispatch(topic: string, key: string | null): void {
     for (const l of this.#topics.get(topic) ?? []) l(key);
   }

@@ -147,9 +147,7 @@ export class PostgresFeed implements ChangeFeed {
     this.#client = undefined;
     this.#live = false;
     this.#listeners.dispatchAll();
-    client.removeAllListeners('end');
-    client.on('error', () => undefined);
-    void client.end().catch(() => undefined);
+    void hangUp(client);
     for (const p of [...this.#pending.values()]) p.done();
     if (this.#closed) return;
     const delay = BACKOFF_MS[Math.min(this.#failures++, BACKOFF_MS.length - 1)]!;
@@ -164,10 +162,13 @@ export class PostgresFeed implements ChangeFeed {
     for (const p of [...this.#pending.values()]) p.done();
     const client = this.#client;
     this.#client = undefined;
-    if (client !== undefined) {
-      client.removeAllListeners('end');
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-    }
+    if (client !== undefined) await hangUp(client);
   }
+}
+
+/** Closes a listening connection that is no longer this feed's, without its events reaching the feed. */
+async function hangUp(client: pg.Client): Promise<void> {
+  client.removeAllListeners('end');
+  client.on('error', () => undefined);
+  await client.end().catch(() => undefined);
 }

@@ -10,6 +10,7 @@ import * as iam from '@aws-sdk/client-iam';
 import * as lambda from '@aws-sdk/client-lambda';
 import * as s3 from '@aws-sdk/client-s3';
 import * as sts from '@aws-sdk/client-sts';
+import { ConsoleCallError } from './call-error.js';
 import type { ConsoleCredentials } from './session.js';
 
 type Module = Record<string, unknown>;
@@ -28,15 +29,7 @@ const SERVICES: Record<string, { mod: Module; client: string }> = {
   s3: { mod: s3 as unknown as Module, client: 'S3Client' },
 };
 
-export class ConsoleCallError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ConsoleCallError };
 
 export class ConsoleBackend {
   constructor(

@@ -9,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConsoleBackend, ConsoleCallError } from '../console/backend.js';
+import type { ConsoleBackend } from '../console/backend.js';
+import { ConsoleCallError } from '../console/call-error.js';
 import { ConsoleSessions, type ConsoleSession } from '../console/session.js';
 import { readBody, send, type EdgeRequest, type RawRoute } from '../protocols/http.js';
 
@@ -115,7 +116,11 @@ export interface ConsoleRouteOptions {
 
 export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
   const sessions = o.sessions ?? new ConsoleSessions();
-  const backend = new ConsoleBackend(o.endpoint, o.region);
+  // The backend holds six AWS SDK clients, a third of the server's heap once loaded: it is
+  // loaded with the console's first call, so a server whose console nobody opens never pays
+  // for it (in start-up time, memory, and the garbage collector's marking of every request).
+  let loaded: Promise<ConsoleBackend> | undefined;
+  const backend = (): Promise<ConsoleBackend> => (loaded ??= import('../console/backend.js').then((m) => new m.ConsoleBackend(o.endpoint, o.region)));
 
   async function api(r: EdgeRequest, name: string): Promise<void> {
     const session = sessions.get(cookieOf(r));
@@ -147,7 +152,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     const sessionToken = typeof b?.sessionToken === 'string' && b.sessionToken !== '' ? b.sessionToken : undefined;
     const ok = accessKeyId.length > 0 && accessKeyId.length <= 128 && secretAccessKey.length > 0 && secretAccessKey.length <= 256 && (sessionToken?.length ?? 0) <= 4096;
     const credentials = { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) };
-    const arn = ok ? await backend.whoAmI(credentials) : undefined;
+    const arn = ok ? await (await backend()).whoAmI(credentials) : undefined;
     if (arn === undefined) {
       // A delay on every refusal slows guessing; the message never says which half was wrong.
       await new Promise((res) => setTimeout(res, WRONG_CREDENTIALS_DELAY_MS));
@@ -197,8 +202,8 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     try {
       const out =
         uploadId === null
-          ? await backend.call(session.credentials, 's3', 'PutObject', { Bucket: target.bucket, Key: target.key, Body: data, ContentType: contentType })
-          : await backend.call(session.credentials, 's3', 'UploadPart', { Bucket: target.bucket, Key: target.key, UploadId: uploadId, PartNumber: partNumber, Body: data });
+          ? await (await backend()).call(session.credentials, 's3', 'PutObject', { Bucket: target.bucket, Key: target.key, Body: data, ContentType: contentType })
+          : await (await backend()).call(session.credentials, 's3', 'UploadPart', { Bucket: target.bucket, Key: target.key, UploadId: uploadId, PartNumber: partNumber, Body: data });
       return json(r, 200, { ETag: out.ETag });
     } catch (err) {
       const e = err instanceof ConsoleCallError ? err : new ConsoleCallError(500, 'InternalError', 'The call failed.');
@@ -212,7 +217,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     const target = objectOf(r);
     if (target === undefined) return json(r, 400, { code: 'InvalidArgument', message: 'A download names a valid bucket and key.' });
     try {
-      const out = await backend.getObject(session.credentials, target.bucket, target.key, MAX_OBJECT);
+      const out = await (await backend()).getObject(session.credentials, target.bucket, target.key, MAX_OBJECT);
       const name = target.key.split('/').pop() ?? 'download';
       return send(r.res, 200, { ...CONSOLE_HEADERS, 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` }, Buffer.from(out.body));
     } catch (err) {
@@ -225,7 +230,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     const b = await body(r);
     const to = typeof b?.to === 'string' && b.to.trim() !== '' ? b.to.trim().slice(0, 320) : undefined;
     try {
-      const out = await backend.outbox(session.credentials, to);
+      const out = await (await backend()).outbox(session.credentials, to);
       if (out.status === 401) return json(r, 403, { code: 'AccessDenied', message: 'The outbox holds verification codes: only the root access key may read it.' });
       return json(r, out.status, out.body);
     } catch {
@@ -235,7 +240,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
 
   async function decisions(r: EdgeRequest, session: ConsoleSession): Promise<void> {
     try {
-      const out = await backend.decisions(session.credentials);
+      const out = await (await backend()).decisions(session.credentials);
       if (out.status === 401) return json(r, 403, { code: 'AccessDenied', message: 'Access decisions name principals and resources: only the root access key may read them.' });
       return json(r, out.status, out.body);
     } catch {
@@ -249,7 +254,7 @@ export function consoleRoute(o: ConsoleRouteOptions): RawRoute {
     const operation = typeof b?.operation === 'string' ? b.operation : '';
     const input = typeof b?.input === 'object' && b.input !== null && !Array.isArray(b.input) ? (b.input as Record<string, unknown>) : {};
     try {
-      return json(r, 200, await backend.call(session.credentials, service, operation, input));
+      return json(r, 200, await (await backend()).call(session.credentials, service, operation, input));
     } catch (err) {
       const e = err instanceof ConsoleCallError ? err : new ConsoleCallError(500, 'InternalError', 'The call failed.');
       return json(r, e.status, { code: e.code, message: e.message });

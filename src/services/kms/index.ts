@@ -15,7 +15,6 @@ import { requestConditionKeys } from '../condition-keys.js';
 import { accessDeniedMessage, type Authorizer } from '../iam/authorizer.js';
 import type { ApiService, OperationHandlers, RequestContext } from '../types.js';
 import type { Operations } from './api.generated.js';
-import { sealForFunction } from './envelope.js';
 import { KmsKeys, type EncryptionContext } from './keys.js';
 import { KeyStore } from './store.js';
 
@@ -174,6 +173,8 @@ export function createKms(deps: KmsDeps): Kms {
         resourcePolicies: [key.policy],
       });
       if (d.decision !== 'Allow') return undefined;
+      // The AWS Encryption SDK is loaded with the first custom sender's code, not at start.
+      const { sealForFunction } = await import('./envelope.js');
       return sealForFunction(keys, key, plaintext);
     },
   };

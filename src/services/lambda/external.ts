@@ -7,7 +7,7 @@
  * resource policies, if it keeps any): the user pool's ARN is not checked here.
  * @module
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { TriggerOutcome } from './triggers.js';
 
 export function externalTriggerInvoker(
@@ -15,9 +15,12 @@ export function externalTriggerInvoker(
   region: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
 ): (functionArn: string, event: unknown, timeoutMs: number, sourceArn: string) => Promise<TriggerOutcome> {
-  const client = new LambdaClient({ endpoint, region, credentials, maxAttempts: 1 });
+  // The SDK client is loaded with the first trigger, not at start: most servers never use it.
+  let loaded: Promise<{ client: LambdaClient; InvokeCommand: typeof import('@aws-sdk/client-lambda').InvokeCommand }> | undefined;
+  const sdk = () => (loaded ??= import('@aws-sdk/client-lambda').then((m) => ({ client: new m.LambdaClient({ endpoint, region, credentials, maxAttempts: 1 }), InvokeCommand: m.InvokeCommand })));
   return async (functionArn, event, timeoutMs) => {
     const name = /:function:([^:]+)/.exec(functionArn)?.[1] ?? functionArn;
+    const { client, InvokeCommand } = await sdk();
     let r;
     try {
       r = await client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }), { abortSignal: AbortSignal.timeout(timeoutMs) });

@@ -6,7 +6,6 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import QRCode from 'qrcode';
 import { ServiceError } from '../../../errors.js';
 import type { InitiateAuthResponse } from '../api.generated.js';
 import type { IdpContext } from '../context.js';
@@ -66,6 +65,12 @@ export function call(idp: IdpContext, d: DomainRequest, a: AuthorizeRequest, now
   return { pool: d.pool, client: a.client, now, hidden: idp.hidesUsers(a.client) };
 }
 
+/** The QR code of `text` as an SVG data URL; `qrcode` is loaded with the first set-up page, not at start. */
+async function qrCodeSvg(text: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
+  return `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(text, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' })).toString('base64')}`;
+}
+
 /** What the wrapper's step shows (the QR code drawn by `qrcode`). */
 export async function view(d: DomainRequest, w: Wrapped, session: string): Promise<MfaStep> {
   const totp = w.k === undefined ? undefined : totpUri(w.k, d.pool.name, w.u);
@@ -77,7 +82,7 @@ export async function view(d: DomainRequest, w: Wrapped, session: string): Promi
     ...(w.st === undefined ? {} : { setup: w.st }),
     ...(totp === undefined
       ? {}
-      : { totp: { secret: w.k!, uri: totp, qr: `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(totp, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' })).toString('base64')}` } }),
+      : { totp: { secret: w.k!, uri: totp, qr: await qrCodeSvg(totp) } }),
   };
 }
 

@@ -12,7 +12,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
+import type { CacheProvider, SAML } from '@node-saml/node-saml';
 import type { IdentityProvider } from '../store/hosted.js';
 import { fetchBounded, IdpFailure } from './oidc-idp.js';
 
@@ -50,8 +50,11 @@ interface XmlParser {
   parseFromString(xml: string, type: string): Document;
 }
 // @xmldom/xmldom (node-saml's own parser) is loaded untyped: its declarations pull the DOM
-// library, and with it browser globals, into the whole program.
-const { DOMParser } = createRequire(import.meta.url)('@xmldom/xmldom') as { DOMParser: new (options: unknown) => XmlParser };
+// library, and with it browser globals, into the whole program. It and node-saml are loaded
+// when a SAML provider is first used, not at start: most servers have none.
+let xmldom: { DOMParser: new (options: unknown) => XmlParser } | undefined;
+const domParser = (): new (options: unknown) => XmlParser => (xmldom ??= createRequire(import.meta.url)('@xmldom/xmldom') as { DOMParser: new (options: unknown) => XmlParser }).DOMParser;
+let nodeSaml: Promise<typeof import('@node-saml/node-saml')> | undefined;
 
 export const spEntityId = (poolId: string): string => `urn:amazon:cognito:sp:${poolId}`;
 
@@ -78,6 +81,7 @@ function parse(xml: string): Document | undefined {
     throw new Error(msg);
   };
   try {
+    const DOMParser = domParser();
     return new DOMParser({ errorHandler: { warning: () => undefined, error: fail, fatalError: fail } }).parseFromString(xml, 'text/xml');
   } catch {
     return undefined;
@@ -162,7 +166,8 @@ interface Exchange {
   validMs: number;
 }
 
-function sp(md: SamlMetadata, x: Exchange): SAML {
+async function sp(md: SamlMetadata, x: Exchange): Promise<SAML> {
+  const { SAML, ValidateInResponseTo } = await (nodeSaml ??= import('@node-saml/node-saml'));
   return new SAML({
     callbackUrl: x.acs,
     entryPoint: md.sso,
@@ -183,8 +188,8 @@ function sp(md: SamlMetadata, x: Exchange): SAML {
 }
 
 /** The HTTP-Redirect URL of an AuthnRequest with this id, carrying the relay state. */
-export function authnRequestUrl(md: SamlMetadata, x: Exchange, relayState: string): Promise<string> {
-  return sp(md, x).getAuthorizeUrlAsync(relayState, undefined, {});
+export async function authnRequestUrl(md: SamlMetadata, x: Exchange, relayState: string): Promise<string> {
+  return (await sp(md, x)).getAuthorizeUrlAsync(relayState, undefined, {});
 }
 
 export interface SamlIdentity {
@@ -217,9 +222,10 @@ function reasonOf(message: string): string {
 
 /** The signed-in identity of a base64 SAMLResponse, once everything about it is right; IdpFailure otherwise. */
 export async function verifySamlResponse(md: SamlMetadata, x: Exchange, samlResponse: string): Promise<SamlIdentity> {
+  const saml = await sp(md, x);
   let profile;
   try {
-    ({ profile } = await sp(md, x).validatePostResponseAsync({ SAMLResponse: samlResponse }));
+    ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: samlResponse }));
   } catch (err) {
     throw invalid(reasonOf(err instanceof Error ? err.message : ''));
   }

@@ -13,7 +13,7 @@
  * request (bench/support/floor-server.mjs): the `node:http floor` rows show how much of the
  * ceiling HTTP itself leaves on this machine.
  *
- *   npm run build && npx tsx bench/cognito-idp-mfa.ts [--seconds 3] [--users 2500] [--levels 1,8] [--cpu-prof DIR]
+ *   npm run build && npx tsx bench/cognito-idp-mfa.ts [--seconds 3] [--warmup 1] [--users 2500] [--levels 1,8] [--cpu-prof DIR]
  */
 import {
   AdminCreateUserCommand,
@@ -37,12 +37,15 @@ import { respond, start } from './support/srp-client.js';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
     users: { type: 'string', default: '2500' },
     levels: { type: 'string', default: '1,8' },
     'cpu-prof': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
+/** Seconds of logins before each level's clock starts, so the JIT has compiled the path, as in a server up a while. */
+const WARMUP = Number(values.warmup);
 const USERS = Number(values.users);
 const LEVELS = values.levels.split(',').map(Number);
 const PASSWORD = 'Bench-Passw0rd!';
@@ -179,7 +182,13 @@ async function main(): Promise<void> {
     const floorBody = JSON.stringify({ ChallengeName: 'PASSWORD_VERIFIER', ClientId: clientId, ChallengeResponses: { USERNAME: 'mfa-user-0', PASSWORD_CLAIM_SECRET_BLOCK: 'x'.repeat(1100), TIMESTAMP: 'Fri Dec 4 20:00:00 UTC 2026', PASSWORD_CLAIM_SIGNATURE: 'y'.repeat(44) } });
     console.log('\nserver            concurrency   logins/s   server CPU ms/login   logins per server-CPU-s   of the ceiling');
     for (const c of LEVELS) {
-      await Promise.all(Array.from({ length: c }, () => mfaLogin(url, poolName, clientId, users[next++]!)));
+      const warm = performance.now() + WARMUP * 1000;
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          do await mfaLogin(url, poolName, clientId, users[next++]!);
+          while (performance.now() < warm && next < users.length);
+        }),
+      );
       const cpu0 = server.cpuMs();
       const t0 = performance.now();
       const deadline = t0 + SECONDS * 1000;
@@ -193,7 +202,13 @@ async function main(): Promise<void> {
         }),
       );
       row('gatehouse', c, ops, (performance.now() - t0) / 1000, server.cpuMs() - cpu0, next >= users.length ? '  (ran out of users)' : '');
-      await Promise.all(Array.from({ length: c }, () => floorLogin(floor, floorBody)));
+      const fwarm = performance.now() + WARMUP * 1000;
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          do await floorLogin(floor, floorBody);
+          while (performance.now() < fwarm);
+        }),
+      );
       const f0 = floor.cpuMs();
       const ft0 = performance.now();
       const fdeadline = ft0 + SECONDS * 1000;

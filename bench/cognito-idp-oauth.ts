@@ -5,12 +5,15 @@
  * grants per server-CPU-second next to the ceiling their RS256 signatures allow, measured in
  * the same run on this machine.
  *
- *   npm run build && npx tsx bench/cognito-idp-oauth.ts [--seconds 5] [--levels 1,4,16] [--cpu-prof DIR]
+ *   npm run build && npx tsx bench/cognito-idp-oauth.ts [--seconds 5] [--warmup 1] [--levels 1,4,16] [--cpu-prof DIR]
  *
  * Codes are made before the exchange phase (a signed-in hosted session authorizes again
  * without the form), so the exchange figures count the exchange alone. Each level is also run
  * against a bare node:http server that does only the signatures (bench/support/floor-server.mjs):
  * the `node:http floor` rows show how much of the ceiling HTTP itself leaves on this machine.
+ * `BENCH_THREADS=1` also prints each level's server CPU per operation by thread (the main
+ * thread apart from V8's and libuv's helpers: GC, compiler, thread pool) and its monotonic time
+ * window, to cut a `perf record -k CLOCK_MONOTONIC -p <pid>` profile of the server to it.
  */
 import {
   AdminCreateUserCommand,
@@ -25,10 +28,12 @@ import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { startFloorServer, type FloorServer } from './support/floor.js';
-import { ROOT, startBenchServer } from './support/server.js';
+import { ROOT, startBenchServer, threadCpuMs } from './support/server.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, levels: { type: 'string', default: '1,4,16' }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' }, levels: { type: 'string', default: '1,4,16' }, 'cpu-prof': { type: 'string' } } });
 const SECONDS = Number(values.seconds);
+/** Seconds each level runs before the clock starts: the JIT has compiled the hot path by then, as in a server that has been up a while. */
+const WARMUP = Number(values.warmup);
 const LEVELS = values.levels.split(',').map(Number);
 const PASSWORD = 'Bench-Passw0rd!';
 const CALLBACK = 'http://127.0.0.1:9/cb';
@@ -60,8 +65,16 @@ interface Result {
   cpuMs: number;
 }
 
-async function run(server: { cpuMs(): number }, concurrency: number, op: () => Promise<void>): Promise<Result> {
-  await Promise.all(Array.from({ length: concurrency }, () => op()));
+async function run(server: { cpuMs(): number; pid: number }, concurrency: number, op: () => Promise<void>): Promise<Result> {
+  const warm = performance.now() + WARMUP * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      do await op();
+      while (performance.now() < warm);
+    }),
+  );
+  const threads0 = process.env.BENCH_THREADS ? threadCpuMs(server.pid) : undefined;
+  const mono0 = Number(process.hrtime.bigint()) / 1e9;
   const cpu0 = server.cpuMs();
   const t0 = performance.now();
   const deadline = t0 + SECONDS * 1000;
@@ -74,6 +87,11 @@ async function run(server: { cpuMs(): number }, concurrency: number, op: () => P
       }
     }),
   );
+  if (threads0 !== undefined) {
+    const split = [...threadCpuMs(server.pid)].map(([name, ms]) => `${name} ${((ms - (threads0.get(name) ?? 0)) / ops).toFixed(3)}`);
+    // The monotonic window (seconds) of the measurement, to cut a `perf record -k CLOCK_MONOTONIC` profile to it.
+    console.log(`  CPU ms per op by thread at ${concurrency}: ${split.join(', ')}; window ${mono0.toFixed(3)}-${(Number(process.hrtime.bigint()) / 1e9).toFixed(3)}`);
+  }
   return { concurrency, ops, seconds: (performance.now() - t0) / 1000, cpuMs: server.cpuMs() - cpu0 };
 }
 
@@ -148,7 +166,7 @@ async function main(): Promise<void> {
     for (const c of LEVELS) {
       // Enough codes for this level at up to 1,500 exchanges a second, made before the clock starts.
       codes.length = 0;
-      for (let i = 0; i < SECONDS * 1500 + c; i++) {
+      for (let i = 0; i < (SECONDS + WARMUP) * 1500 + c; i++) {
         const a = await request(`${base}/oauth2/authorize?${query}`, 'GET', { cookie: session });
         codes.push(new URL(String(a.headers.location)).searchParams.get('code')!);
       }

@@ -10,6 +10,7 @@ import { treeCpuMs } from './server.js';
 
 export interface FloorServer {
   url: string;
+  pid: number;
   cpuMs(): number;
   stop(): Promise<void>;
 }
@@ -29,6 +30,7 @@ export async function startFloorServer(): Promise<FloorServer> {
   const pid = child.pid!;
   return {
     url,
+    pid,
     cpuMs: () => treeCpuMs(pid),
     stop: () =>
       new Promise<void>((resolve) => {

@@ -40,6 +40,22 @@ export function treeCpuMs(pid: number, part: 'all' | 'kernel' = 'all'): number {
   });
 }
 
+/** CPU milliseconds per thread of one process, by thread name (summed over threads of one name). */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = t === String(pid) ? 'main' : raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      const s = raw.slice(raw.lastIndexOf(') ') + 2).split(' ').map(Number);
+      out.set(name, (out.get(name) ?? 0) + ((s[11]! + s[12]!) * 1000) / CLK_TCK);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
 export interface BenchServer {
   url: string;
   pid: number;
@@ -55,13 +71,15 @@ export interface BenchServer {
 
 /**
  * Starts the compiled server (`npm run build` first) on a free port with a fresh data dir;
- * `nodeArgs` go to node (e.g. `--cpu-prof` to profile the server).
+ * `nodeArgs` go to node (e.g. `--cpu-prof` to profile the server). For looking into a figure:
+ * `BENCH_NODE_ARGS='--trace-gc'` adds node flags, `BENCH_SERVER_ENV='{"GATEHOUSE_LOG_LEVEL":"warn"}'`
+ * server settings, `BENCH_SERVER_LOG=<file>` keeps its log.
  */
 export async function startBenchServer(env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<BenchServer> {
   const cli = path.join(repo, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` before benchmarks');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...nodeArgs, cli, 'serve'], {
     env: {
       ...process.env,
       GATEHOUSE_PORT: '0',
@@ -71,6 +89,7 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
       // Measured as deployed: the default level logs one line per request.
       GATEHOUSE_LOG_LEVEL: 'info',
       ...env,
+      ...(process.env.BENCH_SERVER_ENV ? (JSON.parse(process.env.BENCH_SERVER_ENV) as Record<string, string>) : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -148,6 +148,29 @@ describe.each<Backend>(['sqlite', 'postgres'])('store contract on %s', (kind) =>
     expect(await db.get('SELECT n FROM things WHERE id = ?', ['counter'])).toEqual({ n: 20 });
     await db.close();
   });
+  it('indexes only rotated refresh tokens by their previous hash, and the rotation lookup uses that index', async () => {
+    const { url } = await fresh(kind);
+    const db = await open(url, ALL);
+    const insert = (hash: string, origin: string, prev: string | null): Promise<unknown> =>
+      db.run(
+        `INSERT INTO cognito_idp_refresh_tokens (token_hash, origin_jti, pool_id, client_id, sub, auth_time, created_at, expires_at, revoked_at, scopes, prev_token_hash, prev_valid_until)
+         VALUES (?, ?, 'p', 'c', 's', 1, 1, 2, NULL, NULL, ?, ?)`,
+        [hash, origin, prev, prev === null ? null : 2],
+      );
+    await insert('t1', 'o1', null);
+    await insert('t2', 'o2', 'old');
+    expect(await db.get('SELECT token_hash FROM cognito_idp_refresh_tokens WHERE prev_token_hash = ?', ['old'])).toEqual({ token_hash: 't2' });
+    if (kind === 'sqlite') {
+      const plan = await db.all<{ detail: string }>('EXPLAIN QUERY PLAN SELECT * FROM cognito_idp_refresh_tokens WHERE prev_token_hash = ?', ['old']);
+      expect(plan.map((r) => r.detail).join('; ')).toContain('USING INDEX cognito_idp_refresh_tokens_prev');
+      const def = await db.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'cognito_idp_refresh_tokens_prev'");
+      expect(def!.sql).toMatch(/WHERE prev_token_hash IS NOT NULL$/);
+    } else {
+      const def = await db.get<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE indexname = 'cognito_idp_refresh_tokens_prev'");
+      expect(def!.indexdef).toMatch(/WHERE \(prev_token_hash IS NOT NULL\)$/);
+    }
+    await db.close();
+  });
 });
 
 describe('PostgreSQL specifics', () => {

@@ -322,5 +322,16 @@ export const cognitoIdpSchema: Schema = {
       CREATE INDEX cognito_idp_hosted_sessions_expiry ON cognito_idp_hosted_sessions (expires_at);
       `,
     },
+    {
+      version: 15,
+      // Only a rotated refresh token has a previous hash, yet every token (each sign-in and code
+      // exchange) was entered in this index under NULL: one B-tree page written per insert for
+      // nothing. The lookup (`prev_token_hash = ?`) implies IS NOT NULL, so both planners still use it.
+      description: 'index only the refresh tokens that have a previous token (rotation grace), not every token',
+      sql: `
+      DROP INDEX cognito_idp_refresh_tokens_prev;
+      CREATE INDEX cognito_idp_refresh_tokens_prev ON cognito_idp_refresh_tokens (prev_token_hash) WHERE prev_token_hash IS NOT NULL;
+      `,
+    },
   ],
 };
